@@ -1,0 +1,51 @@
+import { createInterface } from 'node:readline';
+import { AsrFailure, fail } from '../model/errors.ts';
+import type { CallOptions, CommandInput, CommandName, CommandOutput, ServiceApi } from '../service/contract.ts';
+import type { Output } from './io.ts';
+
+/** What each CLI command needs: the service (through the contract only), output, and the vault key. */
+export interface CliRuntime {
+  readonly out: Output;
+  /** Calls the service; a failed Result is thrown as AsrFailure and becomes the exit code in main. */
+  call<N extends CommandName>(name: N, input: CommandInput<N>, opts?: CallOptions): Promise<CommandOutput<N>>;
+  /** Makes sure a vault key is at hand before a command that reads or writes secrets. */
+  needVault(): Promise<void>;
+  readonly signal: AbortSignal;
+}
+
+export function makeRuntime(service: () => ServiceApi, out: Output, vault: { key?: string }, signal: AbortSignal): CliRuntime {
+  return {
+    out,
+    signal,
+    async call(name, input, opts) {
+      const r = await service().call(name, input, { signal, ...opts });
+      if (!r.ok) throw new AsrFailure(r.error.code, r.error.message, r.error);
+      return r.value;
+    },
+    async needVault() {
+      if (vault.key) return;
+      if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        fail('vault_locked', 'Credentials are kept in an encrypted vault and ASR_DEPLOY_VAULT_KEY is not set.', {
+          remedy: 'Set ASR_DEPLOY_VAULT_KEY to a long passphrase (the same one every time for this data directory).',
+        });
+      }
+      vault.key = await promptHidden('Vault key (ASR_DEPLOY_VAULT_KEY): ');
+    },
+  };
+}
+
+/** Asks on the terminal without echoing what is typed. */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const w = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
+    w._writeToOutput = (s: string) => {
+      if (s.startsWith(question)) w.output.write(question);
+    };
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}

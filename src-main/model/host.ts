@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { FactsSchema } from './facts.ts';
+
+export const OS_FAMILIES = ['linux', 'windows'] as const;
+export const TRANSPORTS = ['ssh', 'winrm'] as const;
+export type OsFamily = (typeof OS_FAMILIES)[number];
+export type TransportKind = (typeof TRANSPORTS)[number];
+
+export const DEFAULT_PORT: Record<TransportKind, number> = { ssh: 22, winrm: 5986 };
+
+/** A tag is a short label: letters, digits and `-_.:=/`, so `tag:NAME` selectors stay unambiguous. */
+export const TagSchema = z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N}_.:=/-]{0,127}$/u, 'a tag is 1-128 letters, digits or - _ . : = /');
+
+/** Host names as admins type them: DNS labels, NetBIOS names, or anything printable without separators. */
+export const HostNameSchema = z.string().min(1).max(255).regex(/^[^\s,]+$/u, 'a host name has no spaces or commas');
+
+export const HostInputSchema = z.object({
+  address: z.string().min(1).max(255),
+  name: HostNameSchema.optional(),
+  os: z.enum(OS_FAMILIES).optional(),
+  transport: z.enum(TRANSPORTS).optional(),
+  port: z.coerce.number().int().min(1).max(65535).optional(),
+  credential: z.string().min(1).max(128).optional(),
+  tags: z.array(TagSchema).default([]),
+  /** Where the host came from: manual, import, network, vcenter, vmm, hyperv. */
+  source: z.string().default('manual'),
+  /** vCenter instance UUID or another stable identity, used to merge re-discoveries. */
+  uuid: z.string().optional(),
+  evidence: z.record(z.string(), z.unknown()).optional(),
+});
+export type HostInput = z.input<typeof HostInputSchema>;
+
+/** The JSON shape of `hosts list` (cli.md): a contract. */
+export const HostSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  address: z.string(),
+  os: z.enum(OS_FAMILIES).nullable(),
+  transport: z.enum(TRANSPORTS).nullable(),
+  port: z.number().int().nullable(),
+  credential: z.string().nullable(),
+  tags: z.array(z.string()),
+  source: z.string(),
+  uuid: z.string().nullable(),
+  evidence: z.record(z.string(), z.unknown()).nullable(),
+  facts: FactsSchema.nullable(),
+});
+export type Host = z.infer<typeof HostSchema>;
+
+/** Transport follows the OS unless chosen; the port follows the transport unless chosen. */
+export function resolveHostDefaults(input: { os?: OsFamily | null; transport?: TransportKind | null; port?: number | null }) {
+  const os = input.os ?? (input.transport === 'winrm' ? 'windows' : input.transport === 'ssh' ? 'linux' : null);
+  const transport = input.transport ?? (os === 'windows' ? 'winrm' : os === 'linux' ? 'ssh' : null);
+  const port = input.port ?? (transport ? DEFAULT_PORT[transport] : null);
+  return { os, transport, port };
+}

@@ -1,0 +1,83 @@
+import { parseHostFile } from '../../discovery/import/host-file.ts';
+import { fail } from '../../model/errors.ts';
+import { transaction } from '../../store/db.ts';
+import type { CommandInput, CommandOutput } from '../contract.ts';
+import type { HandlerContext } from '../context.ts';
+
+export function hostsAdd(input: CommandInput<'hosts.add'>, { store }: HandlerContext): CommandOutput<'hosts.add'> {
+  if (input.credential && !store.credentials.info(input.credential)) {
+    fail('not_found', `No credential named "${input.credential}".`, { remedy: 'Add it first with `asr-deploy credentials add`.' });
+  }
+  return store.hosts.upsert(input).host;
+}
+
+export function hostsList(input: CommandInput<'hosts.list'>, { store }: HandlerContext): CommandOutput<'hosts.list'> {
+  return store.hosts.select(input.hosts);
+}
+
+export function hostsRemove(input: CommandInput<'hosts.remove'>, { store }: HandlerContext): CommandOutput<'hosts.remove'> {
+  const hosts = store.hosts.select(input.hosts);
+  store.hosts.remove(hosts.map((h) => h.id));
+  return { removed: hosts.map((h) => h.name) };
+}
+
+/** All rows are validated before the first write, and written in one transaction: a bad file changes nothing. */
+export function hostsImport(input: CommandInput<'hosts.import'>, { store }: HandlerContext): CommandOutput<'hosts.import'> {
+  const { rows, errors } = parseHostFile(input.file);
+  const unknownCreds = rows.filter((r) => r.host.credential && !store.credentials.info(r.host.credential));
+  for (const r of unknownCreds) errors.push({ line: r.line, message: `credential "${r.host.credential}" does not exist` });
+  errors.sort((a, b) => a.line - b.line);
+  if (errors.length && !input.skipInvalid) {
+    const shown = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n  ');
+    fail('validation', `${errors.length} invalid row(s) in ${input.file}; nothing was imported.\n  ${shown}${errors.length > 20 ? `\n  … and ${errors.length - 20} more` : ''}`, {
+      remedy: 'Fix the rows named above, or pass --skip-invalid to import only the valid ones.',
+      details: { errors },
+    });
+  }
+  const bad = new Set(errors.map((e) => e.line));
+  const counts = { added: 0, updated: 0, unchanged: 0 };
+  const hosts = transaction(store.db, () =>
+    rows
+      .filter((r) => !bad.has(r.line))
+      .map((r) => {
+        const { host, outcome } = store.hosts.upsert(r.host);
+        counts[outcome]++;
+        return host;
+      }),
+  );
+  return { file: input.file, rows: rows.length + errors.length - unknownCreds.length, ...counts, skipped: errors, hosts };
+}
+
+export function credentialsAdd(input: CommandInput<'credentials.add'>, { store }: HandlerContext): CommandOutput<'credentials.add'> {
+  return store.credentials.add(input);
+}
+export function credentialsList(_input: CommandInput<'credentials.list'>, { store }: HandlerContext): CommandOutput<'credentials.list'> {
+  return store.credentials.list();
+}
+export function credentialsRemove(input: CommandInput<'credentials.remove'>, { store }: HandlerContext): CommandOutput<'credentials.remove'> {
+  store.credentials.remove(input.name);
+  return { removed: input.name };
+}
+
+export function trustList(_input: CommandInput<'trust.list'>, { store }: HandlerContext): CommandOutput<'trust.list'> {
+  return store.trust.list();
+}
+export function trustRevoke(input: CommandInput<'trust.revoke'>, { store }: HandlerContext): CommandOutput<'trust.revoke'> {
+  let revoked = 0;
+  for (const spec of input.hosts) {
+    const [host, port] = splitHostPort(spec);
+    revoked += store.trust.revoke(host, port);
+    const inv = store.hosts.get(host);
+    if (inv && inv.address !== host) revoked += store.trust.revoke(inv.address, port);
+  }
+  return { revoked };
+}
+
+/** HOST, HOST:PORT, [v6]:PORT. */
+export function splitHostPort(spec: string): [string, number | undefined] {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec);
+  if (v6) return [v6[1]!, v6[2] ? Number(v6[2]) : undefined];
+  const m = /^([^:]+):(\d+)$/.exec(spec);
+  if (m) return [m[1]!, Number(m[2])];
+  return [spec, undefined];
+}

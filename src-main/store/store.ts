@@ -1,0 +1,35 @@
+import { CredentialRepository } from './credentials.ts';
+import { openDatabase, type Db } from './db.ts';
+import { ensureHome } from './home.ts';
+import { HostRepository } from './hosts.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import { SettingsRepository } from './settings.ts';
+import { TrustRepository } from './trust.ts';
+
+/** Everything persisted in one data directory, opened once per process. */
+export interface Store {
+  readonly home: string;
+  readonly db: Db;
+  readonly hosts: HostRepository;
+  readonly credentials: CredentialRepository;
+  readonly trust: TrustRepository;
+  readonly settings: SettingsRepository;
+  readonly secrets: SecretStore;
+  close(): void;
+}
+
+export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): Store {
+  ensureHome(home);
+  const db = openDatabase(home);
+  const secrets = makeSecrets(db);
+  return {
+    home,
+    db,
+    secrets,
+    hosts: new HostRepository(db),
+    credentials: new CredentialRepository(db, secrets),
+    trust: new TrustRepository(db),
+    settings: new SettingsRepository(db),
+    close: () => db.close(),
+  };
+}
