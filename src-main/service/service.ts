@@ -1,23 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AsrFailure, toAsrError } from '../model/errors.ts';
 import type { Store } from '../store/store.ts';
 import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type Result, type ServiceApi } from './contract.ts';
 import type { HandlerContext } from './context.ts';
 import * as inventory from './handlers/inventory.ts';
 
-type Handler<N extends CommandName> = (input: z.output<(typeof commands)[N]['input']>, ctx: HandlerContext) => CommandOutput<N> | Promise<CommandOutput<N>>;
-type Handlers = { [N in CommandName]: Handler<N> };
+import type { Handler, Handlers } from './handlers/types.ts';
 
+/** Every command of the contract has exactly one handler: a missing one is a type error here. */
 const handlers: Handlers = {
-  'hosts.add': inventory.hostsAdd,
-  'hosts.list': inventory.hostsList,
-  'hosts.remove': inventory.hostsRemove,
-  'hosts.import': inventory.hostsImport,
-  'credentials.add': inventory.credentialsAdd,
-  'credentials.list': inventory.credentialsList,
-  'credentials.remove': inventory.credentialsRemove,
-  'trust.list': inventory.trustList,
-  'trust.revoke': inventory.trustRevoke,
+  ...inventory.inventoryHandlers,
 };
 
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */

@@ -3,6 +3,7 @@ import { fail } from '../../model/errors.ts';
 import { transaction } from '../../store/db.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
+import type { HandlerPart } from './types.ts';
 
 export function hostsAdd(input: CommandInput<'hosts.add'>, { store }: HandlerContext): CommandOutput<'hosts.add'> {
   if (input.credential && !store.credentials.info(input.credential)) {
@@ -81,3 +82,15 @@ export function splitHostPort(spec: string): [string, number | undefined] {
   if (m) return [m[1]!, Number(m[2])];
   return [spec, undefined];
 }
+
+export const inventoryHandlers = {
+  'hosts.add': hostsAdd,
+  'hosts.list': hostsList,
+  'hosts.remove': hostsRemove,
+  'hosts.import': hostsImport,
+  'credentials.add': credentialsAdd,
+  'credentials.list': credentialsList,
+  'credentials.remove': credentialsRemove,
+  'trust.list': trustList,
+  'trust.revoke': trustRevoke,
+} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.import' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
