@@ -10,6 +10,10 @@ import { Output, type GlobalOptions } from './io.ts';
 import { makeRuntime } from './runtime.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerTrust } from './commands/trust.ts';
+import { registerDeploy } from './commands/deploy.ts';
+import { registerDiscovery } from './commands/discovery.ts';
+import { ExitRequest } from './exit.ts';
+import { registerServe } from './commands/serve.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,7 +31,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   program
     .description('Roll out Azure Site Recovery: discover hosts, check prerequisites, push-install the Provider, MARS agent and Mobility service, keep them up to date.')
-    .version(pkg.version, '--version')
     .addOption(new Option('--home <dir>', 'data directory (database, logs, vault); default $ASR_DEPLOY_HOME or the OS app-data dir'))
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('--verbose', 'more detail on stderr')
@@ -54,7 +57,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   Object.defineProperty(rt, 'out', { get: () => out, set: (o: Output) => (out = o) });
 
   registerInventory(program, rt);
-  registerTrust(program, rt);
+  const trust = registerTrust(program, rt);
+  registerDiscovery(program, rt, trust);
+  registerDeploy(program, rt);
+  registerServe(program, rt, getService);
+
+  // `--version` is handled here, not as a commander option, because `plan --version V` and
+  // `check --version V` name a component version (cli.md).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  program.addHelpText('after', '\n  --version          print the asr-deploy version');
 
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -72,14 +86,5 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   } finally {
     process.off('SIGINT', onSigint);
     store?.close();
-  }
-}
-
-/** Thrown by a command that finished its output and wants a particular exit code (1 or 4). */
-export class ExitRequest extends Error {
-  readonly exitCode: number;
-  constructor(exitCode: number) {
-    super(`exit ${exitCode}`);
-    this.exitCode = exitCode;
   }
 }

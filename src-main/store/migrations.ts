@@ -121,4 +121,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'check runs',
+    sql: `
+      CREATE TABLE check_runs (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        component TEXT NOT NULL,
+        version TEXT,
+        document TEXT NOT NULL
+      );
+    `,
+  },
 ];

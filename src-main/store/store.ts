@@ -2,6 +2,7 @@ import { CredentialRepository } from './credentials.ts';
 import { openDatabase, type Db } from './db.ts';
 import { ensureHome } from './home.ts';
 import { HostRepository } from './hosts.ts';
+import { JournalRepository } from './journal.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SettingsRepository } from './settings.ts';
 import { TrustRepository } from './trust.ts';
@@ -14,6 +15,7 @@ export interface Store {
   readonly credentials: CredentialRepository;
   readonly trust: TrustRepository;
   readonly settings: SettingsRepository;
+  readonly journal: JournalRepository;
   readonly secrets: SecretStore;
   close(): void;
 }
@@ -30,6 +32,7 @@ export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): S
     credentials: new CredentialRepository(db, secrets),
     trust: new TrustRepository(db),
     settings: new SettingsRepository(db),
+    journal: new JournalRepository(db),
     close: () => db.close(),
   };
 }

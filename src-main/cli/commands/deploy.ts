@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import { fail } from '../../model/errors.ts';
+import { EXIT } from '../../model/errors.ts';
+import { ExitRequest } from '../exit.ts';
+import { table } from '../io.ts';
+import { progressPrinter } from '../progress.ts';
+import type { CliRuntime } from '../runtime.ts';
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail('usage', `${name} must be a whole number ≥ ${min}, not "${v}".`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface RunFlags {
+  concurrency?: number;
+  maxFailures?: number;
+  retries?: number;
+  stepTimeout?: number;
+}
+const runOptions = (o: RunFlags) => ({
+  ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+  ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
+  ...(o.retries !== undefined ? { retries: o.retries } : {}),
+  ...(o.stepTimeout !== undefined ? { stepTimeoutMs: o.stepTimeout * 1000 } : {}),
+});
+
+/** Exit 0 when every host succeeded or was skipped, 3 when cancelled, else 1 (cli.md). */
+function applyExit(r: { status: string; hosts: { status: string }[] }): number {
+  if (r.status === 'cancelled') return EXIT.cancelled;
+  return r.hosts.some((h) => h.status === 'failed' || h.status === 'cancelled') ? EXIT.failed : EXIT.ok;
+}
+
+export function registerDeploy(program: Command, rt: CliRuntime): void {
+  const components = program.command('components').description('components the catalog knows');
+  components
+    .command('list')
+    .description('components, platforms and versions')
+    .action(async () => {
+      const list = await rt.call('components.list', {});
+      rt.out.result(
+        list.map(({ id, name, platforms, versions }) => ({ id, name, platforms, versions })),
+        () => table(list.map((c) => ({ ...c, versions: `${c.versions.length} (latest ${c.latest})` })), ['id', 'name', 'platforms', 'versions']),
+      );
+    });
+
+  program
+    .command('sources')
+    .description('installer source folders')
+    .command('scan <dir>')
+    .description('identify installers by file name and SHA-256')
+    .action(async (dir: string) => {
+      const files = await rt.call('sources.scan', { dir });
+      rt.out.result(
+        files.map(({ file, component, platform, osId, version, sha256, hashStatus }) => ({ file, component, platform, osId, version, sha256, hashStatus })),
+        () => table(files.map((f) => ({ ...f, sha256: f.sha256.slice(0, 16) + '…' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'sha256']),
+      );
+    });
+
+  program
+    .command('plan')
+    .description('check mode: what apply would do on each host (changes nothing)')
+    .requiredOption('--component <id>', 'mobility-service | provider | mars-agent')
+    .option('--version <v>', 'component version (default: the newest in the catalog)')
+    .requiredOption('--source <dir>', 'folder with the installers')
+    .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
+    .option('--cs <address>', 'configuration server to register with')
+    .option('--passphrase-file <file>', 'configuration server passphrase (stored encrypted with the plan)')
+    .option('--proxy <name>', 'a proxy defined with `proxy set`')
+    .option('--accept <checkId>', 'accept a failing prerequisite check (recorded in the journal; repeatable)', collect, [])
+    .option('--concurrency <n>', 'hosts examined at once', int('--concurrency', 1))
+    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; passphraseFile?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
+      if (o.passphraseFile) await rt.needVault();
+      const plan = await rt.call(
+        'plan.create',
+        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        { onEvent: progressPrinter(rt.out) },
+      );
+      const doc = rt.out.verbose ? plan : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };
+      rt.out.result(doc, () => {
+        const rows = plan.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason }));
+        const lines = rt.out.verbose ? plan.items.flatMap((i) => (i.commandLines ?? []).map((c) => `  ${i.host}$ ${c.join(' ')}`)) : [];
+        return [`plan ${plan.planId}: ${plan.component} ${plan.version}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, `apply it with: asr-deploy apply ${plan.planId}`].join('\n');
+      });
+    });
+
+  program
+    .command('apply <planId>')
+    .description('run a plan on its hosts (journalled; `jobs resume` finishes an interrupted run)')
+    .option('--concurrency <n>', 'hosts at once (sliding window; default 8)', int('--concurrency', 1))
+    .option('--max-failures <n>', 'stop starting hosts after more than N failures', int('--max-failures', 0))
+    .option('--retries <n>', 'attempts per host for transient errors (default 3)', int('--retries', 1))
+    .option('--step-timeout <seconds>', 'wall-clock bound of each remote step (default 1800)', int('--step-timeout', 1))
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (planId: string, o: RunFlags & { yes?: boolean }) => {
+      await rt.needVault();
+      const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(r, () => [`job ${r.jobId}: ${r.status}`, table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : (h.warning ?? null) })), ['host', 'status', 'version', 'error'])].join('\n'));
+      const code = applyExit(r);
+      if (code !== EXIT.ok) throw new ExitRequest(code);
+    });
+
+  const jobs = program.command('jobs').description('the deployment journal');
+  jobs
+    .command('list')
+    .description('recent jobs')
+    .action(async () => {
+      const list = await rt.call('jobs.list', { limit: 50 });
+      rt.out.result(list, () => table(list.map((j) => ({ ...j, counts: Object.entries(j.counts).map(([k, v]) => `${k}=${v}`).join(' ') })), ['id', 'kind', 'status', 'planId', 'createdAt', 'counts']));
+    });
+  jobs
+    .command('show <jobId>')
+    .description('a job with its hosts and steps')
+    .action(async (jobId: string) => {
+      const j = await rt.call('jobs.show', { jobId });
+      rt.out.result(j, () =>
+        [
+          `job ${j.id} (${j.kind}) ${j.status}`,
+          table(j.hosts.map((h) => ({ host: h.host, status: h.status, version: h.version, attempts: h.attempts, steps: h.steps.map((s) => `${s.step}:${s.status}`).join(' '), error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'attempts', 'steps', 'error']),
+        ].join('\n'),
+      );
+    });
+  jobs
+    .command('logs <jobId>')
+    .description('per-host logs (secrets redacted)')
+    .option('--host <host>', 'only this host')
+    .action(async (jobId: string, o: { host?: string }) => {
+      const logs = await rt.call('jobs.logs', { jobId, ...(o.host ? { host: o.host } : {}) });
+      rt.out.result(logs, () => logs.map((l) => `==> ${l.host} (${l.path})\n${l.text}`).join('\n'));
+    });
+  jobs
+    .command('cancel <jobId>')
+    .description('ask a running job to stop')
+    .action(async (jobId: string) => {
+      const r = await rt.call('jobs.cancel', { jobId });
+      rt.out.result(r, () => `job ${r.jobId}: ${r.status}`);
+    });
+  jobs
+    .command('resume <jobId>')
+    .description('finish an interrupted job; hosts already done are not touched')
+    .option('--retry-failed', 'also retry hosts that failed')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .option('--max-failures <n>', 'failure budget', int('--max-failures', 0))
+    .option('--retries <n>', 'attempts per host', int('--retries', 1))
+    .option('--step-timeout <seconds>', 'bound of each remote step', int('--step-timeout', 1))
+    .action(async (jobId: string, o: RunFlags & { retryFailed?: boolean }) => {
+      await rt.needVault();
+      const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(r, () => [`job ${r.jobId}: ${r.status}`, table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'error'])].join('\n'));
+      const code = applyExit(r);
+      if (code !== EXIT.ok) throw new ExitRequest(code);
+    });
+
+  program
+    .command('versions')
+    .description('installed component versions on each host, queried live')
+    .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .action(async (o: { hosts: string; concurrency?: number }) => {
+      await rt.needVault();
+      const list = await rt.call('versions.query', { hosts: o.hosts, ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(list, () =>
+        table(
+          list.flatMap((h): Record<string, unknown>[] => (h.ok ? h.components.map((c) => ({ host: h.host, component: c.id, version: c.version, configured: c.configured, service: c.service, support: c.support })) : [{ host: h.host, component: '-', support: h.error?.code }])),
+          ['host', 'component', 'version', 'configured', 'service', 'support'],
+        ),
+      );
+      if (list.some((h) => !h.ok)) throw new ExitRequest(EXIT.failed);
+    });
+}

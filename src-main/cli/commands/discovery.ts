@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { documentVerdict } from '../../checks/document.ts';
+import { EXIT, fail } from '../../model/errors.ts';
+import { ExitRequest } from '../exit.ts';
+import { table } from '../io.ts';
+import { progressPrinter } from '../progress.ts';
+import type { CliRuntime } from '../runtime.ts';
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail('usage', `${name} must be a whole number ≥ ${min}, not "${v}".`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerDiscovery(program: Command, rt: CliRuntime, trust: Command): void {
+  trust
+    .command('scan <targets...>')
+    .description('read SSH host keys / TLS certificates of HOST[:PORT] (no login, nothing stored)')
+    .option('--timeout <ms>', 'per target', int('--timeout', 100), 5000)
+    .action(async (targets: string[], o: { timeout: number }) => {
+      const rows = await rt.call('trust.scan', { targets, timeoutMs: o.timeout });
+      const ok = rows.filter((r) => r.fingerprint);
+      for (const r of rows.filter((x) => x.error)) rt.out.info(`${r.host}:${r.port}: ${r.error!.code}: ${r.error!.message}`);
+      rt.out.result(
+        ok.map(({ host, port, kind, fingerprint, notAfter }) => ({ host, port, kind, fingerprint, ...(notAfter ? { notAfter } : {}) })),
+        () => table(ok.map((r) => ({ ...r, change: r.pinned ? (r.pinned === r.fingerprint ? 'pinned' : `CHANGED (pinned ${r.pinned})`) : 'new' })), ['host', 'port', 'kind', 'fingerprint', 'notAfter', 'change']),
+      );
+      if (ok.length < new Set(rows.map((r) => r.host)).size) throw new ExitRequest(EXIT.failed);
+    });
+  trust
+    .command('approve <targets...>')
+    .description('pin what a fresh scan sees, or --fingerprint FP (checked against the scan)')
+    .option('--fingerprint <fp>', 'expected SHA256:… (SSH) or 64-hex SHA-256 (TLS)')
+    .option('--timeout <ms>', 'per target', int('--timeout', 100), 5000)
+    .action(async (targets: string[], o: { fingerprint?: string; timeout: number }) => {
+      const pins = await rt.call('trust.approve', { targets, timeoutMs: o.timeout, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) });
+      rt.out.result(pins, () => pins.map((p) => `pinned ${p.host}:${p.port} ${p.kind} ${p.fingerprint}`).join('\n'));
+    });
+
+  const discover = program.command('discover').description('find hosts: network ranges, vCenter');
+  discover
+    .command('network <targets...>')
+    .description('probe addresses, CIDR blocks (10.0.0.0/24) and ranges (10.0.0.5-10.0.0.20)')
+    .option('--ports <list>', 'ports to probe', '22,5985,5986')
+    .option('--concurrency <n>', 'probes in flight', int('--concurrency', 1))
+    .option('--timeout <ms>', 'connect timeout per probe', int('--timeout', 50))
+    .option('--force', 'allow blocks larger than /16')
+    .option('--add', 'store what was found as hosts (re-running updates, never duplicates)')
+    .option('--credential <name>', 'credential for the hosts added')
+    .option('--tag <tag>', 'tag the hosts added (repeatable)', collect, [])
+    .action(async (targets: string[], o: { ports: string; concurrency?: number; timeout?: number; force?: boolean; add?: boolean; credential?: string; tag: string[] }) => {
+      const ports = o.ports.split(',').map((p) => {
+        const n = Number(p.trim());
+        if (!Number.isInteger(n) || n < 1 || n > 65535) fail('usage', `--ports: "${p}" is not a port number.`);
+        return n;
+      });
+      const found = await rt.call(
+        'discover.network',
+        { targets, ports, force: !!o.force, add: !!o.add, tags: o.tag, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.timeout ? { timeoutMs: o.timeout } : {}), ...(o.credential ? { credential: o.credential } : {}) },
+        { onEvent: rt.out.verbose ? progressPrinter(rt.out) : undefined },
+      );
+      rt.out.result(found, () => table(found.map((d) => ({ address: d.address, open: d.open, os: d.os ?? null, ssh: d.ssh?.banner ?? null, winrm: d.winrm ? `${d.winrm.https ? 'https' : 'http'}${d.winrm.certificate ? ` ${d.winrm.certificate.subject}${d.winrm.certificate.expired ? ' EXPIRED' : d.winrm.certificate.expiresSoon ? ' expires soon' : ''}` : ''}` : null })), ['address', 'open', 'os', 'ssh', 'winrm']));
+    });
+  discover
+    .command('vcenter')
+    .description('inventory VMs of a vCenter (vim25 SOAP)')
+    .requiredOption('--server <url>', 'https://vcenter.example/sdk or a host name')
+    .requiredOption('--credential <name>', 'vCenter account (credentials add … --password-stdin)')
+    .option('--fingerprint <sha256>', 'pin this certificate SHA-256 (64 hex)')
+    .option('--add', 'turn powered-on VMs with addresses into hosts')
+    .option('--host-credential <name>', 'credential for the hosts added')
+    .option('--page-size <n>', 'VMs per RetrievePropertiesEx page', int('--page-size', 1))
+    .action(async (o: { server: string; credential: string; fingerprint?: string; add?: boolean; hostCredential?: string; pageSize?: number }) => {
+      await rt.needVault();
+      const vms = await rt.call('discover.vcenter', { server: o.server, credential: o.credential, add: !!o.add, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.hostCredential ? { hostCredential: o.hostCredential } : {}), ...(o.pageSize ? { pageSize: o.pageSize } : {}) });
+      rt.out.result(vms, () => table(vms.map((v) => ({ ...v, addresses: v.addresses.join(' ') })), ['name', 'family', 'powerState', 'addresses', 'cluster', 'esxHost', 'disks']));
+    });
+
+  program
+    .command('facts')
+    .description('gather facts from each host over its transport and store them')
+    .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .action(async (o: { hosts: string; concurrency?: number }) => {
+      await rt.needVault();
+      const list = await rt.call('facts.gather', { hosts: o.hosts, ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(list, () => table(list.map((f) => ({ host: f.host, ok: f.ok, os: f.facts ? `${f.facts.os.id ?? '?'} ${f.facts.os.version ?? ''}` : null, hostName: f.facts?.hostName ?? null, error: f.error ? `${f.error.code}: ${f.error.message}` : null })), ['host', 'ok', 'os', 'hostName', 'error']));
+      if (list.some((f) => !f.ok)) throw new ExitRequest(EXIT.failed);
+    });
+
+  program
+    .command('check')
+    .description('prerequisite checks against the support matrix (exit 4 when a host fails)')
+    .requiredOption('--component <id>', 'mobility-service | provider | mars-agent')
+    .option('--version <v>', 'component version (default: newest in the catalog)')
+    .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
+    .option('--cs <address>', 'configuration server: tested for reachability from each host')
+    .option('--ps <address>', 'process server (default: the configuration server)')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .action(async (o: { component: string; version?: string; hosts: string; cs?: string; ps?: string; concurrency?: number }) => {
+      await rt.needVault();
+      const doc = await rt.call('check.run', { component: o.component as never, hosts: o.hosts, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.ps ? { ps: o.ps } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(doc, () => {
+        const lines = [`check ${doc.runId}: ${doc.component} ${doc.version ?? ''}`];
+        for (const h of doc.hosts) {
+          lines.push(`${h.host}: ${h.verdict.toUpperCase()}`);
+          for (const c of h.checks.filter((x) => x.verdict !== 'pass' || rt.out.verbose)) lines.push(`  [${c.verdict}] ${c.id}: ${c.evidence}${c.remedy && c.verdict !== 'pass' ? `\n      remedy: ${c.remedy}` : ''}`);
+        }
+        lines.push(`report: asr-deploy report ${doc.runId} --format html --out report.html`);
+        return lines.join('\n');
+      });
+      if (documentVerdict(doc) === 'fail') throw new ExitRequest(EXIT.blocked);
+    });
+
+  program
+    .command('report <id>')
+    .description('report of a job or check run (or `latest`)')
+    .requiredOption('--format <fmt>', 'html | csv | json')
+    .requiredOption('--out <file>', 'file to write')
+    .action(async (id: string, o: { format: string; out: string }) => {
+      if (!['html', 'csv', 'json'].includes(o.format)) fail('usage', `--format must be html, csv or json, not "${o.format}".`);
+      const r = await rt.call('report.create', { id, format: o.format as never, out: o.out });
+      rt.out.result(r, () => `wrote ${r.kind} report ${r.id} to ${r.out}`);
+    });
+}

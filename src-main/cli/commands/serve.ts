@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { fail } from '../../model/errors.ts';
+import type { ServiceApi } from '../../service/contract.ts';
+import { startServer } from '../../server/server.ts';
+import type { CliRuntime } from '../runtime.ts';
+
+/** Where the built renderer is: dist/renderer from the source tree (src-main/cli/commands) or from dist/cli. */
+export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [env.ASR_DEPLOY_RENDERER_DIR, fileURLToPath(new URL('../../../dist/renderer', import.meta.url)), fileURLToPath(new URL('../renderer', import.meta.url))];
+  const dir = candidates.find((d): d is string => !!d && existsSync(`${d}/index.html`));
+  if (!dir) fail('not_found', 'The wizard is not built (no dist/renderer/index.html).', { remedy: 'Run `npm run build` first.' });
+  return dir;
+}
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail('usage', `--port must be 0-65535, not "${v}".`);
+  return n;
+};
+
+/** `asr-deploy serve [--port P]`: the wizard on 127.0.0.1 behind a one-time token, until SIGINT/SIGTERM. */
+export function registerServe(program: Command, rt: CliRuntime, getService: () => ServiceApi): void {
+  program
+    .command('serve')
+    .description('the wizard in a browser, on 127.0.0.1 only, behind a one-time token printed in the URL')
+    .option('--port <port>', 'port to listen on (default: any free port)', port)
+    .action(async (o: { port?: number }) => {
+      const staticDir = findRendererDir();
+      const server = await startServer({ service: getService(), port: o.port, staticDir });
+      rt.out.result({ url: server.url }, () => server.url);
+      rt.out.info('Serving the wizard on 127.0.0.1 only; the link works once. Ctrl+C stops.');
+      // main's SIGINT aborts rt.signal; SIGTERM (service managers, `kill`) stops us the same way.
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off('SIGTERM', stop);
+          rt.signal.removeEventListener('abort', stop);
+          done();
+        };
+        if (rt.signal.aborted) return stop();
+        rt.signal.addEventListener('abort', stop, { once: true });
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

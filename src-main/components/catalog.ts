@@ -1,0 +1,168 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fail } from '../model/errors.ts';
+import { resourcePath } from '../model/resources.ts';
+import { compareVersions, isVersion, parseVersion } from './version.ts';
+
+export const COMPONENT_IDS = ['mobility-service', 'provider', 'mars-agent'] as const;
+export type ComponentId = (typeof COMPONENT_IDS)[number];
+export type Platform = 'linux' | 'windows';
+
+const Argv = z.array(z.string().min(1)).min(1);
+
+const CommandLinesSchema = z.object({
+  extract: Argv.optional(),
+  install: Argv,
+  upgrade: Argv,
+  configure: Argv.nullable(),
+  uninstall: Argv.nullable(),
+  installDir: z.string(),
+  csPort: z.number().int(),
+});
+export type CommandLines = z.infer<typeof CommandLinesSchema>;
+
+const VersionSchema = z.object({
+  version: z.string().refine(isVersion, 'a version is 2-4 dot-separated numbers'),
+  released: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  rollup: z.string().nullable(),
+  generation: z.string(),
+  osIds: z.array(z.string()),
+  downloads: z.record(z.string(), z.url()),
+  /** Known SHA-256 per installer file name or OS id; a mismatch refuses to stage. */
+  sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type CatalogVersion = z.infer<typeof VersionSchema>;
+
+export const ComponentCatalogSchema = z
+  .object({
+    $comment: z.string().optional(),
+    id: z.enum(COMPONENT_IDS),
+    name: z.string(),
+    platforms: z.array(z.enum(['linux', 'windows'])).min(1),
+    installerPattern: z.partialRecord(z.enum(['linux', 'windows']), z.string()),
+    generations: z.record(z.string(), z.object({ source: z.string(), linux: CommandLinesSchema.optional(), windows: CommandLinesSchema.optional() })),
+    exitCodes: z.object({
+      success: z.array(z.number().int()),
+      successWithWarnings: z.array(z.number().int()),
+      successRebootRequired: z.array(z.number().int()),
+      retryLater: z.array(z.number().int()),
+    }),
+    logs: z.partialRecord(z.enum(['linux', 'windows']), z.array(z.string())),
+    versions: z.array(VersionSchema).min(1),
+  })
+  .superRefine((c, ctx) => {
+    c.versions.forEach((v, i) => {
+      if (!c.generations[v.generation]) ctx.addIssue({ code: 'custom', path: ['versions', i, 'generation'], message: `unknown generation "${v.generation}"` });
+    });
+    for (const [p, re] of Object.entries(c.installerPattern)) {
+      try {
+        new RegExp(re);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['installerPattern', p], message: (e as Error).message });
+      }
+    }
+  });
+export type ComponentCatalog = z.infer<typeof ComponentCatalogSchema>;
+
+export interface Catalog {
+  components: ComponentCatalog[];
+  component(id: string): ComponentCatalog;
+  /** Versions newest first. */
+  versions(id: ComponentId): CatalogVersion[];
+  latest(id: ComponentId): CatalogVersion;
+  find(id: ComponentId, version: string): CatalogVersion | undefined;
+  commandLines(id: ComponentId, version: string, platform: Platform): CommandLines;
+}
+
+/** Parses catalog documents; one invalid document rejects the whole catalog (nothing half-loaded). */
+export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
+  const components = docs.map(({ file, data }) => {
+    const r = ComponentCatalogSchema.safeParse(data);
+    if (!r.success) {
+      fail('validation', `The catalog file ${file} is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        remedy: 'Fix the file or load a catalog that passes validation; nothing from it was used.',
+      });
+    }
+    return r.data;
+  });
+  const ids = components.map((c) => c.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) fail('validation', `The catalog declares the component ${dup} twice.`);
+  const catalog: Catalog = {
+    components,
+    component(id) {
+      const c = components.find((x) => x.id === id);
+      if (!c) fail('not_found', `Unknown component "${id}".`, { remedy: `Components are: ${ids.join(', ')}.` });
+      return c;
+    },
+    versions(id) {
+      return [...catalog.component(id).versions].sort((a, b) => compareVersions(b.version, a.version));
+    },
+    latest(id) {
+      return catalog.versions(id)[0]!;
+    },
+    find(id, version) {
+      return catalog.component(id).versions.find((v) => compareVersions(v.version, version) === 0);
+    },
+    commandLines(id, version, platform) {
+      const c = catalog.component(id);
+      const v = catalog.find(id, version);
+      // An unknown (newer) version uses the generation of the newest known one.
+      const gen = c.generations[(v ?? catalog.latest(id)).generation]!;
+      const lines = gen[platform];
+      if (!lines) fail('unsupported', `${c.name} ${version} has no ${platform} command lines in the catalog.`);
+      return lines;
+    },
+  };
+  return catalog;
+}
+
+let bundled: Catalog | undefined;
+/** The catalog shipped in resources/catalog. */
+export function loadCatalog(dir = resourcePath('catalog')): Catalog {
+  if (dir === resourcePath('catalog') && bundled) return bundled;
+  const docs = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = join(dir, f);
+      let data: unknown;
+      try {
+        data = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        fail('validation', `The catalog file ${file} is not JSON: ${(e as Error).message}`);
+      }
+      return { file, data };
+    });
+  const c = parseCatalog(docs);
+  if (dir === resourcePath('catalog')) bundled = c;
+  return c;
+}
+
+/**
+ * N-4 support rule (service-updates-how-to.md): with every new version N, versions below N-4 are
+ * out of support. A release is counted by its update rollup (UR74 → N-4 is UR70); Mobility
+ * service 9.x releases step the minor number once per rollup (9.62 → 9.58), which covers
+ * versions the catalog does not list.
+ */
+export function supportStatus(catalog: Catalog, id: ComponentId, installed: string | null, latestVersion?: string): 'current' | 'supported' | 'out-of-support' | 'unknown' {
+  if (!installed || !isVersion(installed)) return 'unknown';
+  const latest = latestVersion ?? catalog.latest(id).version;
+  if (compareVersions(installed, latest) >= 0) return 'current';
+  const [iMajor, iMinor] = parseVersion(installed)!;
+  const [lMajor, lMinor] = parseVersion(latest)!;
+  if (id === 'mobility-service') {
+    if (iMajor !== lMajor) return 'out-of-support';
+    return lMinor! - iMinor! <= 4 ? 'supported' : 'out-of-support';
+  }
+  const rollupOf = (v: string): number | null => {
+    const known = catalog.versions(id).find((c) => compareVersions(c.version, v) <= 0);
+    const m = known?.rollup ? /^UR(\d+)$/.exec(known.rollup) : null;
+    return m ? Number(m[1]) : null;
+  };
+  const ri = rollupOf(installed);
+  const rl = rollupOf(latest);
+  if (ri === null || rl === null) return 'unknown';
+  return rl - ri <= 4 ? 'supported' : 'out-of-support';
+}

@@ -1,0 +1,202 @@
+import { posix } from 'node:path';
+import { AsrFailure, fail } from '../../model/errors.ts';
+import type { Transport } from '../../remote/transport.ts';
+import type { Catalog } from '../catalog.ts';
+import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
+import { renderArgv } from '../recipe.ts';
+import { shScript } from '../scripts.ts';
+
+/** Where a job stages on a Linux host: private (0700), named by job so `jobs resume` finds it again. */
+export const stagingDir = (jobId: string): string => `/tmp/asr-deploy-${jobId}`;
+
+/** Room for the tarball, its extracted copy and the logs: the installer's size twice plus a margin. */
+const stagingBytesNeeded = (installerBytes: number): number => installerBytes * 2 + 16 * 1024 * 1024;
+
+async function detect(t: Transport, signal?: AbortSignal): Promise<InstalledState> {
+  const r = await t.exec(shScript('mobility-detect.sh'), { elevate: true, timeoutMs: 60_000, ...(signal ? { signal } : {}) });
+  let doc: { installed: boolean | null; version: string | null; installDir: string | null; configured: boolean | null; service: InstalledState['service']; error?: string };
+  try {
+    doc = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
+  } catch {
+    return fail('command_failed', `Mobility service detection printed no JSON: ${r.stdout.slice(0, 200)}`);
+  }
+  if (doc.error) fail('permission_denied', `Mobility service detection: ${doc.error}`, { remedy: 'Use root or a sudo-capable account (ASR error 95108).', asrErrorId: 95108 });
+  return { installed: doc.installed, version: doc.version, configured: doc.configured, service: doc.service, installDir: doc.installDir };
+}
+
+function lines(catalog: Catalog, target: RecipeTarget, passphraseFile: string) {
+  const cl = catalog.commandLines('mobility-service', target.version, 'linux');
+  const values = {
+    installDir: cl.installDir,
+    csAddress: target.csAddress,
+    csPort: target.csPort ?? cl.csPort,
+    passphraseFile,
+    installer: target.installer.file,
+  };
+  return {
+    main: renderArgv(target.action === 'upgrade' ? cl.upgrade : cl.install, values),
+    configure: cl.configure && target.csAddress ? renderArgv(cl.configure, values) : null,
+    needsPassphraseAtInstall: (target.action === 'upgrade' ? cl.upgrade : cl.install).some((p) => p.includes('{passphraseFile}')),
+  };
+}
+
+/** Exit codes from the catalog: 0 success, 98 success with warnings, anything else a failure. */
+function judgeExit(catalog: Catalog, code: number): 'ok' | 'warn' | 'retry' | 'fail' {
+  const ec = catalog.component('mobility-service').exitCodes;
+  if (ec.success.includes(code)) return 'ok';
+  if (ec.successWithWarnings.includes(code) || ec.successRebootRequired.includes(code)) return 'warn';
+  if (ec.retryLater.includes(code)) return 'retry';
+  return 'fail';
+}
+
+/** Runs a documented command line as a detached, resumable step (resources/scripts/linux/run-step.sh). */
+async function runStep(ctx: StepContext, catalog: Catalog, name: string, cwd: string, argv: string[]): Promise<{ code: number; output: string }> {
+  const dir = stagingDir(ctx.jobId);
+  try {
+    const r = await ctx.transport.exec(shScript('run-step.sh', dir, name, cwd, '--', ...argv), {
+      elevate: true,
+      timeoutMs: ctx.stepTimeoutMs,
+      signal: ctx.signal,
+      allowNonZero: true,
+      onStdout: (s) => ctx.log(`[${name}] ${s.trimEnd()}`),
+    });
+    return { code: r.exitCode, output: r.stdout };
+  } catch (e) {
+    // The waiting shell was stopped (timeout/cancel); the detached installer must be stopped too.
+    if (e instanceof AsrFailure && (e.data.code === 'timeout' || e.data.code === 'cancelled')) {
+      await ctx.transport.exec(shScript('kill-step.sh', dir, name), { elevate: true, timeoutMs: 30_000, allowNonZero: true }).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+function stepFailure(catalog: Catalog, name: string, code: number, output: string, host: string): never {
+  const verdict = judgeExit(catalog, code);
+  if (verdict === 'retry') fail('install_in_progress', `Another installation is in progress on ${host} (exit ${code}).`, { host, exitCode: code, remedy: 'It is retried later; wait for the other installation to finish.' });
+  if (/No space left on device/i.test(output)) fail('disk_full', `The ${name} step ran out of disk space on ${host}.`, { host, exitCode: code, remedy: 'Free space under /usr/local and /tmp (the installer needs about twice its size), then retry.' });
+  return fail('install_failed', `The Mobility service ${name} step failed on ${host} with exit code ${code}: ${output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`, {
+    host,
+    exitCode: code,
+    remedy: 'See the installer log in the host log (asr-deploy jobs logs JOB --host HOST) and the Mobility service troubleshooting guide.',
+  });
+}
+
+export const mobilityServiceLinux: Recipe = {
+  component: 'mobility-service',
+  platform: 'linux',
+  detect,
+
+  commandLines(catalog, target) {
+    const dir = stagingDir('JOB');
+    const l = lines(catalog, target, posix.join(dir, 'passphrase'));
+    return [['tar', '-xzf', target.installer.file, '-C', posix.join(dir, 'x')], l.main, ...(l.configure ? [l.configure] : [])];
+  },
+
+  steps(catalog, target): RecipeStep[] {
+    const host = target.host.name;
+    return [
+      {
+        name: 'stage',
+        skipIfDone: true,
+        async run(ctx) {
+          const dir = stagingDir(ctx.jobId);
+          const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
+          const info = JSON.parse(prep.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; freeKiB?: number | null };
+          if (prep.exitCode !== 0 || info.error) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, { host, remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).' });
+          const need = stagingBytesNeeded(target.installer.size);
+          if (typeof info.freeKiB === 'number' && info.freeKiB * 1024 < need) {
+            fail('disk_full', `${host} has ${Math.floor(info.freeKiB / 1024)} MiB free under /tmp; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`, {
+              host,
+              remedy: 'Free space in /tmp on the host (or enlarge it) and retry; ASR also needs at least 100 MB free (error 95524).',
+              asrErrorId: 95524,
+            });
+          }
+          const remote = posix.join(dir, target.installer.file);
+          const up = await ctx.transport.upload(target.installer.path, remote, {
+            sha256: target.installer.sha256,
+            signal: ctx.signal,
+            timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
+            onProgress: (sent, total) => ctx.progress('stage', sent, total),
+          });
+          return { detail: { remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs } };
+        },
+      },
+      {
+        name: 'extract',
+        skipIfDone: true,
+        async run(ctx) {
+          const dir = stagingDir(ctx.jobId);
+          const x = posix.join(dir, 'x');
+          const r = await ctx.transport.exec(['sh', '-c', 'rm -rf "$2" && mkdir "$2" && tar -xzf "$1" -C "$2"', 'extract', posix.join(dir, target.installer.file), x], {
+            timeoutMs: ctx.stepTimeoutMs,
+            signal: ctx.signal,
+            allowNonZero: true,
+          });
+          if (r.exitCode !== 0) {
+            if (/No space left/i.test(r.stderr)) fail('disk_full', `Extracting the installer on ${host} ran out of space.`, { host, remedy: 'Free space in /tmp on the host and retry.' });
+            fail('command_failed', `Extracting ${target.installer.file} failed on ${host}: ${r.stderr.trim().slice(0, 300)}`, { host, exitCode: r.exitCode });
+          }
+        },
+      },
+      {
+        name: 'passphrase',
+        skipIfDone: false,
+        async run(ctx) {
+          if (!target.passphrase) return;
+          // 0600 in the private staging directory; never in argv.
+          await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), { stdin: target.passphrase, timeoutMs: 60_000, signal: ctx.signal });
+        },
+      },
+      {
+        name: target.action,
+        skipIfDone: true,
+        async run(ctx) {
+          const dir = stagingDir(ctx.jobId);
+          const l = lines(catalog, target, posix.join(dir, 'passphrase'));
+          if (l.needsPassphraseAtInstall && (!target.passphrase || !target.csAddress)) {
+            fail('validation', `Mobility service ${target.version} registers during install: it needs --cs and --passphrase-file.`, { host });
+          }
+          const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
+          const v = judgeExit(catalog, code);
+          if (v === 'ok') return { detail: { exitCode: code } };
+          if (v === 'warn') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code } };
+          return stepFailure(catalog, target.action, code, output, host);
+        },
+      },
+      {
+        name: 'configure',
+        skipIfDone: true,
+        async run(ctx) {
+          const dir = stagingDir(ctx.jobId);
+          const l = lines(catalog, target, posix.join(dir, 'passphrase'));
+          if (!l.configure) return;
+          if (!target.passphrase) fail('validation', 'Registering with the configuration server needs --passphrase-file.', { host });
+          const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure);
+          if (judgeExit(catalog, code) === 'fail') stepFailure(catalog, 'configure', code, output, host);
+          return { detail: { exitCode: code } };
+        },
+      },
+      {
+        name: 'verify',
+        skipIfDone: false,
+        async run(ctx) {
+          const s = await detect(ctx.transport, ctx.signal);
+          if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
+          if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the install`, detail: s as unknown as Record<string, unknown> };
+          if (target.csAddress && s.configured !== true) fail('install_failed', `${host} is installed but not registered with ${target.csAddress}.`, { host, remedy: 'Check the passphrase and that the host reaches the configuration server on 443.' });
+          return { detail: s as unknown as Record<string, unknown> };
+        },
+      },
+    ];
+  },
+
+  async cleanup(ctx) {
+    await ctx.transport.exec(['rm', '-rf', '--', stagingDir(ctx.jobId)], { elevate: true, timeoutMs: 60_000, allowNonZero: true });
+  },
+
+  async fetchLogs(t, catalog) {
+    const paths = catalog.component('mobility-service').logs.linux ?? [];
+    const r = await t.exec(['sh', '-c', 'for f in "$@"; do [ -r "$f" ] && { echo "== $f"; tail -n 200 "$f"; }; done; exit 0', 'logs', ...paths], { elevate: true, timeoutMs: 60_000, allowNonZero: true });
+    return r.stdout;
+  },
+};

@@ -1,0 +1,77 @@
+import type { AsrError } from '../model/errors.ts';
+import type { Host } from '../model/host.ts';
+import type { Transport } from '../remote/transport.ts';
+import type { Catalog, ComponentId, Platform } from './catalog.ts';
+import type { InstallerFile } from './sources.ts';
+
+/** What is on a host now, as detection reads it. */
+export interface InstalledState {
+  installed: boolean | null;
+  version: string | null;
+  configured: boolean | null;
+  service: 'running' | 'stopped' | 'absent' | null;
+  installDir?: string | null;
+}
+
+/** What the engine asks a recipe to do on one host. */
+export interface RecipeTarget {
+  host: Host;
+  action: 'install' | 'upgrade';
+  version: string;
+  installer: InstallerFile;
+  csAddress: string | null;
+  csPort: number | null;
+  /** Secrets travel as values in memory and reach the target only as 0600 files or stdin. */
+  passphrase: string | null;
+}
+
+export interface StepContext {
+  transport: Transport;
+  jobId: string;
+  signal: AbortSignal;
+  /** Per-step wall-clock bound for long remote steps (installers can take 10+ minutes). */
+  stepTimeoutMs: number;
+  log: (line: string) => void;
+  progress: (step: string, bytes: number, total: number) => void;
+  /** Journal detail of this step from an earlier (interrupted) run of the same job, if any. */
+  previous: (step: string) => Record<string, unknown> | null;
+}
+
+export interface StepOutcome {
+  /** success, or success with warnings (installer exit 98, reboot required 3010/1641). */
+  warning?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface RecipeStep {
+  name: string;
+  run(ctx: StepContext): Promise<StepOutcome | void>;
+  /** A step that finished in an earlier run of the job is not repeated on resume. */
+  skipIfDone: boolean;
+}
+
+/** A component on a platform: detection, the documented command lines, and the steps to apply them. */
+export interface Recipe {
+  readonly component: ComponentId;
+  readonly platform: Platform;
+  detect(t: Transport, signal?: AbortSignal): Promise<InstalledState>;
+  /** The documented command lines this target will run, secrets shown as [redacted]. */
+  commandLines(catalog: Catalog, target: RecipeTarget): string[][];
+  steps(catalog: Catalog, target: RecipeTarget): RecipeStep[];
+  /** Always run at the end (success, failure or cancel): removes staged files and secrets. */
+  cleanup(ctx: StepContext, target: RecipeTarget): Promise<void>;
+  /** On failure: the installer logs named by the catalog, as text for the host log. */
+  fetchLogs(t: Transport, catalog: Catalog): Promise<string>;
+}
+
+export type RecipeError = AsrError;
+
+/** Replaces {placeholders} in a documented argv; each element stays one argument (no shell). */
+export function renderArgv(template: readonly string[], values: Record<string, string | number | null | undefined>): string[] {
+  return template.map((part) =>
+    part.replace(/\{([A-Za-z]+)\}/g, (whole, key: string) => {
+      const v = values[key];
+      return v === undefined || v === null ? whole : String(v);
+    }),
+  );
+}

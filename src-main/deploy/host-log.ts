@@ -1,0 +1,31 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * One log file per host per job (`<home>/logs/<job>/<host>.log`). Every known secret value is
+ * replaced before a line is written, so a password echoed by a remote program never lands on disk.
+ */
+export class HostLog {
+  readonly path: string;
+  private readonly secrets: string[];
+  constructor(home: string, jobId: string, host: string, secrets: readonly (string | undefined)[] = []) {
+    const dir = join(home, 'logs', jobId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.path = join(dir, `${host.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
+    // Longest first, so a secret that contains another is replaced whole.
+    this.secrets = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 3))].sort((a, b) => b.length - a.length);
+  }
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('[redacted]');
+    return out;
+  }
+  line(text: string): void {
+    const stamp = new Date().toISOString();
+    const body = this.redact(text)
+      .split(/\r?\n/)
+      .map((l) => `${stamp} ${l}`)
+      .join('\n');
+    appendFileSync(this.path, body + '\n', { mode: 0o600 });
+  }
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import pLimit from 'p-limit';
+import { loadCatalog, type Catalog, type ComponentId } from '../components/catalog.ts';
+import { recipeFor } from '../components/recipes.ts';
+import { chooseInstaller, scanSources, type InstallerFile } from '../components/sources.ts';
+import { compareVersions } from '../components/version.ts';
+import { fail, type AsrError } from '../model/errors.ts';
+import type { Host } from '../model/host.ts';
+import { nowIso } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
+import { examineHost } from './examine.ts';
+
+export const PlanItemSchema = z.object({
+  host: z.string(),
+  hostId: z.string(),
+  action: z.enum(['install', 'upgrade', 'skip', 'blocked']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  reason: z.string(),
+  /** Failing check ids (blocked), the checks accepted by --accept, and any transport error. */
+  failedChecks: z.array(z.string()).optional(),
+  acceptedChecks: z.array(z.string()).optional(),
+  error: z.custom<AsrError>().optional(),
+  osId: z.string().nullable().optional(),
+  installer: z.object({ file: z.string(), path: z.string(), sha256: z.string(), size: z.number(), osId: z.string().nullable(), version: z.string().nullable() }).optional(),
+  commandLines: z.array(z.array(z.string())).optional(),
+});
+export type PlanItem = z.infer<typeof PlanItemSchema>;
+
+export const PlanDocumentSchema = z.object({
+  planId: z.string(),
+  createdAt: z.string(),
+  component: z.string(),
+  version: z.string(),
+  source: z.string(),
+  cs: z.string().nullable(),
+  csPort: z.number().nullable(),
+  passphraseRef: z.string().nullable(),
+  accepted: z.array(z.string()),
+  items: z.array(PlanItemSchema),
+});
+export type PlanDocument = z.infer<typeof PlanDocumentSchema>;
+
+export interface PlanInput {
+  component: ComponentId;
+  version?: string;
+  source: string;
+  hosts?: string;
+  cs?: string;
+  passphraseFile?: string;
+  accept?: string[];
+  concurrency?: number;
+  /** Only hosts behind the target version (update sweeps). */
+  upgradesOnly?: boolean;
+}
+
+export interface PlanCallbacks {
+  signal?: AbortSignal;
+  onHost?: (item: PlanItem) => void;
+}
+
+/**
+ * Check mode: decides install / upgrade / skip / blocked per host from live facts, checks and
+ * detection, changing nothing on any host. The plan is stored; `apply` runs it.
+ */
+export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbacks = {}): Promise<PlanDocument> {
+  const catalog = loadCatalog();
+  const comp = catalog.component(input.component);
+  const version = input.version ?? catalog.latest(input.component).version;
+  if (!catalog.find(input.component, version)) {
+    fail('validation', `${comp.name} ${version} is not in the catalog.`, { remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}.` });
+  }
+  const sources = await scanSources(catalog, input.source, store.db);
+  const hosts = store.hosts.select(input.hosts ?? 'all');
+  if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
+  const accepted = [...new Set(input.accept ?? [])];
+  let passphrase: string | null = null;
+  if (input.passphraseFile) {
+    try {
+      passphrase = readFileSync(input.passphraseFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      fail('validation', `Cannot read the passphrase file ${input.passphraseFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!passphrase) fail('validation', `The passphrase file ${input.passphraseFile} is empty.`);
+  }
+  const planId = `p-${randomBytes(4).toString('hex')}`;
+  const limit = pLimit(input.concurrency ?? 8);
+  const items = await Promise.all(
+    hosts.map((h) =>
+      limit(async () => {
+        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, cb.signal);
+        cb.onHost?.(item);
+        return item;
+      }),
+    ),
+  );
+  const passphraseRef = passphrase ? `plan/${planId}/passphrase` : null;
+  if (passphrase && passphraseRef) store.secrets.put(passphraseRef, passphrase);
+  const doc: PlanDocument = { planId, createdAt: nowIso(), component: input.component, version, source: input.source, cs: input.cs ?? null, csPort: null, passphraseRef, accepted, items };
+  store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
+  if (accepted.length) store.journal.event(null, null, 'checks-accepted', { planId, checks: accepted, by: process.env.USER ?? null });
+  return doc;
+}
+
+export function loadPlan(store: Store, planId: string): PlanDocument {
+  const r = store.db.prepare('SELECT document FROM plans WHERE id = ?').get(planId) as { document: string } | undefined;
+  if (!r) fail('not_found', `No plan ${planId}.`, { remedy: 'Create one with `asr-deploy plan`.' });
+  return PlanDocumentSchema.parse(JSON.parse(r.document));
+}
+
+async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], signal?: AbortSignal): Promise<PlanItem> {
+  const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version };
+  const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
+  if (!host.os || !host.transport) return blocked('The host’s OS family is unknown: add it with --os, or discover it.');
+  const recipe = recipeFor(input.component, host.os);
+  if (!recipe) return blocked(`${catalog.component(input.component).name} has no ${host.os} recipe in this build.`);
+  const ex = await examineHost(store, host, { component: input.component, version: input.version, settings: { configurationServer: input.cs ?? null }, detect: true, ...(signal ? { signal } : {}) });
+  if (ex.error) return blocked(`${ex.error.code}: ${ex.error.message}${ex.error.remedy ? ` — ${ex.error.remedy}` : ''}`, { error: ex.error });
+  const installed = ex.installed!;
+  const from = installed.installed ? installed.version : null;
+  const osId = host.os === 'windows' ? 'Windows' : ex.checks.installerOsId;
+  const failing = ex.checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
+  const unaccepted = failing.filter((id) => !accepted.includes(id));
+  const acceptedHere = failing.filter((id) => accepted.includes(id));
+  const acc = acceptedHere.length ? { acceptedChecks: acceptedHere } : {};
+  if (from && compareVersions(from, input.version) >= 0 && (installed.configured || !input.cs)) {
+    return { ...base, from, action: 'skip', reason: compareVersions(from, input.version) === 0 ? 'already current' : `a newer version (${from}) is installed`, osId, ...acc };
+  }
+  if (input.upgradesOnly && !from) return { ...base, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
+  if (unaccepted.length) return blocked(`prerequisite checks failed: ${unaccepted.join(', ')}`, { from, failedChecks: unaccepted, osId, ...acc });
+  if (!osId) return blocked('no installer OS id matches this host’s OS in the support matrix', { from });
+  const installer = chooseInstaller(sources, { component: input.component, platform: host.os, osId, version: input.version });
+  if (!installer) return blocked(`no ${catalog.component(input.component).name} ${input.version} installer for ${osId} in ${input.source}`, { from, osId });
+  if (installer.hashStatus === 'mismatch') return blocked(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
+  const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
+  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null } as const;
+  const commandLines = recipe.commandLines(catalog, target);
+  const reason = action === 'upgrade' ? `upgrade ${from} → ${input.version}` : `install ${input.version}${input.cs ? ` and register with ${input.cs}` : ' (no --cs: installed, not registered)'}`;
+  const { file, path, sha256, size, version } = installer;
+  return { ...base, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version }, commandLines, ...acc };
+}

@@ -1,0 +1,253 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadCatalog } from '../components/catalog.ts';
+import type { InstalledState, RecipeTarget, StepContext } from '../components/recipe.ts';
+import { recipeFor } from '../components/recipes.ts';
+import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
+import type { ServiceEvent } from '../service/contract.ts';
+import { TERMINAL, type HostStatus, type JobHost } from '../store/journal.ts';
+import type { Store } from '../store/store.ts';
+import { hostSecrets, transportFor } from './connect.ts';
+import { HostLog } from './host-log.ts';
+import { loadPlan, type PlanDocument, type PlanItem } from './plan.ts';
+
+export interface RunOptions {
+  concurrency?: number;
+  /** Stop starting new hosts once more than this many have failed (Ansible max_fail, per run). */
+  maxFailures?: number;
+  /** Attempts per host for transient errors (unreachable, timeout), with exponential back-off. */
+  retries?: number;
+  retryBaseMs?: number;
+  /** Wall-clock bound per remote step (install, configure, upload). */
+  stepTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** On resume: run hosts that failed too, not only those that never finished. */
+  retryFailed?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (e: ServiceEvent) => void;
+}
+
+export interface HostResult {
+  host: string;
+  status: 'succeeded' | 'succeeded_with_warnings' | 'failed' | 'skipped' | 'cancelled' | 'blocked';
+  version: string | null;
+  error?: { code: string; message: string; remedy?: string };
+  warning?: string;
+}
+export interface ApplyResult {
+  jobId: string;
+  planId: string | null;
+  status: string;
+  hosts: HostResult[];
+}
+
+const DEFAULTS = { concurrency: 8, maxFailures: Number.POSITIVE_INFINITY, retries: 3, retryBaseMs: 2_000, stepTimeoutMs: 30 * 60_000 };
+
+/** Creates the job for a plan: hosts to skip or blocked are recorded as such from the start. */
+export function createJobFromPlan(store: Store, plan: PlanDocument, options: RunOptions, kind = 'apply'): string {
+  const { signal: _s, onEvent: _e, ...persisted } = options;
+  const job = store.journal.createJob({
+    kind,
+    planId: plan.planId,
+    options: persisted as Record<string, unknown>,
+    hosts: plan.items.map((i) => ({
+      hostId: i.hostId,
+      host: i.host,
+      action: i.action,
+      version: i.action === 'skip' ? i.from : null,
+      status: i.action === 'skip' ? 'skipped' : i.action === 'blocked' ? 'blocked' : 'pending',
+      error: i.action === 'blocked' ? (i.error ?? { code: i.failedChecks?.length ? 'prerequisite_failed' : 'validation', message: i.reason, retryable: false }) : null,
+    })),
+  });
+  return job.id;
+}
+
+/**
+ * Runs (or resumes) a job: a sliding window of hosts, each through its recipe's steps with the
+ * journal written before and after every step. Safe to call again for the same job after a
+ * crash: finished steps are not repeated, and detection before install keeps a host from being
+ * installed twice.
+ */
+export async function runJob(store: Store, jobId: string, options: RunOptions = {}): Promise<ApplyResult> {
+  const job = store.journal.job(jobId);
+  if (!job) fail('not_found', `No job ${jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
+  const saved = job.options as RunOptions;
+  const opt = { ...DEFAULTS, ...saved, ...stripUndefined(options) };
+  if (!store.journal.claim(jobId)) fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it, or cancel it with `asr-deploy jobs cancel`.' });
+  const plan = job.planId ? loadPlan(store, job.planId) : null;
+  if (!plan) fail('validation', `Job ${jobId} has no plan to run.`);
+  const items = new Map(plan.items.map((i) => [i.hostId, i]));
+  const idByName = new Map(plan.items.map((i) => [i.host, i.hostId]));
+  const emit = (e: ServiceEvent) => {
+    // Byte progress is not journalled (too many rows); step transitions are.
+    if (e.type === 'job' || (e.type === 'host-step' && e.bytes === undefined)) store.journal.event(jobId, e.type === 'host-step' ? (idByName.get(e.host) ?? null) : null, e.type, e);
+    options.onEvent?.(e);
+  };
+
+  // Cancellation: Ctrl-C / the caller's signal, or `jobs cancel` from another process (polled).
+  const abort = new AbortController();
+  const onOuter = () => abort.abort();
+  options.signal?.addEventListener('abort', onOuter, { once: true });
+  const poll = setInterval(() => {
+    if (store.journal.job(jobId)?.status === 'cancelling') abort.abort();
+  }, 500);
+
+  const passphrase = plan.passphraseRef ? store.secrets.get(plan.passphraseRef) : null;
+  const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
+  let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
+  let budgetExhausted = false;
+  emit({ type: 'job', jobId, status: 'running' });
+
+  const worker = async () => {
+    for (;;) {
+      const next = queue.shift();
+      if (!next) return;
+      const item = items.get(next.hostId);
+      if (abort.signal.aborted || budgetExhausted || !item) {
+        const why = !item ? 'the host is not in the plan' : budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : 'cancelled';
+        store.journal.setHost(jobId, next.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
+        continue;
+      }
+      const status = await runHost(store, jobId, next, item, plan, passphrase, opt, abort.signal, emit);
+      if (status === 'failed') {
+        failures++;
+        if (failures > opt.maxFailures) budgetExhausted = true;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opt.concurrency, queue.length || 1)) }, worker));
+  } finally {
+    clearInterval(poll);
+    options.signal?.removeEventListener('abort', onOuter);
+  }
+  const hosts = store.journal.hosts(jobId);
+  const anyFailed = hosts.some((h) => h.status === 'failed');
+  const cancelled = abort.signal.aborted;
+  const final = cancelled ? 'cancelled' : anyFailed || budgetExhausted ? 'failed' : 'succeeded';
+  store.journal.setJobStatus(jobId, final, null);
+  emit({ type: 'job', jobId, status: final });
+  return { jobId, planId: plan.planId, status: final, hosts: hosts.map(toResult) };
+}
+
+function toResult(h: JobHost): HostResult {
+  const status = (h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status) as HostResult['status'];
+  const r: HostResult = { host: h.host, status, version: h.version };
+  if (h.error && (status === 'failed' || status === 'cancelled' || status === 'blocked')) r.error = { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) };
+  if (h.error && status === 'succeeded_with_warnings') r.warning = h.error.message;
+  return r;
+}
+
+async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, passphrase: string | null, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
+  const host = store.hosts.get(jh.hostId);
+  const catalog = loadCatalog();
+  if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
+    store.journal.setHost(jobId, jh.hostId, { status: 'failed', error: { code: 'validation', message: 'The host or its plan entry is gone.', retryable: false } });
+    return 'failed';
+  }
+  const recipe = recipeFor(plan.component as never, host.os ?? 'linux')!;
+  let secret;
+  try {
+    secret = hostSecrets(store, host);
+  } catch (e) {
+    const err = toAsrError(e, host.name);
+    store.journal.setHost(jobId, host.id, { status: 'failed', error: err });
+    return 'failed';
+  }
+  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined]);
+  const started = Date.now();
+  const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
+    emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
+  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase };
+
+  store.journal.setHost(jobId, host.id, { status: 'running' });
+  for (let attempt = 1; ; attempt++) {
+    store.journal.setHost(jobId, host.id, { attemptsDelta: 1 });
+    const transport = transportFor(store, host, secret, { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}), ...(opt.handshakeTimeoutMs ? { handshakeTimeoutMs: opt.handshakeTimeoutMs } : {}) });
+    let lastProgress = 0;
+    const ctx: StepContext = {
+      transport,
+      jobId,
+      signal,
+      stepTimeoutMs: opt.stepTimeoutMs,
+      log: (l) => log.line(l),
+      progress: (step, bytes, total) => {
+        // Progress events at most every 250 ms per host: enough for a live row, cheap for 500 hosts.
+        if (Date.now() - lastProgress < 250 && bytes < total) return;
+        lastProgress = Date.now();
+        hostEvent(step, 'started', { bytes, totalBytes: total });
+      },
+      previous: (step) => store.journal.step(jobId, host.id, step)?.detail ?? null,
+    };
+    let warning: string | undefined;
+    try {
+      log.line(`attempt ${attempt}: ${item.action} ${plan.component} ${plan.version} (${item.installer.file})`);
+      hostEvent('connect', 'started');
+      await transport.connect({ signal });
+      hostEvent('connect', 'succeeded');
+      const before: InstalledState = await recipe.detect(transport, signal);
+      log.line(`detected: ${JSON.stringify(before)}`);
+      const installStep = store.journal.step(jobId, host.id, item.action);
+      if (before.version === plan.version && (before.configured || !plan.cs) && installStep?.status !== 'running') {
+        // Already at the target: nothing is copied (an update sweep's "current" host, or a resumed job).
+        store.journal.setHost(jobId, host.id, { status: installStep?.status === 'succeeded' ? 'succeeded' : 'skipped', version: before.version, error: null });
+        hostEvent('detect', 'skipped');
+        return installStep?.status === 'succeeded' ? 'succeeded' : 'skipped';
+      }
+      for (const step of recipe.steps(catalog, target)) {
+        const prev = store.journal.step(jobId, host.id, step.name);
+        if (step.skipIfDone && prev?.status === 'succeeded') {
+          hostEvent(step.name, 'skipped');
+          continue;
+        }
+        store.journal.stepStarted(jobId, host.id, step.name);
+        hostEvent(step.name, 'started');
+        const out = await step.run(ctx);
+        if (out?.warning) warning = warning ? `${warning}; ${out.warning}` : out.warning;
+        store.journal.stepEnded(jobId, host.id, step.name, 'succeeded', out?.detail ?? {});
+        hostEvent(step.name, 'succeeded');
+      }
+      const after = await recipe.detect(transport, signal);
+      const status: HostStatus = warning ? 'succeeded_with_warnings' : 'succeeded';
+      store.journal.setHost(jobId, host.id, { status, version: after.version, error: warning ? { code: 'install_failed', message: warning, retryable: false } : null });
+      log.line(`done: ${status}${warning ? ` (${warning})` : ''}`);
+      await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
+      return status;
+    } catch (e) {
+      const err = toAsrError(e, host.name);
+      const running = store.journal.steps(jobId, host.id).find((s) => s.status === 'running');
+      if (running) store.journal.stepEnded(jobId, host.id, running.step, 'failed', { error: err });
+      log.line(`error (${err.code}): ${err.message}${err.remedy ? `\nremedy: ${err.remedy}` : ''}`);
+      const cancelled = signal.aborted || err.code === 'cancelled';
+      if (!cancelled && err.retryable && attempt < opt.retries) {
+        const delay = Math.min(opt.retryBaseMs * 2 ** (attempt - 1), 60_000) * (0.75 + Math.random() * 0.5);
+        hostEvent(running?.step ?? 'connect', 'retrying', { error: err });
+        log.line(`retrying in ${Math.round(delay)} ms`);
+        await transport.close().catch(() => undefined);
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          /* cancelled while waiting */
+        }
+        if (!signal.aborted) continue;
+      }
+      if (err.code === 'install_failed' || err.code === 'disk_full') {
+        const logs = await recipe.fetchLogs(transport, catalog).catch(() => '');
+        if (logs) log.line(`installer logs:\n${logs}`);
+      }
+      if (!(e instanceof AsrFailure) && process.env.ASR_DEPLOY_DEBUG) console.error(e);
+      const final: HostStatus = cancelled ? 'cancelled' : 'failed';
+      store.journal.setHost(jobId, host.id, { status: final, error: cancelled ? { ...err, code: 'cancelled', retryable: false } : err });
+      hostEvent(running?.step ?? 'connect', cancelled ? 'cancelled' : 'failed', { error: err });
+      // Secrets and staged files go even when the install failed; a dead connection cannot, and resume cleans up later.
+      await recipe.cleanup(ctx, target).catch(() => undefined);
+      return final;
+    } finally {
+      await transport.close().catch(() => undefined);
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

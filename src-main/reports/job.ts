@@ -1,0 +1,36 @@
+import type { Store } from '../store/store.ts';
+import type { JobReport } from './job-report.ts';
+import { loadPlan } from '../deploy/plan.ts';
+
+/** Builds the report document of a job from the journal. */
+export function jobReport(store: Store, jobId: string): JobReport {
+  const job = store.journal.job(jobId)!;
+  const plan = job.planId ? loadPlan(store, job.planId) : null;
+  const steps = store.journal.steps(jobId);
+  return {
+    jobId,
+    kind: job.kind,
+    planId: job.planId,
+    status: store.journal.effectiveStatus(job),
+    component: plan?.component ?? null,
+    version: plan?.version ?? null,
+    createdAt: job.createdAt,
+    finishedAt: job.updatedAt,
+    hosts: store.journal.hosts(jobId).map((h) => {
+      const mine = steps.filter((s) => s.hostId === h.hostId && s.startedAt);
+      const first = mine.map((s) => Date.parse(s.startedAt!)).sort()[0];
+      const last = mine.map((s) => Date.parse(s.endedAt ?? s.startedAt!)).sort().at(-1);
+      const planItem = plan?.items.find((i) => i.hostId === h.hostId);
+      const error = h.error ?? (planItem?.action === 'blocked' ? { code: 'prerequisite_failed', message: planItem.reason, retryable: false } : null);
+      return {
+        host: h.host,
+        action: h.action,
+        status: h.status,
+        version: h.version ?? planItem?.from ?? null,
+        attempts: h.attempts,
+        error: error ? { code: error.code, message: error.message, ...(error.remedy ? { remedy: error.remedy } : {}) } : null,
+        durationMs: first !== undefined && last !== undefined ? last - first : null,
+      };
+    }),
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { AsrErrorSchema } from '../../model/errors.ts';
+import { COMPONENT_IDS } from '../../components/catalog.ts';
+import { PlanDocumentSchema } from '../../deploy/plan.ts';
+import { HostSelector } from './inventory.ts';
+
+const HostResultSchema = z.object({
+  host: z.string(),
+  status: z.enum(['succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked']),
+  version: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() }).optional(),
+  warning: z.string().optional(),
+});
+export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.string(), hosts: z.array(HostResultSchema) });
+
+const RunOptionsSchema = z.object({
+  concurrency: z.number().int().min(1).max(512).optional(),
+  maxFailures: z.number().int().min(0).optional(),
+  retries: z.number().int().min(1).max(20).optional(),
+  retryBaseMs: z.number().int().min(0).optional(),
+  stepTimeoutMs: z.number().int().min(1000).optional(),
+  connectTimeoutMs: z.number().int().min(100).optional(),
+  handshakeTimeoutMs: z.number().int().min(100).optional(),
+});
+
+const JobSummarySchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  planId: z.string().nullable(),
+  status: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  counts: z.record(z.string(), z.number()),
+});
+
+export const InstallerFileSchema = z.object({
+  file: z.string(),
+  path: z.string(),
+  component: z.enum(COMPONENT_IDS),
+  platform: z.enum(['linux', 'windows']),
+  osId: z.string().nullable(),
+  version: z.string().nullable(),
+  sha256: z.string(),
+  size: z.number(),
+  hashStatus: z.enum(['verified', 'unknown', 'mismatch']),
+  expectedSha256: z.string().optional(),
+});
+
+export const HostVersionsSchema = z.object({
+  host: z.string(),
+  ok: z.boolean(),
+  collectedAt: z.string(),
+  components: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string().nullable(),
+      configured: z.boolean().nullable(),
+      service: z.string().nullable(),
+      support: z.enum(['current', 'supported', 'out-of-support', 'unknown']).optional(),
+    }),
+  ),
+  error: AsrErrorSchema.optional(),
+});
+
+/** Components, installers, plan/apply and the journal (issue 3). */
+export const deployCommands = {
+  'components.list': {
+    summary: 'Components the catalog knows, with their platforms and versions.',
+    input: z.object({}),
+    output: z.array(z.object({ id: z.string(), name: z.string(), platforms: z.array(z.string()), versions: z.array(z.string()), latest: z.string() })),
+  },
+  'sources.scan': {
+    summary: 'Identify installers in a folder by name pattern and SHA-256.',
+    input: z.object({ dir: z.string().min(1) }),
+    output: z.array(InstallerFileSchema),
+  },
+  'plan.create': {
+    summary: 'Check mode: install / upgrade / skip / blocked per host; changes nothing.',
+    input: z.object({
+      component: z.enum(COMPONENT_IDS),
+      version: z.string().optional(),
+      source: z.string().min(1),
+      hosts: HostSelector,
+      cs: z.string().optional(),
+      passphraseFile: z.string().optional(),
+      proxy: z.string().optional(),
+      accept: z.array(z.string()).default([]),
+      concurrency: z.number().int().min(1).max(512).optional(),
+    }),
+    output: PlanDocumentSchema,
+  },
+  'apply.start': {
+    summary: 'Run a plan: a job with per-host steps, journalled and resumable.',
+    input: RunOptionsSchema.extend({ planId: z.string().min(1) }),
+    output: ApplyResultSchema,
+  },
+  'jobs.list': {
+    summary: 'Recent jobs.',
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
+    output: z.array(JobSummarySchema),
+  },
+  'jobs.show': {
+    summary: 'One job with its hosts and steps.',
+    input: z.object({ jobId: z.string().min(1) }),
+    output: JobSummarySchema.extend({
+      hosts: z.array(HostResultSchema.extend({ attempts: z.number(), action: z.string().nullable(), steps: z.array(z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() })) })),
+    }),
+  },
+  'jobs.logs': {
+    summary: 'The per-host logs of a job (secrets redacted).',
+    input: z.object({ jobId: z.string().min(1), host: z.string().optional() }),
+    output: z.array(z.object({ host: z.string(), path: z.string(), text: z.string() })),
+  },
+  'jobs.cancel': {
+    summary: 'Ask a running job to stop (hosts in flight stop their remote step).',
+    input: z.object({ jobId: z.string().min(1) }),
+    output: z.object({ jobId: z.string(), status: z.string() }),
+  },
+  'jobs.resume': {
+    summary: 'Finish an interrupted job; hosts already done are not touched again.',
+    input: RunOptionsSchema.extend({ jobId: z.string().min(1), retryFailed: z.boolean().default(false) }),
+    output: ApplyResultSchema,
+  },
+  'versions.query': {
+    summary: 'Installed component versions, configuration and service state, queried live.',
+    input: z.object({ hosts: HostSelector, concurrency: z.number().int().min(1).max(512).optional() }),
+    output: z.array(HostVersionsSchema),
+  },
+} as const;

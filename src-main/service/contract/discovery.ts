@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { CheckRunDocumentSchema } from '../../checks/document.ts';
+import { COMPONENT_IDS } from '../../components/catalog.ts';
+import { AsrErrorSchema } from '../../model/errors.ts';
+import { FactsSchema } from '../../model/facts.ts';
+import { HostSchema } from '../../model/host.ts';
+import { HostSelector, TrustPinSchema } from './inventory.ts';
+
+const ScanResultSchema = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  kind: z.enum(['ssh', 'tls']),
+  fingerprint: z.string(),
+  keyType: z.string().optional(),
+  subject: z.string().optional(),
+  notAfter: z.string().optional(),
+  expired: z.boolean().optional(),
+  expiresSoon: z.boolean().optional(),
+  banner: z.string().optional(),
+  /** What the store pins for this endpoint now, to review a change before approving it. */
+  pinned: z.string().nullable().optional(),
+});
+
+const DiscoveredHostSchema = z.object({
+  address: z.string(),
+  open: z.array(z.number().int()),
+  ssh: z.object({ banner: z.string() }).optional(),
+  winrm: z
+    .object({
+      https: z.boolean(),
+      certificate: z.object({ subject: z.string(), fingerprint: z.string(), notAfter: z.string(), expired: z.boolean().optional(), expiresSoon: z.boolean().optional(), selfSigned: z.boolean().optional() }).optional(),
+      authentication: z.array(z.string()).optional(),
+      productVersion: z.string().optional(),
+    })
+    .optional(),
+  os: z.enum(['linux', 'windows']).optional(),
+  osEvidence: z.string().optional(),
+});
+
+const VmSchema = z.object({
+  name: z.string(),
+  uuid: z.string().nullable(),
+  guestOs: z.string().nullable(),
+  family: z.enum(['linux', 'windows', 'other']),
+  powerState: z.string().nullable(),
+  toolsStatus: z.string().nullable(),
+  addresses: z.array(z.string()),
+  hostName: z.string().nullable(),
+  disks: z.number(),
+  datacenter: z.string().nullable(),
+  cluster: z.string().nullable(),
+  esxHost: z.string().nullable(),
+  guestFullName: z.string().nullable().optional(),
+  diskSizesGB: z.array(z.number()).optional(),
+  vcenter: z.string().optional(),
+});
+
+/** Trust enrolment, discovery, facts, prerequisite checks and reports (issues 3-5). */
+export const discoveryCommands = {
+  'trust.scan': {
+    summary: 'Read SSH host keys / TLS certificates (no login, nothing stored).',
+    input: z.object({ targets: z.array(z.string().min(1)).min(1), timeoutMs: z.number().int().min(100).default(5000) }),
+    output: z.array(ScanResultSchema.extend({ error: AsrErrorSchema.optional() }).partial({ fingerprint: true, kind: true })),
+  },
+  'trust.approve': {
+    summary: 'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted.',
+    input: z.object({ targets: z.array(z.string().min(1)).min(1), fingerprint: z.string().optional(), timeoutMs: z.number().int().min(100).default(5000) }),
+    output: z.array(TrustPinSchema),
+  },
+  'discover.network': {
+    summary: 'TCP probes of addresses, CIDR blocks and ranges; identifies SSH and WinRM.',
+    input: z.object({
+      targets: z.array(z.string().min(1)).min(1),
+      ports: z.array(z.number().int().min(1).max(65535)).optional(),
+      concurrency: z.number().int().min(1).max(4096).optional(),
+      timeoutMs: z.number().int().min(50).max(60_000).optional(),
+      force: z.boolean().default(false),
+      add: z.boolean().default(false),
+      credential: z.string().optional(),
+      tags: z.array(z.string()).default([]),
+    }),
+    output: z.array(DiscoveredHostSchema.extend({ hostId: z.string().optional() })),
+  },
+  'discover.vcenter': {
+    summary: 'Inventory of a vCenter over vim25 SOAP; --add turns powered-on VMs with addresses into hosts.',
+    input: z.object({ server: z.string().min(1), credential: z.string().min(1), fingerprint: z.string().optional(), add: z.boolean().default(false), hostCredential: z.string().optional(), pageSize: z.number().int().min(1).max(10_000).optional() }),
+    output: z.array(VmSchema.extend({ hostId: z.string().optional() })),
+  },
+  'facts.gather': {
+    summary: 'Gather facts over each host’s transport and store them.',
+    input: z.object({ hosts: HostSelector, concurrency: z.number().int().min(1).max(512).optional() }),
+    output: z.array(z.object({ host: z.string(), ok: z.boolean(), facts: FactsSchema.optional(), error: AsrErrorSchema.optional() })),
+  },
+  'check.run': {
+    summary: 'Prerequisite checks against the support matrix of a component version.',
+    input: z.object({ component: z.enum(COMPONENT_IDS), version: z.string().optional(), hosts: HostSelector, cs: z.string().optional(), ps: z.string().optional(), concurrency: z.number().int().min(1).max(512).optional() }),
+    output: CheckRunDocumentSchema.extend({ runId: z.string() }),
+  },
+  'report.create': {
+    summary: 'A report of a job or a check run (latest = the newest of either) as HTML, CSV or JSON.',
+    input: z.object({ id: z.string().min(1), format: z.enum(['html', 'csv', 'json']), out: z.string().optional() }),
+    output: z.object({ id: z.string(), kind: z.enum(['job', 'check']), format: z.string(), out: z.string().nullable(), content: z.string().optional() }),
+  },
+  'hosts.discovered': {
+    summary: 'Hosts that discovery added or updated (for the UI).',
+    input: z.object({}),
+    output: z.array(HostSchema),
+  },
+} as const;

@@ -1,0 +1,92 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCatalog } from '../../components/catalog.ts';
+import { scanSources } from '../../components/sources.ts';
+import { createPlan } from '../../deploy/plan.ts';
+import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
+import { loadPlan } from '../../deploy/plan.ts';
+import { fail } from '../../model/errors.ts';
+import { queryVersions } from '../../updates/versions.ts';
+import type { Store } from '../../store/store.ts';
+import type { CommandInput, CommandOutput } from '../contract.ts';
+import type { HandlerContext } from '../context.ts';
+import type { HandlerPart } from './types.ts';
+
+function summary(store: Store, id: string) {
+  const j = store.journal.job(id)!;
+  const counts: Record<string, number> = {};
+  for (const h of store.journal.hosts(id)) counts[h.status] = (counts[h.status] ?? 0) + 1;
+  return { id: j.id, kind: j.kind, planId: j.planId, status: store.journal.effectiveStatus(j), createdAt: j.createdAt, updatedAt: j.updatedAt, counts };
+}
+
+export const deployHandlers = {
+  'components.list': () => {
+    const c = loadCatalog();
+    return c.components.map((x) => ({ id: x.id, name: x.name, platforms: x.platforms, versions: c.versions(x.id).map((v) => v.version), latest: c.latest(x.id).version }));
+  },
+  'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.db),
+  'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit }: HandlerContext) => {
+    if (input.proxy) fail('usage', '--proxy is not supported for the Mobility service plan in this build.');
+    let done = 0;
+    const total = store.hosts.select(input.hosts ?? 'all').length;
+    return createPlan(
+      store,
+      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
+    );
+  },
+  'apply.start': async (input: CommandInput<'apply.start'>, { store, signal, emit }: HandlerContext) => {
+    const { planId, ...opts } = input;
+    const plan = loadPlan(store, planId);
+    const jobId = createJobFromPlan(store, plan, opts);
+    emit({ type: 'job', jobId, status: 'created' });
+    return runJob(store, jobId, { ...opts, signal, onEvent: emit });
+  },
+  'jobs.list': (input: CommandInput<'jobs.list'>, { store }: HandlerContext) => store.journal.list(input.limit).map((j) => summary(store, j.id)),
+  'jobs.show': (input: CommandInput<'jobs.show'>, { store }: HandlerContext): CommandOutput<'jobs.show'> => {
+    if (!store.journal.job(input.jobId)) fail('not_found', `No job ${input.jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
+    const steps = store.journal.steps(input.jobId);
+    return {
+      ...summary(store, input.jobId),
+      hosts: store.journal.hosts(input.jobId).map((h) => ({
+        host: h.host,
+        status: (h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status) as never,
+        version: h.version,
+        attempts: h.attempts,
+        action: h.action,
+        ...(h.error ? { error: { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) } } : {}),
+        steps: steps.filter((s) => s.hostId === h.hostId).map((s) => ({ step: s.step, status: s.status, attempt: s.attempt, startedAt: s.startedAt, endedAt: s.endedAt })),
+      })),
+    };
+  },
+  'jobs.logs': (input: CommandInput<'jobs.logs'>, { store }: HandlerContext) => {
+    if (!store.journal.job(input.jobId)) fail('not_found', `No job ${input.jobId}.`);
+    const dir = join(store.home, 'logs', input.jobId);
+    if (!existsSync(dir)) return [];
+    const wanted = input.host ? store.hosts.get(input.host)?.name ?? input.host : null;
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => ({ host: f.slice(0, -4), path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }))
+      .filter((l) => !wanted || l.host === wanted.replace(/[^A-Za-z0-9._-]/g, '_'));
+  },
+  'jobs.cancel': (input: CommandInput<'jobs.cancel'>, { store }: HandlerContext) => {
+    const j = store.journal.job(input.jobId);
+    if (!j) fail('not_found', `No job ${input.jobId}.`);
+    const eff = store.journal.effectiveStatus(j);
+    if (eff === 'running') store.journal.setJobStatus(j.id, 'cancelling');
+    else if (eff === 'interrupted' || eff === 'pending') {
+      for (const h of store.journal.hosts(j.id)) if (h.status === 'pending' || h.status === 'running') store.journal.setHost(j.id, h.hostId, { status: 'cancelled', error: { code: 'cancelled', message: 'cancelled by jobs cancel', retryable: false } });
+      store.journal.setJobStatus(j.id, 'cancelled', null);
+    }
+    return { jobId: j.id, status: store.journal.job(j.id)!.status };
+  },
+  'jobs.resume': async (input: CommandInput<'jobs.resume'>, { store, signal, emit }: HandlerContext) => {
+    const { jobId, ...opts } = input;
+    return runJob(store, jobId, { ...opts, signal, onEvent: emit });
+  },
+  'versions.query': async (input: CommandInput<'versions.query'>, { store, signal, emit }: HandlerContext) => {
+    const hosts = store.hosts.select(input.hosts);
+    let done = 0;
+    return queryVersions(store, hosts, { signal, ...(input.concurrency ? { concurrency: input.concurrency } : {}), onHost: (v) => emit({ type: 'progress', done: ++done, total: hosts.length, message: `${v.host}: ${v.ok ? v.components.map((c) => `${c.id} ${c.version ?? 'none'}`).join(', ') : v.error?.code}` }) });
+  },
+} satisfies HandlerPart<'components.list' | 'sources.scan' | 'plan.create' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;

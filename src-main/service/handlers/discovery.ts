@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import pLimit from 'p-limit';
+import { documentVerdict, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
+import { loadCatalog } from '../../components/catalog.ts';
+import { hostSecrets, transportFor } from '../../deploy/connect.ts';
+import { examineHost } from '../../deploy/examine.ts';
+import { discoverNetwork, parseTargets } from '../../discovery/network/index.ts';
+import { discoverVcenter, vmsToHostInputs } from '../../discovery/vcenter/index.ts';
+import { gatherFacts } from '../../facts/index.ts';
+import { fail, toAsrError } from '../../model/errors.ts';
+import { renderCheckReport } from '../../reports/check-report.ts';
+import { jobReport } from '../../reports/job.ts';
+import { renderJobReport } from '../../reports/job-report.ts';
+import { scanSshHostKey } from '../../remote/ssh/scan.ts';
+import { normalizeFingerprint as normalizeSsh } from '../../remote/ssh/host-key.ts';
+import { normalizeFingerprint as normalizeTls, scanTlsCertificate } from '../../remote/tls-scan.ts';
+import { nowIso } from '../../store/db.ts';
+import type { Store } from '../../store/store.ts';
+import type { CommandInput, CommandOutput } from '../contract.ts';
+import type { HandlerContext } from '../context.ts';
+import { splitHostPort } from './inventory.ts';
+import type { HandlerPart } from './types.ts';
+
+type ScanRow = CommandOutput<'trust.scan'>[number];
+
+/** HOST or HOST:PORT → what answers: without a port, SSH on 22 and TLS on 5986 are tried (cli.md). */
+async function scanTarget(store: Store, spec: string, timeoutMs: number, signal: AbortSignal): Promise<ScanRow[]> {
+  const [name, port] = splitHostPort(spec);
+  const inv = store.hosts.get(name);
+  const address = inv?.address ?? name;
+  const attempts: ('ssh' | 'tls')[] = port === undefined ? ['ssh', 'tls'] : ['ssh', 'tls'];
+  const rows: ScanRow[] = [];
+  for (const kind of attempts) {
+    const p = port ?? (kind === 'ssh' ? 22 : 5986);
+    try {
+      if (kind === 'ssh') {
+        const r = await scanSshHostKey(address, p, { timeoutMs, signal, host: name });
+        rows.push({ host: address, port: p, kind, fingerprint: r.fingerprint, keyType: r.keyType, banner: r.banner, pinned: store.trust.get(address, p, 'ssh')?.fingerprint ?? null });
+      } else {
+        const c = await scanTlsCertificate(address, p, { timeoutMs });
+        rows.push({ host: address, port: p, kind, fingerprint: c.fingerprint, subject: c.subject, notAfter: c.notAfter, expired: c.expired, expiresSoon: c.expiresSoon, pinned: store.trust.get(address, p, 'tls')?.fingerprint ?? null });
+      }
+      if (port !== undefined) return rows; // with a port: whichever protocol answers there
+    } catch (e) {
+      if (port !== undefined && kind === 'ssh') continue;
+      if (port !== undefined || kind === 'tls') {
+        if (!rows.length) rows.push({ host: address, port: p, error: toAsrError(e, address) } as ScanRow);
+      }
+    }
+  }
+  return rows;
+}
+
+export const discoveryHandlers = {
+  'trust.scan': async (input: CommandInput<'trust.scan'>, { store, signal }: HandlerContext) => {
+    const limit = pLimit(16);
+    return (await Promise.all(input.targets.map((t) => limit(() => scanTarget(store, t, input.timeoutMs ?? 5000, signal))))).flat();
+  },
+  'trust.approve': async (input: CommandInput<'trust.approve'>, { store, signal }: HandlerContext) => {
+    // Serial on purpose: enrolment is the one place keys are accepted, one by one (peers: ansible#13318).
+    const out = [];
+    for (const spec of input.targets) {
+      const rows = (await scanTarget(store, spec, input.timeoutMs ?? 5000, signal)).filter((r) => r.fingerprint);
+      if (!rows.length) fail('unreachable', `Nothing answered at ${spec} to approve.`, { host: spec, remedy: 'Check the address and port, or give --fingerprint to pin a known value.' });
+      for (const r of rows) {
+        if (input.fingerprint) {
+          const want = r.kind === 'ssh' ? normalizeSsh(input.fingerprint) : normalizeTls(input.fingerprint);
+          const seen = r.kind === 'ssh' ? normalizeSsh(r.fingerprint!) : normalizeTls(r.fingerprint!);
+          if (!want || want !== seen) {
+            fail('host_key_mismatch', `${r.host}:${r.port} presents ${r.fingerprint}, not the fingerprint given (${input.fingerprint}); nothing was pinned.`, { host: r.host, remedy: 'Verify the fingerprint out of band (console, ssh-keygen -lf on the host) before approving.' });
+          }
+        }
+        out.push(store.trust.approve({ host: r.host, port: r.port, kind: r.kind!, fingerprint: r.fingerprint!, keyType: r.keyType ?? null, subject: r.subject ?? null, notAfter: r.notAfter ?? null }));
+        store.journal.event(null, null, 'trust-approved', { host: r.host, port: r.port, kind: r.kind, fingerprint: r.fingerprint, previous: r.pinned ?? null });
+      }
+    }
+    return out;
+  },
+  'discover.network': async (input: CommandInput<'discover.network'>, { store, signal, emit }: HandlerContext) => {
+    // Every target is validated before the first probe: a bad CIDR is a usage error and nothing is stored.
+    const targets = parseTargets(input.targets, { force: input.force });
+    if (input.credential && !store.credentials.info(input.credential)) fail('not_found', `No credential named "${input.credential}".`);
+    const found = await discoverNetwork(targets, {
+      signal,
+      ...(input.ports ? { ports: input.ports } : {}),
+      ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+      ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+      onProgress: (p) => emit({ type: 'progress', done: (p as { done?: number }).done ?? 0, total: (p as { total?: number }).total ?? 0, message: 'probing' }),
+    });
+    if (!input.add) return found;
+    return found.map((d) => {
+      if (!d.os) return d;
+      const transport = d.os === 'windows' ? 'winrm' : 'ssh';
+      const { host } = store.hosts.upsert({ address: d.address, os: d.os, transport, tags: input.tags, source: 'network', ...(input.credential ? { credential: input.credential } : {}), evidence: { network: { open: d.open, ssh: d.ssh, winrm: d.winrm, at: nowIso() } } });
+      return { ...d, hostId: host.id };
+    });
+  },
+  'discover.vcenter': async (input: CommandInput<'discover.vcenter'>, { store, signal, emit }: HandlerContext) => {
+    const cred = store.credentials.secret(input.credential);
+    if (!cred.password) fail('validation', `The credential ${input.credential} has no password; vCenter needs a user name and password.`);
+    const server = input.server;
+    const pin = input.fingerprint ?? pinnedTls(store, server);
+    const vms = await discoverVcenter({ server, user: cred.user, password: cred.password, signal, ...(pin ? { fingerprint: pin } : {}), ...(input.pageSize ? { pageSize: input.pageSize } : {}), onProgress: (p) => emit({ type: 'progress', done: p.vms, total: 0, message: `${p.vms} VMs` }) });
+    if (!input.add) return vms;
+    const inputs = vmsToHostInputs(vms, input.hostCredential ? { credential: input.hostCredential } : {});
+    const byUuid = new Map<string, string>();
+    for (const h of inputs) {
+      const { host } = store.hosts.upsert(h);
+      if (h.uuid) byUuid.set(h.uuid, host.id);
+    }
+    return vms.map((v) => (v.uuid && byUuid.has(v.uuid) ? { ...v, hostId: byUuid.get(v.uuid)! } : v));
+  },
+  'facts.gather': async (input: CommandInput<'facts.gather'>, { store, signal, emit }: HandlerContext) => {
+    const hosts = store.hosts.select(input.hosts);
+    const limit = pLimit(input.concurrency ?? 16);
+    let done = 0;
+    return Promise.all(
+      hosts.map((h) =>
+        limit(async () => {
+          let t;
+          try {
+            if (!h.os) fail('validation', `The OS family of ${h.name} is unknown.`, { remedy: `asr-deploy hosts add ${h.address} --os linux|windows` });
+            t = transportFor(store, h, hostSecrets(store, h));
+            await t.connect({ signal });
+            const facts = await gatherFacts(h.os, t, { signal });
+            store.hosts.setFacts(h.id, facts);
+            return { host: h.name, ok: true, facts };
+          } catch (e) {
+            return { host: h.name, ok: false, error: toAsrError(e, h.name) };
+          } finally {
+            await t?.close().catch(() => undefined);
+            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
+          }
+        }),
+      ),
+    );
+  },
+  'check.run': async (input: CommandInput<'check.run'>, { store, signal, emit }: HandlerContext) => {
+    const catalog = loadCatalog();
+    const version = input.version ?? catalog.latest(input.component).version;
+    const hosts = store.hosts.select(input.hosts);
+    const limit = pLimit(input.concurrency ?? 16);
+    let done = 0;
+    const results = await Promise.all(
+      hosts.map((h) =>
+        limit(async () => {
+          const ex = await examineHost(store, h, { component: input.component, version, settings: { configurationServer: input.cs ?? null, processServer: input.ps ?? null }, detect: false, signal });
+          emit({ type: 'progress', done: ++done, total: hosts.length, message: `${h.name}: ${ex.checks.verdict}${ex.error ? ` (${ex.error.code})` : ''}` });
+          if (ex.error) {
+            ex.checks.checks[0] = { ...ex.checks.checks[0]!, evidence: `${ex.error.code}: ${ex.error.message}`, remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy };
+          }
+          return { host: h.name, result: ex.checks };
+        }),
+      ),
+    );
+    const doc = toCheckRunDocument(input.component, version, results);
+    const runId = `c-${randomBytes(4).toString('hex')}`;
+    store.db.prepare('INSERT INTO check_runs (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(runId, nowIso(), input.component, version, JSON.stringify(doc));
+    return { ...doc, runId };
+  },
+  'report.create': (input: CommandInput<'report.create'>, { store }: HandlerContext) => {
+    const { kind, id } = resolveReportId(store, input.id);
+    const content = kind === 'job' ? renderJobReport(jobReport(store, id), input.format) : renderCheckReport(checkRun(store, id), input.format);
+    if (input.out) {
+      writeFileSync(input.out, content, { mode: 0o644 });
+      return { id, kind, format: input.format, out: input.out };
+    }
+    return { id, kind, format: input.format, out: null, content };
+  },
+  'hosts.discovered': (_i: CommandInput<'hosts.discovered'>, { store }: HandlerContext) => store.hosts.list().filter((h) => h.source !== 'manual'),
+} satisfies HandlerPart<'trust.scan' | 'trust.approve' | 'discover.network' | 'discover.vcenter' | 'facts.gather' | 'check.run' | 'report.create' | 'hosts.discovered'>;
+
+function pinnedTls(store: Store, server: string): string | undefined {
+  try {
+    const u = new URL(/^https?:\/\//.test(server) ? server : `https://${server}`);
+    return store.trust.get(u.hostname, Number(u.port || 443), 'tls')?.fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkRun(store: Store, id: string): CheckRunDocument {
+  const r = store.db.prepare('SELECT document FROM check_runs WHERE id = ?').get(id) as { document: string } | undefined;
+  if (!r) fail('not_found', `No check run ${id}.`);
+  return JSON.parse(r.document) as CheckRunDocument;
+}
+
+function resolveReportId(store: Store, id: string): { kind: 'job' | 'check'; id: string } {
+  if (id === 'latest') {
+    const job = store.journal.latest();
+    const check = store.db.prepare('SELECT id, created_at FROM check_runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { id: string; created_at: string } | undefined;
+    if (!job && !check) fail('not_found', 'There is no job or check run to report on yet.', { remedy: 'Run `asr-deploy check` or `asr-deploy apply` first.' });
+    if (job && (!check || job.createdAt >= check.created_at)) return { kind: 'job', id: job.id };
+    return { kind: 'check', id: check!.id };
+  }
+  if (store.journal.job(id)) return { kind: 'job', id };
+  if (store.db.prepare('SELECT 1 FROM check_runs WHERE id = ?').get(id)) return { kind: 'check', id };
+  return fail('not_found', `No job or check run ${id}.`, { remedy: 'See `asr-deploy jobs list`.' });
+}
+
+export { documentVerdict };

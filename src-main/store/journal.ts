@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import type { AsrError } from '../model/errors.ts';
+import { nowIso, transaction, type Db } from './db.ts';
+
+export const HOST_STATUSES = ['pending', 'running', 'succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked'] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+export const TERMINAL: ReadonlySet<HostStatus> = new Set(['succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked']);
+
+export type JobStatus = 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface JobHost {
+  hostId: string;
+  host: string;
+  status: HostStatus;
+  action: string | null;
+  version: string | null;
+  attempts: number;
+  error: AsrError | null;
+  updatedAt: string;
+}
+export interface JobStep {
+  hostId: string;
+  step: string;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  attempt: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  detail: Record<string, unknown> | null;
+}
+export interface Job {
+  id: string;
+  kind: string;
+  planId: string | null;
+  status: JobStatus;
+  options: Record<string, unknown>;
+  ownerPid: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The deployment journal. Every step's start and end is committed before the next step begins,
+ * so a process killed at any point leaves a record `jobs resume` can finish from.
+ */
+export class JournalRepository {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  createJob(input: { kind: string; planId: string | null; options: Record<string, unknown>; hosts: { hostId: string; host: string; action: string; version: string | null; status?: HostStatus; error?: AsrError | null }[] }): Job {
+    const id = `j-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+    const now = nowIso();
+    transaction(this.db, () => {
+      this.db.prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)').run(id, input.kind, input.planId, 'pending', JSON.stringify(input.options), now, now);
+      const ins = this.db.prepare('INSERT INTO job_hosts (job_id, host_id, host_name, status, action, version, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)');
+      for (const h of input.hosts) ins.run(id, h.hostId, h.host, h.status ?? 'pending', h.action, h.version, h.error ? JSON.stringify(h.error) : null, now);
+    });
+    return this.job(id)!;
+  }
+
+  job(id: string): Job | undefined {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  /** A `running` job whose owner process is gone was interrupted (kill -9, power loss). */
+  effectiveStatus(job: Job): JobStatus {
+    if ((job.status === 'running' || job.status === 'cancelling') && job.ownerPid && !processAlive(job.ownerPid)) return 'interrupted';
+    return job.status;
+  }
+
+  list(limit = 50): Job[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toJob);
+  }
+
+  latest(kind?: string): Job | undefined {
+    const r = (kind ? this.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind) : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()) as Record<string, unknown> | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  setJobStatus(id: string, status: JobStatus, ownerPid?: number | null): void {
+    if (ownerPid === undefined) this.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);
+    else this.db.prepare('UPDATE jobs SET status = ?, owner_pid = ?, updated_at = ? WHERE id = ?').run(status, ownerPid, nowIso(), id);
+  }
+
+  /** Claims a job for this process; refuses when another live process runs it. */
+  claim(id: string, pid = process.pid): boolean {
+    return transaction(this.db, () => {
+      const j = this.job(id);
+      if (!j) return false;
+      if ((j.status === 'running' || j.status === 'cancelling') && j.ownerPid && j.ownerPid !== pid && processAlive(j.ownerPid)) return false;
+      this.setJobStatus(id, 'running', pid);
+      return true;
+    });
+  }
+
+  hosts(jobId: string): JobHost[] {
+    return (this.db.prepare('SELECT * FROM job_hosts WHERE job_id = ? ORDER BY host_name').all(jobId) as Record<string, unknown>[]).map(toJobHost);
+  }
+
+  setHost(jobId: string, hostId: string, patch: { status?: HostStatus; error?: AsrError | null; version?: string | null; attemptsDelta?: number }): void {
+    const cur = this.db.prepare('SELECT * FROM job_hosts WHERE job_id = ? AND host_id = ?').get(jobId, hostId) as Record<string, unknown> | undefined;
+    if (!cur) return;
+    const h = toJobHost(cur);
+    this.db
+      .prepare('UPDATE job_hosts SET status = ?, error = ?, version = ?, attempts = ?, updated_at = ? WHERE job_id = ? AND host_id = ?')
+      .run(patch.status ?? h.status, patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(patch.error) : null, patch.version === undefined ? h.version : patch.version, h.attempts + (patch.attemptsDelta ?? 0), nowIso(), jobId, hostId);
+  }
+
+  step(jobId: string, hostId: string, step: string): JobStep | undefined {
+    const r = this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? AND step = ?').get(jobId, hostId, step) as Record<string, unknown> | undefined;
+    return r ? toStep(r) : undefined;
+  }
+
+  steps(jobId: string, hostId?: string): JobStep[] {
+    const rows = (hostId ? this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? ORDER BY started_at').all(jobId, hostId) : this.db.prepare('SELECT * FROM steps WHERE job_id = ? ORDER BY host_id, started_at').all(jobId)) as Record<string, unknown>[];
+    return rows.map(toStep);
+  }
+
+  stepStarted(jobId: string, hostId: string, step: string, detail: Record<string, unknown> = {}): void {
+    const now = nowIso();
+    this.db
+      .prepare(
+        `INSERT INTO steps (job_id, host_id, step, status, attempt, started_at, ended_at, detail) VALUES (?, ?, ?, 'running', 1, ?, NULL, ?)
+         ON CONFLICT(job_id, host_id, step) DO UPDATE SET status = 'running', attempt = attempt + 1, started_at = excluded.started_at, ended_at = NULL, detail = excluded.detail`,
+      )
+      .run(jobId, hostId, step, now, JSON.stringify(detail));
+  }
+
+  stepEnded(jobId: string, hostId: string, step: string, status: JobStep['status'], detail: Record<string, unknown> = {}): void {
+    const prev = this.step(jobId, hostId, step);
+    this.db.prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(status, nowIso(), JSON.stringify({ ...(prev?.detail ?? {}), ...detail }), jobId, hostId, step);
+  }
+
+  event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {
+    this.db.prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(jobId, hostId, nowIso(), type, JSON.stringify(data));
+  }
+
+  events(jobId: string, afterSeq = 0): { seq: number; hostId: string | null; ts: string; type: string; data: unknown }[] {
+    return (this.db.prepare('SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq').all(jobId, afterSeq) as Record<string, unknown>[]).map((r) => ({
+      seq: r.seq as number,
+      hostId: r.host_id as string | null,
+      ts: r.ts as string,
+      type: r.type as string,
+      data: JSON.parse(r.data as string) as unknown,
+    }));
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const toJob = (r: Record<string, unknown>): Job => ({
+  id: r.id as string,
+  kind: r.kind as string,
+  planId: (r.plan_id as string | null) ?? null,
+  status: r.status as JobStatus,
+  options: JSON.parse(r.options as string) as Record<string, unknown>,
+  ownerPid: (r.owner_pid as number | null) ?? null,
+  createdAt: r.created_at as string,
+  updatedAt: r.updated_at as string,
+});
+const toJobHost = (r: Record<string, unknown>): JobHost => ({
+  hostId: r.host_id as string,
+  host: r.host_name as string,
+  status: r.status as HostStatus,
+  action: (r.action as string | null) ?? null,
+  version: (r.version as string | null) ?? null,
+  attempts: r.attempts as number,
+  error: r.error ? (JSON.parse(r.error as string) as AsrError) : null,
+  updatedAt: r.updated_at as string,
+});
+const toStep = (r: Record<string, unknown>): JobStep => ({
+  hostId: r.host_id as string,
+  step: r.step as string,
+  status: r.status as JobStep['status'],
+  attempt: r.attempt as number,
+  startedAt: (r.started_at as string | null) ?? null,
+  endedAt: (r.ended_at as string | null) ?? null,
+  detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : null,
+});

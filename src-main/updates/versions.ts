@@ -1,0 +1,65 @@
+import pLimit from 'p-limit';
+import { loadCatalog, supportStatus, type ComponentId } from '../components/catalog.ts';
+import { recipeFor } from '../components/recipes.ts';
+import { hostSecrets, transportFor } from '../deploy/connect.ts';
+import { toAsrError, type AsrError } from '../model/errors.ts';
+import type { Host } from '../model/host.ts';
+import { nowIso } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
+
+export interface HostVersions {
+  host: string;
+  ok: boolean;
+  collectedAt: string;
+  components: { id: string; version: string | null; configured: boolean | null; service: string | null; support?: 'current' | 'supported' | 'out-of-support' | 'unknown' }[];
+  error?: AsrError;
+}
+
+const COMPONENTS_BY_OS: Record<'linux' | 'windows', ComponentId[]> = { linux: ['mobility-service'], windows: ['mobility-service', 'provider', 'mars-agent'] };
+
+/**
+ * Live query of what is installed on each host, stored with a timestamp so the UI can show the
+ * estate without reconnecting; each component judged against the N-4 support rule.
+ */
+export async function queryVersions(store: Store, hosts: Host[], opts: { concurrency?: number; signal?: AbortSignal; onHost?: (v: HostVersions) => void } = {}): Promise<HostVersions[]> {
+  const catalog = loadCatalog();
+  const limit = pLimit(opts.concurrency ?? 16);
+  return Promise.all(
+    hosts.map((h) =>
+      limit(async () => {
+        const out = await queryHost(store, catalog, h, opts.signal);
+        store.db
+          .prepare('INSERT INTO component_versions (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data')
+          .run(h.id, out.collectedAt, JSON.stringify(out));
+        opts.onHost?.(out);
+        return out;
+      }),
+    ),
+  );
+}
+
+async function queryHost(store: Store, catalog: ReturnType<typeof loadCatalog>, h: Host, signal?: AbortSignal): Promise<HostVersions> {
+  const collectedAt = nowIso();
+  const recipes = (h.os ? COMPONENTS_BY_OS[h.os] : []).map((c) => recipeFor(c, h.os!)).filter((r) => !!r);
+  if (!recipes.length) return { host: h.name, ok: false, collectedAt, components: [], error: { code: 'unsupported', message: `No version detection for ${h.os ?? 'an unknown OS'} in this build.`, retryable: false } };
+  let t;
+  try {
+    t = transportFor(store, h, hostSecrets(store, h));
+    await t.connect(signal ? { signal } : {});
+    const components = [];
+    for (const r of recipes) {
+      const s = await r.detect(t, signal);
+      components.push({ id: r.component, version: s.installed ? s.version : null, configured: s.configured, service: s.service, support: s.installed ? supportStatus(catalog, r.component, s.version) : ('unknown' as const) });
+    }
+    return { host: h.name, ok: true, collectedAt, components };
+  } catch (e) {
+    return { host: h.name, ok: false, collectedAt, components: [], error: toAsrError(e, h.name) };
+  } finally {
+    await t?.close().catch(() => undefined);
+  }
+}
+
+/** The last stored inventory (no connection). */
+export function storedVersions(store: Store): HostVersions[] {
+  return (store.db.prepare('SELECT data FROM component_versions').all() as { data: string }[]).map((r) => JSON.parse(r.data) as HostVersions);
+}
