@@ -33,6 +33,9 @@ export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): S
     trust: new TrustRepository(db),
     settings: new SettingsRepository(db),
     journal: new JournalRepository(db),
-    close: () => db.close(),
+    // Idempotent: front ends close on every exit path.
+    close: () => {
+      if (db.isOpen) db.close();
+    },
   };
 }
