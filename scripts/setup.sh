@@ -10,7 +10,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # openssh-server: lab hosts; nftables: fault switches; golang + govmomi: the vCenter simulator;
   # squid: a real authenticating proxy; chromium: end-to-end tests; nmap + ansible: benchmark peers.
   apt-get install -y -qq --no-install-recommends \
-    openssh-server openssh-client nftables iproute2 util-linux procps \
+    openssh-server openssh-client sudo openssl nftables iproute2 util-linux procps time \
     golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev \
     squid chromium fonts-dejavu-core xvfb nmap ansible sshpass cron >/dev/null
 else

@@ -1,0 +1,144 @@
+// npm run lab -- up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json]
+// npm run lab -- down [ID | --all]  (no ID: detached and stale labs; --all: every lab)
+// npm run lab -- status [--json]
+// npm run lab -- fault HOST NAME [--lab ID]     (HOST = name, host name or address)
+// npm run lab -- stale              (remove labs whose owner died)
+
+import { parseArgs } from 'node:util';
+import { FAULTS, fault } from './faults.ts';
+import { downStale, labDown, labStatus, labUp, readLabState } from './lab.ts';
+import type { FaultName, LabState } from './types.ts';
+
+function printState(s: LabState): void {
+  const out: string[] = [];
+  out.push(`lab ${s.id} up in ${((s.timings.upMs ?? 0) / 1000).toFixed(2)} s   state: ${s.stateDir}/state.json`);
+  out.push(`bridge ${s.bridge} ${s.bridgeAddress} (${s.subnet})`);
+  const rows = s.hosts.map((h) => {
+    const notes = [
+      h.sftp ? '' : 'no sftp',
+      h.etcHostsCorrect ? '' : `/etc/hosts says ${h.etcHostsAddress}`,
+      h.nonEnglishName ? 'non-English name' : '',
+      h.powershell ? 'powershell subsystem' : '',
+    ].filter(Boolean);
+    return [h.name, h.hostname, h.address, h.profile, notes.join(', ')];
+  });
+  const head = ['NAME', 'HOSTNAME', 'ADDRESS', 'PROFILE', 'NOTES'];
+  const width = head.map((hd, i) => Math.max(hd.length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  for (const r of [head, ...rows]) out.push(r.map((c, i) => c + ' '.repeat(Math.max(0, (width[i] ?? 0) - [...c].length))).join('  ').trimEnd());
+  const u = s.users;
+  out.push(`users: root key ${u.root.keyPath}`);
+  out.push(`       ${u.admin.name} password ${u.admin.password} (sudo asks), key ${u.admin.keyPath} passphrase ${u.admin.keyPassphrase}`);
+  out.push(`       ${u.nopw.name} password ${u.nopw.password} (sudo NOPASSWD), key ${u.nopw.keyPath}`);
+  out.push(`known_hosts ${s.knownHostsPath}`);
+  if (s.vcsim) {
+    out.push(`vcsim  ${s.vcsim.url}  user ${s.vcsim.user} password ${s.vcsim.password}  ${s.vcsim.vmCount} VMs (${s.vcsim.poweredOff} off)`);
+    out.push(`       TLS SHA-256 ${s.vcsim.fingerprintSha256}`);
+  }
+  if (s.proxy) {
+    out.push(`proxy  http://${s.proxy.host}:${s.proxy.port}  user ${s.proxy.user} password ${s.proxy.password}  CONNECT ports ${s.proxy.connectPorts.join(',')}`);
+    out.push(`       endpoint ${s.proxy.endpoint.address}:443/:80 for ${s.proxy.endpointNames.join(' ')}`);
+  }
+  if (s.pwsh) out.push(`pwsh   ${s.pwsh.path}  remoting over SSH on: ${s.pwsh.hosts.join(', ')}`);
+  for (const [k, v] of Object.entries(s.unavailable)) out.push(`unavailable ${k}: ${v}`);
+  out.push(`timings ${Object.entries(s.timings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  out.push(`export ASR_LAB_STATE=${s.stateDir}/state.json`);
+  console.log(out.join('\n'));
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      hosts: { type: 'string' },
+      vms: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-vcsim': { type: 'boolean', default: false },
+      'no-proxy': { type: 'boolean', default: false },
+      'no-pwsh': { type: 'boolean', default: false },
+      lab: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale';
+  if (values.help || !cmd) {
+    console.log(usage);
+    return cmd ? 0 : 2;
+  }
+  switch (cmd) {
+    case 'up': {
+      const state = await labUp({
+        hosts: values.hosts ? Number(values.hosts) : undefined,
+        vms: values.vms ? Number(values.vms) : undefined,
+        vcsim: !values['no-vcsim'],
+        proxy: !values['no-proxy'],
+        pwsh: !values['no-pwsh'],
+        detached: true,
+        log: values.json ? undefined : (m) => console.error(m),
+      });
+      if (values.json) console.log(JSON.stringify(state, null, 2));
+      else printState(state);
+      return 0;
+    }
+    case 'down': {
+      const t = Date.now();
+      const which = values.all ? 'all' : rest[0];
+      await labDown(which);
+      const what = which === 'all' ? 'all labs' : which ? `lab ${which}` : 'detached and stale labs (labs of running test runs are kept; --all for those too)';
+      console.log(`down: ${what} in ${Date.now() - t} ms; nothing left`);
+      return 0;
+    }
+    case 'status': {
+      const st = await labStatus();
+      if (values.json) {
+        console.log(JSON.stringify(st, null, 2));
+        return 0;
+      }
+      if (!st.length) console.log('no lab');
+      for (const l of st) {
+        console.log(`lab ${l.id} ${l.alive ? 'alive' : 'NOT alive'}  owner ${l.ownerPid} ${l.ownerAlive ? 'running' : 'dead'}${l.detached ? ' (detached)' : ''}  ${l.stateDir}`);
+        for (const h of l.hosts) console.log(`  ${h.name.padEnd(10)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'stopped'}  sshd ${h.sshd ? 'open' : 'closed'}  ${h.hostname}`);
+        if (l.vcsim) console.log(`  vcsim ${l.vcsim.url} ${l.vcsim.running ? 'running' : 'stopped'}`);
+        if (l.proxy) console.log(`  proxy ${l.proxy.url} ${l.proxy.running ? 'running' : 'stopped'}`);
+      }
+      return 0;
+    }
+    case 'fault': {
+      const [host, name] = rest;
+      if (!host || !name || !FAULTS.includes(name as FaultName)) {
+        console.error(`usage: lab fault HOST NAME [--lab ID]; NAME is one of ${FAULTS.join(', ')}`);
+        return 2;
+      }
+      let id = values.lab;
+      if (!id) {
+        // The lab that has this host (by name, host name or address); ambiguous → --lab.
+        const labs = (await labStatus()).filter((l) => l.state?.hosts.some((h) => [h.name, h.hostname, h.address].includes(host)));
+        if (labs.length !== 1) {
+          console.error(`${labs.length} labs have a host ${host}; say which with --lab ID`);
+          return 2;
+        }
+        id = labs[0]?.id;
+      }
+      const r = await fault(readLabState(id ?? ''), host, name as FaultName);
+      console.log(values.json ? JSON.stringify(r, null, 2) : `${r.host}: ${r.fault}: ${r.detail}\nhost key ${r.hostKeyFingerprint}`);
+      return 0;
+    }
+    case 'stale': {
+      const removed = await downStale();
+      console.log(removed.length ? `removed ${removed.join(', ')}` : 'nothing stale');
+      return 0;
+    }
+    default:
+      console.error(usage);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

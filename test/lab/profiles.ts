@@ -1,0 +1,167 @@
+// OS profiles of the lab hosts: which release files a host has and which of the machine's files
+// it hides. The machine is Debian 12; every host sees the machine's /etc through an overlay
+// whose upper directory holds these files (a 0/0 character device there hides a file).
+
+import type { ProfileId } from './types.ts';
+
+export interface Profile {
+  id: ProfileId;
+  /** What a human would call it. */
+  label: string;
+  /** Files written into the host's view (absolute paths under /etc or /usr/lib). */
+  files: Record<string, string>;
+  /** Files of the machine the host must not see. */
+  hide: string[];
+  /** The release file a detector reads first on this distribution. */
+  primaryReleaseFile: string;
+}
+
+const issue = (line: string): string => `${line}\nKernel \\r on an \\m\n\n`;
+
+// Every non-Debian host hides Debian's marker files; a host without os-release also hides the
+// machine's /usr/lib/os-release (the fallback location of the os-release specification).
+const debianMarkers = ['/etc/debian_version'];
+const noOsRelease = ['/etc/os-release', '/usr/lib/os-release'];
+
+export const PROFILES: Record<ProfileId, Profile> = {
+  'centos-6.6': {
+    id: 'centos-6.6',
+    label: 'CentOS 6.6',
+    files: {
+      '/etc/centos-release': 'CentOS release 6.6 (Final)\n',
+      '/etc/redhat-release': 'CentOS release 6.6 (Final)\n',
+      '/etc/system-release': 'CentOS release 6.6 (Final)\n',
+      '/etc/issue': issue('CentOS release 6.6 (Final)'),
+    },
+    hide: [...noOsRelease, ...debianMarkers],
+    primaryReleaseFile: '/etc/centos-release',
+  },
+  'ol-6.5': {
+    id: 'ol-6.5',
+    label: 'Oracle Linux 6.5',
+    files: {
+      '/etc/oracle-release': 'Oracle Linux Server release 6.5\n',
+      '/etc/redhat-release': 'Red Hat Enterprise Linux Server release 6.5 (Santiago)\n',
+      '/etc/system-release': 'Oracle Linux Server release 6.5\n',
+      '/etc/issue': issue('Oracle Linux Server release 6.5'),
+    },
+    hide: [...noOsRelease, ...debianMarkers],
+    primaryReleaseFile: '/etc/oracle-release',
+  },
+  'sles-11-sp3': {
+    id: 'sles-11-sp3',
+    label: 'SUSE Linux Enterprise Server 11 SP3',
+    files: {
+      '/etc/SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 3\n',
+      '/etc/issue': '\nWelcome to SUSE Linux Enterprise Server 11 SP3  (x86_64) - Kernel \\r (\\l).\n\n',
+    },
+    hide: [...noOsRelease, ...debianMarkers],
+    primaryReleaseFile: '/etc/SuSE-release',
+  },
+  'rhel-8.6': {
+    id: 'rhel-8.6',
+    label: 'Red Hat Enterprise Linux 8.6',
+    files: {
+      '/etc/os-release': [
+        'NAME="Red Hat Enterprise Linux"',
+        'VERSION="8.6 (Ootpa)"',
+        'ID="rhel"',
+        'ID_LIKE="fedora"',
+        'VERSION_ID="8.6"',
+        'PLATFORM_ID="platform:el8"',
+        'PRETTY_NAME="Red Hat Enterprise Linux 8.6 (Ootpa)"',
+        'ANSI_COLOR="0;31"',
+        'CPE_NAME="cpe:/o:redhat:enterprise_linux:8::baseos"',
+        'HOME_URL="https://www.redhat.com/"',
+        'BUG_REPORT_URL="https://bugzilla.redhat.com/"',
+        '',
+      ].join('\n'),
+      '/etc/redhat-release': 'Red Hat Enterprise Linux release 8.6 (Ootpa)\n',
+      '/etc/system-release': 'Red Hat Enterprise Linux release 8.6 (Ootpa)\n',
+      '/etc/issue': '\\S\nKernel \\r on an \\m\n\n',
+    },
+    // /usr/lib/os-release gets the same content (below), so both locations agree.
+    hide: [...debianMarkers],
+    primaryReleaseFile: '/etc/os-release',
+  },
+  'ubuntu-22.04': {
+    id: 'ubuntu-22.04',
+    label: 'Ubuntu 22.04 LTS',
+    files: {
+      '/etc/os-release': [
+        'PRETTY_NAME="Ubuntu 22.04.4 LTS"',
+        'NAME="Ubuntu"',
+        'VERSION_ID="22.04"',
+        'VERSION="22.04.4 LTS (Jammy Jellyfish)"',
+        'VERSION_CODENAME=jammy',
+        'ID=ubuntu',
+        'ID_LIKE=debian',
+        'HOME_URL="https://www.ubuntu.com/"',
+        'SUPPORT_URL="https://help.ubuntu.com/"',
+        'BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"',
+        'UBUNTU_CODENAME=jammy',
+        '',
+      ].join('\n'),
+      '/etc/lsb-release':
+        'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.4 LTS"\n',
+      '/etc/debian_version': 'bookworm/sid\n',
+      '/etc/issue': 'Ubuntu 22.04.4 LTS \\n \\l\n\n',
+    },
+    hide: [],
+    primaryReleaseFile: '/etc/os-release',
+  },
+};
+
+/** The files a host of this profile has, with /usr/lib/os-release mirroring /etc/os-release. */
+export function profileFiles(p: Profile): Record<string, string> {
+  const files: Record<string, string> = { ...p.files };
+  const osRelease = p.files['/etc/os-release'];
+  if (osRelease !== undefined) files['/usr/lib/os-release'] = osRelease;
+  return files;
+}
+
+export interface HostSpec {
+  name: string;
+  hostname: string;
+  profile: ProfileId;
+  etcHostsCorrect: boolean;
+  sftp: boolean;
+  nonEnglishName: boolean;
+  powershell: boolean;
+}
+
+const spec = (name: string, hostname: string, profile: ProfileId, extra: Partial<HostSpec> = {}): HostSpec => ({
+  name,
+  hostname,
+  profile,
+  etcHostsCorrect: true,
+  sftp: true,
+  nonEnglishName: false,
+  powershell: false,
+  ...extra,
+});
+
+/**
+ * The default hosts: one per profile plus one with a non-English host name. The odd ones out
+ * are fixed so tests can rely on them: lab-ol65 has no SFTP, lab-sles11sp3 has a wrong
+ * /etc/hosts, lab-ubuntu2204 offers PowerShell remoting over SSH.
+ */
+export const DEFAULT_HOSTS: HostSpec[] = [
+  spec('centos66', 'lab-centos66', 'centos-6.6'),
+  spec('ol65', 'lab-ol65', 'ol-6.5', { sftp: false }),
+  spec('sles11sp3', 'lab-sles11sp3', 'sles-11-sp3', { etcHostsCorrect: false }),
+  spec('rhel86', 'lab-rhel86', 'rhel-8.6'),
+  spec('ubuntu2204', 'lab-ubuntu2204', 'ubuntu-22.04', { powershell: true }),
+  spec('nonascii', 'sérveur-ß', 'ubuntu-22.04', { nonEnglishName: true }),
+];
+
+/** N hosts: the defaults (first N of them when N is smaller), then Ubuntu 22.04 clones. */
+export function hostSpecs(count: number = DEFAULT_HOSTS.length): HostSpec[] {
+  if (!Number.isInteger(count) || count < 1 || count > 200) throw new Error(`--hosts must be 1..200, got ${count}`);
+  const specs = DEFAULT_HOSTS.slice(0, count);
+  for (let i = specs.length + 1; i <= count; i++) {
+    const n = String(i).padStart(2, '0');
+    specs.push(spec(`clone${n}`, `lab-ubuntu-${n}`, 'ubuntu-22.04'));
+  }
+  return specs;
+}
