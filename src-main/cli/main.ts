@@ -12,6 +12,8 @@ import { registerInventory } from './commands/inventory.ts';
 import { registerTrust } from './commands/trust.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerDiscovery } from './commands/discovery.ts';
+import { registerUpdates } from './commands/updates.ts';
+import { readKeyFile } from '../updates/schedule.ts';
 import { ExitRequest } from './exit.ts';
 import { registerServe } from './commands/serve.ts';
 
@@ -23,7 +25,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const abort = new AbortController();
   let store: Store | undefined;
   let service: ServiceApi | undefined;
+  // Unattended runs (schedules) read the key from a file only its owner can read.
   const vault: { key?: string } = { key: env.ASR_DEPLOY_VAULT_KEY };
+  if (!vault.key && env.ASR_DEPLOY_VAULT_KEY_FILE) {
+    try {
+      vault.key = readKeyFile(env.ASR_DEPLOY_VAULT_KEY_FILE);
+    } catch (e) {
+      return new Output({}).error(toAsrError(e));
+    }
+  }
   let out = new Output({});
 
   // Secrets must not linger in the environment of children we spawn (ssh, pwsh, installers).
@@ -59,6 +69,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerInventory(program, rt);
   const trust = registerTrust(program, rt);
   registerDiscovery(program, rt, trust);
+  registerUpdates(program, rt);
   registerDeploy(program, rt);
   registerServe(program, rt, getService);
 

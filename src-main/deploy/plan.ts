@@ -34,7 +34,7 @@ export const PlanDocumentSchema = z.object({
   createdAt: z.string(),
   component: z.string(),
   version: z.string(),
-  source: z.string(),
+  source: z.string().nullable(),
   cs: z.string().nullable(),
   csPort: z.number().nullable(),
   passphraseRef: z.string().nullable(),
@@ -46,7 +46,8 @@ export type PlanDocument = z.infer<typeof PlanDocumentSchema>;
 export interface PlanInput {
   component: ComponentId;
   version?: string;
-  source: string;
+  /** Installer folder; without one (sweep --check) hosts to upgrade are listed, not blocked. */
+  source?: string;
   hosts?: string;
   cs?: string;
   passphraseFile?: string;
@@ -72,7 +73,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   if (!catalog.find(input.component, version)) {
     fail('validation', `${comp.name} ${version} is not in the catalog.`, { remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}.` });
   }
-  const sources = await scanSources(catalog, input.source, store.db);
+  const sources = input.source ? await scanSources(catalog, input.source, store.db) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
   if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
   const accepted = [...new Set(input.accept ?? [])];
@@ -98,7 +99,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   );
   const passphraseRef = passphrase ? `plan/${planId}/passphrase` : null;
   if (passphrase && passphraseRef) store.secrets.put(passphraseRef, passphrase);
-  const doc: PlanDocument = { planId, createdAt: nowIso(), component: input.component, version, source: input.source, cs: input.cs ?? null, csPort: null, passphraseRef, accepted, items };
+  const doc: PlanDocument = { planId, createdAt: nowIso(), component: input.component, version, source: input.source ?? null, cs: input.cs ?? null, csPort: null, passphraseRef, accepted, items };
   store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
   if (accepted.length) store.journal.event(null, null, 'checks-accepted', { planId, checks: accepted, by: process.env.USER ?? null });
   return doc;
@@ -132,6 +133,10 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (unaccepted.length) return blocked(`prerequisite checks failed: ${unaccepted.join(', ')}`, { from, failedChecks: unaccepted, osId, ...acc });
   if (!osId) return blocked('no installer OS id matches this host’s OS in the support matrix', { from });
   const installer = chooseInstaller(sources, { component: input.component, platform: host.os, osId, version: input.version });
+  if (!installer && !input.source) {
+    const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
+    return { ...base, from, action, reason: `${action} to ${input.version} (no installer folder given: check only)`, osId, ...acc };
+  }
   if (!installer) return blocked(`no ${catalog.component(input.component).name} ${input.version} installer for ${osId} in ${input.source}`, { from, osId });
   if (installer.hashStatus === 'mismatch') return blocked(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
   const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';

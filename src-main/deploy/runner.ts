@@ -23,6 +23,11 @@ export interface RunOptions {
   handshakeTimeoutMs?: number;
   /** On resume: run hosts that failed too, not only those that never finished. */
   retryFailed?: boolean;
+  /**
+   * Host ids in the order they must go (the documented upgrade order: configuration server →
+   * process servers → master targets → Mobility services): each wave finishes before the next starts.
+   */
+  waves?: string[][];
   signal?: AbortSignal;
   onEvent?: (e: ServiceEvent) => void;
 }
@@ -116,7 +121,14 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opt.concurrency, queue.length || 1)) }, worker));
+    const waves = opt.waves?.length ? [...opt.waves.map((w) => new Set(w)), null] : [null];
+    const all = queue.splice(0);
+    for (const wave of waves) {
+      // The last (null) wave takes every host no earlier wave named.
+      const mine = all.filter((h) => (wave ? wave.has(h.hostId) : !opt.waves?.some((w) => w.includes(h.hostId))));
+      queue.push(...mine);
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(opt.concurrency, queue.length || 1)) }, worker));
+    }
   } finally {
     clearInterval(poll);
     options.signal?.removeEventListener('abort', onOuter);
@@ -142,7 +154,8 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
   const host = store.hosts.get(jh.hostId);
   const catalog = loadCatalog();
   if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
-    store.journal.setHost(jobId, jh.hostId, { status: 'failed', error: { code: 'validation', message: 'The host or its plan entry is gone.', retryable: false } });
+    const message = !host ? 'The host was removed from the inventory after the plan was made.' : !item.installer ? 'The plan has no installer for this host (it was made without --source).' : `The plan says ${item.action} for this host.`;
+    store.journal.setHost(jobId, jh.hostId, { status: 'failed', error: { code: 'validation', message, retryable: false, remedy: 'Make a new plan with --source.' } });
     return 'failed';
   }
   const recipe = recipeFor(plan.component as never, host.os ?? 'linux')!;

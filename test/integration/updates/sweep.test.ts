@@ -1,0 +1,140 @@
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { getLab } from '../../lab/inject.ts';
+import { fault, type HostState } from '../../lab/lab.ts';
+import { runCli } from '../../helpers/cli.ts';
+import type { ServiceEvent } from '../../../src-main/service/contract.ts';
+import { DeployBench, VAULT_KEY, installCount, onHost } from '../deploy/lab-deploy.ts';
+
+const { lab, reason } = getLab();
+const OLD = '9.60.6956.1';
+const NEW = '9.62.7096.1';
+const chromium = '/usr/bin/chromium';
+
+describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`, () => {
+  let b: DeployBench;
+  let old1: HostState, old2: HostState, current: HostState, offline: HostState, fresh: HostState;
+
+  beforeAll(async () => {
+    b = new DeployBench(lab!);
+    await b.setup({ installers: [{ version: OLD, osId: 'UBUNTU-22.04-64' }, { version: NEW, osId: 'UBUNTU-22.04-64' }] });
+    [old1, old2, current, offline, fresh] = await Promise.all([b.host(), b.host(), b.host(), b.host(), b.host()]);
+    const install = async (hosts: HostState[], version: string) => {
+      const plan = await b.call('plan.create', { component: 'mobility-service', version, source: b.source, hosts: hosts.map((h) => h.name).join(','), accept: [] });
+      const r = await b.call('apply.start', { planId: plan.planId });
+      expect(r.hosts.every((h) => h.status === 'succeeded')).toBe(true);
+    };
+    await install([old1, old2, offline], OLD);
+    await install([current], NEW);
+    await fault(lab!, offline, 'sshd-stop');
+  }, 180_000);
+  afterAll(async () => b?.close());
+
+  it('sweep --check lists exactly the outdated hosts, puts the offline one on the retry list, changes nothing', async () => {
+    const r = await b.call('sweep.run', { hosts: 'tag:it', check: true, version: NEW });
+    expect(r.outdated.sort()).toEqual([old1.name, old2.name].sort());
+    const by = Object.fromEntries(r.items.map((i) => [i.host, i]));
+    expect(by[current.name]).toMatchObject({ action: 'skip', from: NEW });
+    expect(by[fresh.name]).toMatchObject({ action: 'skip' });
+    expect(by[offline.name]).toMatchObject({ action: 'blocked', error: { code: 'unreachable' } });
+    expect(r.retry.map((x) => x.host)).toEqual([offline.name]);
+    expect(r.jobId).toBeUndefined();
+    expect(await onHost(old1, 'cat /usr/local/.vx_version')).toMatch(`VERSION=${OLD}`);
+  }, 60_000);
+
+  it('sweep upgrades the outdated hosts, copies nothing to current ones, keeps the report, posts the webhook; the offline host is upgraded by the next sweep', async () => {
+    const posted: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        posted.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const events: ServiceEvent[] = [];
+    const r = await b.call('sweep.run', { hosts: 'tag:it', source: b.source, version: NEW, schedule: 'nightly', webhook: `http://127.0.0.1:${port}/hook` }, (e) => events.push(e));
+    server.close();
+    const st = Object.fromEntries((r.hosts ?? []).map((h) => [h.host, h]));
+    expect(st[old1.name]).toMatchObject({ status: 'succeeded', version: NEW });
+    expect(st[old2.name]).toMatchObject({ status: 'succeeded', version: NEW });
+    expect(st[current.name]).toMatchObject({ status: 'skipped' });
+    expect(st[offline.name]).toBeUndefined();
+    expect(r.status).toBe('succeeded');
+    // Nothing was uploaded to the current host: no stage step, and its install count is still 1.
+    expect(events.some((e) => e.type === 'host-step' && e.host === current.name && e.step === 'stage')).toBe(false);
+    expect(await installCount(current)).toBe(1);
+    expect(await installCount(old1)).toBe(2);
+    expect(posted).toMatchObject([{ kind: 'asr-deploy.sweep', status: 'succeeded', retry: [offline.name], counts: { succeeded: 2 } }]);
+    expect(r.report).toMatch(/reports\/nightly\.html$/);
+    expect(existsSync(r.report!)).toBe(true);
+
+    // The report opens in Chromium: a screenshot is kept with the test artifacts.
+    if (existsSync(chromium)) {
+      const { chromium: pw } = await import('playwright-core');
+      const dir = join(import.meta.dirname, '../../artifacts/updates');
+      mkdirSync(dir, { recursive: true });
+      const browser = await pw.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      const page = await browser.newPage();
+      await page.goto(`file://${r.report}`);
+      expect(await page.textContent('h1')).toMatch(/Update sweep/);
+      await page.screenshot({ path: join(dir, 'sweep-report.png'), fullPage: true });
+      await browser.close();
+    }
+
+    await fault(lab!, offline, 'sshd-start');
+    const next = await b.call('sweep.run', { hosts: old1.name, source: b.source, version: NEW });
+    expect((next.hosts ?? []).find((h) => h.host === offline.name)).toMatchObject({ status: 'succeeded', version: NEW });
+    expect(next.retry).toEqual([]);
+    expect(await onHost(offline, 'cat /usr/local/.vx_version')).toMatch(`VERSION=${NEW}`);
+  }, 120_000);
+
+  it('the CLI: sweep --check --json prints the plan document; a schedule writes a real cron entry that runs sweep with the data directory and key file', async () => {
+    b.store.close();
+    const env = { ASR_DEPLOY_VAULT_KEY: VAULT_KEY };
+    const check = await runCli(['--json', 'sweep', '--check', '--hosts', 'tag:it', '--version', NEW], { home: b.home, env });
+    expect(check.code).toBe(0);
+    const doc = check.json() as { planId: string; items: { action: string }[]; outdated: string[] };
+    expect(doc.planId).toMatch(/^p-/);
+    expect(doc.outdated).toEqual([]);
+
+    const keyFile = join(b.home, 'vault.key');
+    writeFileSync(keyFile, VAULT_KEY, { mode: 0o600 });
+    const name = `it-${Date.now().toString(36)}`;
+    const add = await runCli(['--json', 'schedule', 'add', name, '--every', 'daily', '--at', '02:30', '--vault-key-file', keyFile, '--', '--source', b.source, '--hosts', 'tag:it', '--version', NEW], { home: b.home, env });
+    expect(add.code, add.stderr).toBe(0);
+    const s = add.json() as { backend: string; files: string[]; cron: string };
+    expect(s.cron).toBe('30 2 * * *');
+    if (s.backend === 'cron') {
+      const text = readFileSync(s.files[0]!, 'utf8');
+      expect(text).toMatch(/^30 2 \* \* \* root /m);
+      expect(text).toContain(`--home ${b.home}`);
+      expect(text).toContain(`sweep --schedule ${name} --source ${b.source} --hosts tag:it`);
+      expect(text).toContain(`ASR_DEPLOY_VAULT_KEY_FILE=${keyFile}`);
+      expect(text).not.toContain(VAULT_KEY);
+      // Run the scheduled command line exactly as cron would (sh -c), and see it recorded in the journal.
+      const line = text.split('\n').find((l) => l.startsWith('30 2'))!;
+      const cmd = line.replace(/^(\S+\s+){5}root\s+/, '').replace(/\\%/g, '%');
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('sh', ['-c', cmd], { env: { PATH: process.env.PATH } });
+      const jobs = (await runCli(['--json', 'jobs', 'list'], { home: b.home })).json() as { kind: string }[];
+      expect(jobs.length).toBeGreaterThan(0);
+      expect(existsSync(join(b.home, 'logs', `schedule-${name}.log`))).toBe(true);
+    }
+    const list = (await runCli(['--json', 'schedule', 'list'], { home: b.home })).json() as { name: string; installed: boolean }[];
+    expect(list).toMatchObject([{ name, installed: true }]);
+    expect((await runCli(['schedule', 'remove', name], { home: b.home })).code).toBe(0);
+    for (const f of s.files) if (f.startsWith('/')) expect(existsSync(f)).toBe(false);
+    // A key file others can read is refused.
+    writeFileSync(keyFile, VAULT_KEY, { mode: 0o644 });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(keyFile, 0o644);
+    const bad = await runCli(['schedule', 'add', `${name}x`, '--every', 'daily', '--vault-key-file', keyFile], { home: b.home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/chmod 600/);
+  }, 120_000);
+});
