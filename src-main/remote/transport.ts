@@ -35,7 +35,7 @@ export interface ExecOptions {
   env?: Record<string, string>;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
-  /** Do not raise `command_failed` on a non-zero exit; return it. Default true. */
+  /** Return a non-zero exit instead of raising `command_failed` (default false: non-zero throws). */
   allowNonZero?: boolean;
 }
 
