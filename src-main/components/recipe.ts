@@ -62,6 +62,8 @@ export interface Recipe {
   cleanup(ctx: StepContext, target: RecipeTarget): Promise<void>;
   /** On failure: the installer logs named by the catalog, as text for the host log. */
   fetchLogs(t: Transport, catalog: Catalog): Promise<string>;
+  /** Removes the component with its documented uninstall command; a host without it is left alone. */
+  uninstall(t: Transport, catalog: Catalog, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<'removed' | 'absent'>;
 }
 
 export type RecipeError = AsrError;

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { AsrErrorSchema, type AsrError } from '../model/errors.ts';
+import { deployCommands } from './contract/deploy.ts';
+import { discoveryCommands } from './contract/discovery.ts';
 import { inventoryCommands } from './contract/inventory.ts';
+import { updatesCommands } from './contract/updates.ts';
+import { uiCommands } from './contract/ui.ts';
 
 /**
  * The one contract between the front ends (CLI, Electron IPC, loopback WebSocket) and the
@@ -14,6 +18,10 @@ import { inventoryCommands } from './contract/inventory.ts';
  */
 export const commands = {
   ...inventoryCommands,
+  ...deployCommands,
+  ...discoveryCommands,
+  ...updatesCommands,
+  ...uiCommands,
 } as const;
 
 export type Commands = typeof commands;

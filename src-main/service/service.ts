@@ -3,13 +3,21 @@ import { AsrFailure, toAsrError } from '../model/errors.ts';
 import type { Store } from '../store/store.ts';
 import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type Result, type ServiceApi } from './contract.ts';
 import type { HandlerContext } from './context.ts';
+import { deployHandlers } from './handlers/deploy.ts';
+import { discoveryHandlers } from './handlers/discovery.ts';
+import { updatesHandlers } from './handlers/updates.ts';
 import * as inventory from './handlers/inventory.ts';
+import { uiHandlers } from './handlers/ui.ts';
 
 import type { Handler, Handlers } from './handlers/types.ts';
 
 /** Every command of the contract has exactly one handler: a missing one is a type error here. */
 const handlers: Handlers = {
   ...inventory.inventoryHandlers,
+  ...deployHandlers,
+  ...discoveryHandlers,
+  ...updatesHandlers,
+  ...uiHandlers,
 };
 
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */

@@ -45,6 +45,20 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       );
     });
 
+  components
+    .command('uninstall')
+    .description('remove a component from hosts with its documented uninstall command')
+    .requiredOption('--component <id>', 'mobility-service | provider | mars-agent')
+    .requiredOption('--hosts <sel>', 'names,addresses,ids | tag:NAME | all')
+    .option('--yes', 'confirm: this removes the component and stops its protection')
+    .action(async (o: { component: string; hosts: string; yes?: boolean }) => {
+      if (!o.yes) fail('usage', 'Uninstalling stops replication of the hosts: pass --yes to confirm.');
+      await rt.needVault();
+      const list = await rt.call('components.uninstall', { component: o.component as never, hosts: o.hosts }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(list, () => table(list.map((r) => ({ ...r, error: r.error ? `${r.error.code}: ${r.error.message}` : null })), ['host', 'status', 'error']));
+      if (list.some((r) => r.status === 'failed')) throw new ExitRequest(EXIT.failed);
+    });
+
   program
     .command('sources')
     .description('installer source folders')

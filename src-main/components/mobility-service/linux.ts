@@ -194,6 +194,20 @@ export const mobilityServiceLinux: Recipe = {
     await ctx.transport.exec(['rm', '-rf', '--', stagingDir(ctx.jobId)], { elevate: true, timeoutMs: 60_000, allowNonZero: true });
   },
 
+  async uninstall(t, catalog, opts) {
+    const before = await detect(t, opts.signal);
+    if (!before.installed) return 'absent';
+    const cl = catalog.commandLines('mobility-service', before.version ?? catalog.latest('mobility-service').version, 'linux');
+    if (!cl.uninstall) fail('unsupported', 'The catalog has no uninstall command line for this version.');
+    const argv = renderArgv(cl.uninstall, { installDir: before.installDir ?? cl.installDir });
+    const r = await t.exec(argv, { elevate: true, timeoutMs: opts.timeoutMs, allowNonZero: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const after = await detect(t, opts.signal);
+    if (r.exitCode !== 0 || after.installed) {
+      fail('command_failed', `Uninstalling the Mobility service failed (exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`, { exitCode: r.exitCode, remedy: `Run ${argv.join(' ')} as root on the host and read its output.` });
+    }
+    return 'removed';
+  },
+
   async fetchLogs(t, catalog) {
     const paths = catalog.component('mobility-service').logs.linux ?? [];
     const r = await t.exec(['sh', '-c', 'for f in "$@"; do [ -r "$f" ] && { echo "== $f"; tail -n 200 "$f"; }; done; exit 0', 'logs', ...paths], { elevate: true, timeoutMs: 60_000, allowNonZero: true });

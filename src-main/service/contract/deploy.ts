@@ -121,6 +121,11 @@ export const deployCommands = {
     input: RunOptionsSchema.extend({ jobId: z.string().min(1), retryFailed: z.boolean().default(false) }),
     output: ApplyResultSchema,
   },
+  'components.uninstall': {
+    summary: 'Remove a component from hosts with its documented uninstall command.',
+    input: z.object({ component: z.enum(COMPONENT_IDS), hosts: HostSelector, concurrency: z.number().int().min(1).max(512).optional() }),
+    output: z.array(z.object({ host: z.string(), status: z.enum(['removed', 'absent', 'failed']), error: AsrErrorSchema.optional() })),
+  },
   'versions.query': {
     summary: 'Installed component versions, configuration and service state, queried live.',
     input: z.object({ hosts: HostSelector, concurrency: z.number().int().min(1).max(512).optional() }),

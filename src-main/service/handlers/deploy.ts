@@ -5,7 +5,10 @@ import { scanSources } from '../../components/sources.ts';
 import { createPlan } from '../../deploy/plan.ts';
 import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
 import { loadPlan } from '../../deploy/plan.ts';
-import { fail } from '../../model/errors.ts';
+import pLimit from 'p-limit';
+import { recipeFor } from '../../components/recipes.ts';
+import { hostSecrets, transportFor } from '../../deploy/connect.ts';
+import { fail, toAsrError } from '../../model/errors.ts';
 import { queryVersions } from '../../updates/versions.ts';
 import type { Store } from '../../store/store.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
@@ -84,9 +87,36 @@ export const deployHandlers = {
     const { jobId, ...opts } = input;
     return runJob(store, jobId, { ...opts, signal, onEvent: emit });
   },
+  'components.uninstall': async (input: CommandInput<'components.uninstall'>, { store, signal, emit }: HandlerContext) => {
+    const catalog = loadCatalog();
+    const hosts = store.hosts.select(input.hosts);
+    const limit = pLimit(input.concurrency ?? 8);
+    let done = 0;
+    return Promise.all(
+      hosts.map((h) =>
+        limit(async () => {
+          let t;
+          try {
+            const recipe = h.os ? recipeFor(input.component, h.os) : undefined;
+            if (!recipe) fail('unsupported', `No ${input.component} recipe for ${h.os ?? 'an unknown OS'}.`, { host: h.name });
+            t = transportFor(store, h, hostSecrets(store, h));
+            await t.connect({ signal });
+            const status = await recipe.uninstall(t, catalog, { signal, timeoutMs: 30 * 60_000 });
+            store.journal.event(null, h.id, 'uninstall', { component: input.component, host: h.name, status });
+            return { host: h.name, status };
+          } catch (e) {
+            return { host: h.name, status: 'failed' as const, error: toAsrError(e, h.name) };
+          } finally {
+            await t?.close().catch(() => undefined);
+            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
+          }
+        }),
+      ),
+    );
+  },
   'versions.query': async (input: CommandInput<'versions.query'>, { store, signal, emit }: HandlerContext) => {
     const hosts = store.hosts.select(input.hosts);
     let done = 0;
     return queryVersions(store, hosts, { signal, ...(input.concurrency ? { concurrency: input.concurrency } : {}), onHost: (v) => emit({ type: 'progress', done: ++done, total: hosts.length, message: `${v.host}: ${v.ok ? v.components.map((c) => `${c.id} ${c.version ?? 'none'}`).join(', ') : v.error?.code}` }) });
   },
-} satisfies HandlerPart<'components.list' | 'sources.scan' | 'plan.create' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;
+} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;

@@ -155,4 +155,21 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
     expect(show.hosts[0]!.attempts).toBeGreaterThanOrEqual(2);
     expect(await installCount(h)).toBe(1);
   }, 90_000);
+
+  it('the 2015 (8.x) agent on CentOS 6.6: the legacy command line registers during install (passphrase file, never argv); uninstall removes it', async () => {
+    const h = await b.host({ profile: 'centos-6.6' });
+    const cs = lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress;
+    const plan = await b.call('plan.create', { component: 'mobility-service', version: '8.4.0.0', source: b.source, hosts: h.name, cs, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    expect(plan.items[0]).toMatchObject({ action: 'install', osId: 'RHEL6-64' });
+    const main = plan.items[0]!.commandLines!.find((c) => c[0] === './install')!;
+    expect(main).toEqual(['./install', '-t', 'both', '-a', 'host', '-R', 'Agent', '-d', '/usr/local/ASR', '-i', cs, '-p', '443', '-s', 'y', '-c', 'https', '-P', '/tmp/asr-deploy-JOB/passphrase']);
+    const r = await b.call('apply.start', { planId: plan.planId });
+    expect(r.hosts[0]).toMatchObject({ status: 'succeeded', version: '8.4.0.0' });
+    expect(await onHost(h, 'cat /usr/local/.vx_version')).toMatch(`CS_IP=${cs}`);
+
+    const un = await b.call('components.uninstall', { component: 'mobility-service', hosts: h.name });
+    expect(un).toEqual([{ host: h.name, status: 'removed' }]);
+    expect(await onHost(h, 'test -e /usr/local/.vx_version && echo present; pgrep -x svagents || true')).toBe('');
+    expect(await b.call('components.uninstall', { component: 'mobility-service', hosts: h.name })).toEqual([{ host: h.name, status: 'absent' }]);
+  }, 90_000);
 });
