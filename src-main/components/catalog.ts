@@ -119,8 +119,16 @@ export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
 }
 
 let bundled: Catalog | undefined;
-/** The catalog shipped in resources/catalog. */
+let override: Catalog | undefined;
+
+/** A catalog loaded by the user (catalog update) replaces the bundled one for this process. */
+export function useCatalog(c: Catalog | undefined): void {
+  override = c;
+}
+
+/** The catalog in use: a user-loaded one, else the one shipped in resources/catalog. */
 export function loadCatalog(dir = resourcePath('catalog')): Catalog {
+  if (dir === resourcePath('catalog') && override) return override;
   if (dir === resourcePath('catalog') && bundled) return bundled;
   const docs = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))

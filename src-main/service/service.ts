@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AsrFailure, toAsrError } from '../model/errors.ts';
+import { useStoredCatalog } from '../components/catalog-update.ts';
 import type { Store } from '../store/store.ts';
 import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type Result, type ServiceApi } from './contract.ts';
 import type { HandlerContext } from './context.ts';
@@ -22,6 +23,7 @@ const handlers: Handlers = {
 
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */
 export function createService(store: Store): ServiceApi {
+  useStoredCatalog(store.home);
   return {
     async call<N extends CommandName>(name: N, input: CommandInput<N>, opts: CallOptions = {}): Promise<Result<CommandOutput<N>>> {
       const spec = commands[name];

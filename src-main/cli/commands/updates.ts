@@ -54,6 +54,23 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
       if ((r.hosts ?? []).some((h) => h.status === 'failed')) throw new ExitRequest(EXIT.failed);
     });
 
+  const catalog = program.command('catalog').description('the catalog of component versions');
+  catalog
+    .command('show')
+    .description('which catalog is in use')
+    .action(async () => {
+      const c = await rt.call('catalog.info', {});
+      rt.out.result(c, () => [`catalog: ${c.source}${c.sha256 ? ` (sha256 ${c.sha256}, loaded ${c.loadedAt})` : ''}`, table(c.components, ['id', 'versions', 'latest'])].join('\n'));
+    });
+  catalog
+    .command('update <source>')
+    .description('load a newer catalog bundle from a file or HTTPS URL; it must match the pinned --sha256')
+    .requiredOption('--sha256 <hex>', 'SHA-256 of the bundle, as published with it')
+    .action(async (source: string, o: { sha256: string }) => {
+      const c = await rt.call('catalog.update', { source, sha256: o.sha256 });
+      rt.out.result(c, () => `catalog updated from ${c.source}: ${c.components.map((x) => `${x.id} ${x.latest}`).join(', ')}`);
+    });
+
   const schedule = program.command('schedule').description('unattended update sweeps as OS scheduled tasks (cron, systemd timer, Task Scheduler)');
   schedule
     .command('add <name>')

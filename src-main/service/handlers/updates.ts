@@ -1,3 +1,5 @@
+import { loadCatalog } from '../../components/catalog.ts';
+import { catalogInfo, updateCatalog } from '../../components/catalog-update.ts';
 import { addSchedule, listSchedules, removeSchedule } from '../../updates/schedule.ts';
 import { runSweep } from '../../updates/sweep.ts';
 import type { CommandInput } from '../contract.ts';
@@ -15,6 +17,8 @@ export const updatesHandlers = {
     return r;
   },
   'schedule.add': (input: CommandInput<'schedule.add'>, { store }: HandlerContext) => addSchedule(store, { name: input.name, every: input.every, sweepArgs: input.sweepArgs ?? [], ...(input.at ? { at: input.at } : {}), ...(input.vaultKeyFile ? { vaultKeyFile: input.vaultKeyFile } : {}) }),
+  'catalog.update': async (input: CommandInput<'catalog.update'>, { store }: HandlerContext) => catalogInfo(store.home, await updateCatalog(store.home, input.source, input.sha256)),
+  'catalog.info': (_i: CommandInput<'catalog.info'>, { store }: HandlerContext) => catalogInfo(store.home, loadCatalog()),
   'schedule.list': (_i: CommandInput<'schedule.list'>, { store }: HandlerContext) => listSchedules(store),
   'schedule.remove': (input: CommandInput<'schedule.remove'>, { store }: HandlerContext) => removeSchedule(store, input.name),
-} satisfies HandlerPart<'sweep.run' | 'schedule.add' | 'schedule.list' | 'schedule.remove'>;
+} satisfies HandlerPart<'catalog.update' | 'catalog.info' | 'sweep.run' | 'schedule.add' | 'schedule.list' | 'schedule.remove'>;
