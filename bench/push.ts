@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { buildFixtureInstaller } from '../test/fixtures/mobility-installer/build.ts';
 import { hostExec, labDown, labUp, type HostState } from '../test/lab/lab.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10,20' }, mb: { type: 'string', default: '100' }, repeat: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10,20' }, mb: { type: 'string', default: '100' }, repeat: { type: 'string', default: '1' }, 'upload-method': { type: 'string', default: 'sftp' } } });
 const sizes = values.sizes.split(',').map(Number);
 const mb = Number(values.mb);
 const VERSION = '9.62.7096.1';
@@ -64,7 +64,7 @@ try {
     // (1) asr-deploy: plan (not timed: it is the check step), then apply timed as a whole process.
     await reset(hosts);
     const plan = JSON.parse(cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(','))) as { planId: string };
-    const ours = timed(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, '--quiet', 'apply', plan.planId, '--concurrency', String(n)], env);
+    const ours = timed(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, '--quiet', 'apply', plan.planId, '--concurrency', String(n), '--upload-method', values['upload-method']], env);
     results.asr = { wallS: ours.wallS, rssMB: ours.rssMB, ok: await installed(hosts) };
 
     // (2) OpenSSH: scp then ssh per host, all hosts in parallel.

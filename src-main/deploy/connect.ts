@@ -7,6 +7,8 @@ import type { Store } from '../store/store.ts';
 
 export interface ConnectOptions {
   log?: TransportLog;
+  /** Upload order: `sftp` (fastPut, then an SFTP stream, then cat over exec) or `exec-cat` first. */
+  uploadMethod?: 'sftp' | 'exec-cat';
   connectTimeoutMs?: number;
   handshakeTimeoutMs?: number;
 }
@@ -41,5 +43,6 @@ export function transportFor(store: Store, host: Host, secret: CredentialSecret 
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.handshakeTimeoutMs ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {}),
+    ...(opts.uploadMethod === 'exec-cat' ? { uploadMethods: ['exec-cat', 'sftp-fastput', 'sftp-stream'] as const } : {}),
   });
 }

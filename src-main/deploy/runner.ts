@@ -21,6 +21,7 @@ export interface RunOptions {
   stepTimeoutMs?: number;
   connectTimeoutMs?: number;
   handshakeTimeoutMs?: number;
+  uploadMethod?: 'sftp' | 'exec-cat';
   /** On resume: run hosts that failed too, not only those that never finished. */
   retryFailed?: boolean;
   /**
@@ -176,7 +177,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {
     store.journal.setHost(jobId, host.id, { attemptsDelta: 1 });
-    const transport = transportFor(store, host, secret, { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}), ...(opt.handshakeTimeoutMs ? { handshakeTimeoutMs: opt.handshakeTimeoutMs } : {}) });
+    const transport = transportFor(store, host, secret, { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}), ...(opt.handshakeTimeoutMs ? { handshakeTimeoutMs: opt.handshakeTimeoutMs } : {}), ...(opt.uploadMethod ? { uploadMethod: opt.uploadMethod } : {}) });
     let lastProgress = 0;
     const ctx: StepContext = {
       transport,

@@ -18,13 +18,20 @@ interface RunFlags {
   maxFailures?: number;
   retries?: number;
   stepTimeout?: number;
+  uploadMethod?: string;
 }
 const runOptions = (o: RunFlags) => ({
+  ...(o.uploadMethod ? { uploadMethod: uploadMethod(o.uploadMethod) } : {}),
   ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
   ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
   ...(o.retries !== undefined ? { retries: o.retries } : {}),
   ...(o.stepTimeout !== undefined ? { stepTimeoutMs: o.stepTimeout * 1000 } : {}),
 });
+
+const uploadMethod = (v: string): 'sftp' | 'exec-cat' => {
+  if (v !== 'sftp' && v !== 'exec-cat') fail('usage', `--upload-method is sftp or exec-cat, not "${v}".`);
+  return v;
+};
 
 /** Exit 0 when every host succeeded or was skipped, 3 when cancelled, else 1 (cli.md). */
 function applyExit(r: { status: string; hosts: { status: string }[] }): number {
@@ -106,6 +113,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--max-failures <n>', 'stop starting hosts after more than N failures', int('--max-failures', 0))
     .option('--retries <n>', 'attempts per host for transient errors (default 3)', int('--retries', 1))
     .option('--step-timeout <seconds>', 'wall-clock bound of each remote step (default 1800)', int('--step-timeout', 1))
+    .option('--upload-method <m>', 'sftp (fastPut, then an SFTP stream, then cat) or exec-cat first')
     .option('--yes', 'do not ask for confirmation')
     .action(async (planId: string, o: RunFlags & { yes?: boolean }) => {
       await rt.needVault();

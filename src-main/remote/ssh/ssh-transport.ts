@@ -844,10 +844,26 @@ function countingReader(path: string, size: number, progress?: (sent: number, to
   );
 }
 
+const hashMemo = new Map<string, Promise<string>>();
+
+/**
+ * SHA-256 of a local file, computed once per file version (path, inode, size, mtime) for the whole
+ * process: a bulk push sends one installer to hundreds of hosts and must not hash it hundreds of times.
+ */
 export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const st = await stat(path);
+  const key = `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  let p = hashMemo.get(key);
+  if (!p) {
+    p = (async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    })();
+    hashMemo.set(key, p);
+    p.catch(() => hashMemo.delete(key));
+  }
+  return p;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
