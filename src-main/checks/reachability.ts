@@ -31,7 +31,7 @@ function reachCheck(role: ReachabilityTarget['role'], id: string, title: string)
     run(facts, matrix, settings, extra) {
       const t = reachabilityProbesFor(matrix, settings).find((p) => p.role === role);
       if (!t) {
-        return result(this, 'unknown', `No ${label} address was given, so reachability from the host was not tested.`, `Give the ${label} address (${role === 'configuration-server' ? '--cs' : '--ps, or --cs for its built-in process server'}) and run the check again.`);
+        return result(this, 'warn', `No ${label} address was given, so reachability from the host was not tested.`, `Give the ${label} address (${role === 'configuration-server' ? '--cs' : '--ps, or --cs for its built-in process server'}) and run the check again.`);
       }
       const probe: ReachabilityProbe | undefined = extra?.probes?.find((p) => p.target === t.target && p.port === t.port);
       const host = facts.hostName ?? 'the host';

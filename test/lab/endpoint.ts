@@ -34,12 +34,19 @@ function handler(scheme: string) {
 
 const address = values.address ?? '0.0.0.0';
 const ready: Promise<void>[] = [];
+// Besides 443/80 it answers where a configuration/process server does: 9443 (TLS, data and
+// control of the 9.x generation) and 9080 (the 2015 process server), so reachability checks pass.
 if (values.cert && values.key) {
-  const tls = createHttpsServer({ cert: readFileSync(values.cert), key: readFileSync(values.key) }, handler('https'));
-  ready.push(new Promise((r) => tls.listen(Number(values['tls-port']), address, r)));
+  const opts = { cert: readFileSync(values.cert), key: readFileSync(values.key) };
+  for (const port of [Number(values['tls-port']), 9443]) {
+    const tls = createHttpsServer(opts, handler('https'));
+    ready.push(new Promise((r) => tls.listen(port, address, r)));
+  }
 }
-const plain = createServer(handler('http'));
-ready.push(new Promise((r) => plain.listen(Number(values['http-port']), address, r)));
+for (const port of [Number(values['http-port']), 9080]) {
+  const plain = createServer(handler('http'));
+  ready.push(new Promise((r) => plain.listen(port, address, r)));
+}
 await Promise.all(ready);
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => process.exit(0));

@@ -11,6 +11,7 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { installAccounts, type Accounts } from './accounts.ts';
 import { PROFILES, profileFiles, type HostSpec } from './profiles.ts';
@@ -27,6 +28,7 @@ export const PRIVATE_DIRS: Record<string, string> = {
   '/usr/local': 'usrlocal',
   '/opt': 'opt',
   '/var/log': 'varlog',
+  '/boot': 'boot',
 };
 
 export interface LabNet {
@@ -124,6 +126,12 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   run('chmod', ['1777', join(dir, 'tmp'), join(dir, 'vartmp')]).catch(() => undefined);
   for (const d of ['bin', 'etc', 'include', 'lib', 'sbin', 'share', 'src']) mkdirSync(join(dir, 'usrlocal', d));
   for (const d of ['apt', 'private']) mkdirSync(join(dir, 'varlog', d));
+  // The profile's GRUB configuration, and the running kernel's image name so "pending reboot" reads false.
+  for (const [rel, text] of Object.entries(profile.boot)) {
+    mkdirSync(dirname(join(dir, 'boot', rel)), { recursive: true });
+    writeFileSync(join(dir, 'boot', rel), text);
+  }
+  writeFileSync(join(dir, 'boot', `vmlinuz-${release()}`), '');
   if (pwsh) mkdirSync(join(dir, 'root', '.dotnet'), { recursive: true });
 
   // Release files, hidden files, host name and /etc/hosts.

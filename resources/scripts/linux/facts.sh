@@ -257,7 +257,23 @@ emit_storage() {
   kb lvm "$lvm"
   kb multipath "$mpath"
   kb cciss "$cciss"
-  k disks; o z
+  # Whole disks (sd*, vd*, xvd*, hd*, nvme*n*, cciss) with sizes: master target sizing counts them.
+  k disks
+  if [ -d /sys/block ]; then
+    o '['
+    n=0
+    for d in /sys/block/*; do
+      b=${d##*/}
+      case "$b" in sd*|vd*|xvd*|hd*|nvme*n*|cciss*) ;; *) continue ;; esac
+      sectors=$(cat "$d/size" 2>"$NULL")
+      case "$sectors" in ''|*[!0-9]*) continue ;; esac
+      o '{'; kn number "$n"; kb dynamic false; k sizeBytes; o "r $((sectors * 512))"; k isSystem; o z; o '}'
+      n=$((n + 1))
+    done
+    o ']'
+  else
+    note "storage: /sys/block is not readable"; o z
+  fi
   k deviceNames
   if [ -r /proc/partitions ]; then
     awk 'BEGIN { print "[" } NR > 2 && NF >= 4 { print "s " $4 } END { print "]" }' /proc/partitions
@@ -453,7 +469,16 @@ main() {
   emit_access
   k windows; o z
   k pendingReboot
-  if [ -e /var/run/reboot-required ]; then o 'r true'; elif [ -d /var/lib/update-notifier ]; then o 'r false'; else o z; fi
+  # Debian/Ubuntu flag it; elsewhere a kernel newer than the running one under /boot means a reboot is due.
+  running=$(uname -r 2>"$NULL")
+  newest=$(ls /boot 2>"$NULL" | sed -n 's/^vmlinuz-//p' | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1)
+  if [ -e /var/run/reboot-required ]; then o 'r true'
+  elif [ -n "$newest" ] && [ -n "$running" ]; then
+    if ls /boot 2>"$NULL" | grep -qx "vmlinuz-$running"; then
+      if [ "$newest" = "$running" ]; then o 'r false'; else o 'r true'; fi
+    else o 'r true'; fi
+  elif [ -d /var/lib/update-notifier ]; then o 'r false'
+  else note "pendingReboot: no /var/run/reboot-required mechanism and no kernels under /boot to compare"; o z; fi
   emit_components
   k notes; o '['
   printf '%s' "$NOTES" | while IFS= read -r line; do [ -n "$line" ] && s "$line"; done

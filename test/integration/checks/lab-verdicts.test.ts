@@ -1,0 +1,63 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { getLab } from '../../lab/inject.ts';
+import { DeployBench } from '../deploy/lab-deploy.ts';
+
+const { lab, reason } = getLab();
+
+describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the lab: ${reason})`, () => {
+  let b: DeployBench;
+  const byProfile = (p: string) => lab!.hosts.find((h) => h.profile === p && !h.nonEnglishName && h.etcHostsCorrect)!;
+  beforeAll(async () => {
+    b = new DeployBench(lab!);
+    await b.setup({ installers: [] });
+    for (const h of lab!.hosts) {
+      await b.call('hosts.add', { address: h.address, name: h.name, os: 'linux', credential: 'root', tags: ['lab'], source: 'manual' });
+    }
+    await b.call('trust.approve', { targets: lab!.hosts.map((h) => h.address), timeoutMs: 5000 });
+  }, 60_000);
+  afterAll(async () => b?.close());
+
+  const cs = () => lab!.proxy?.endpoint?.address;
+  const verdicts = async (version: string, hosts: string) => {
+    const doc = await b.call('check.run', { component: 'mobility-service', version, hosts, ...(cs() ? { cs: cs()! } : {}) });
+    return Object.fromEntries(doc.hosts.map((h) => [h.host, h]));
+  };
+
+  it('CentOS 6.6 passes the 2015 (8.x) matrix; Ubuntu 22.04 fails it on the OS and passes the 9.x one', async () => {
+    const centos = byProfile('centos-6.6');
+    const ubuntu = byProfile('ubuntu-22.04');
+    const old = await verdicts('8.4.0.0', `${centos.name},${ubuntu.name}`);
+    expect(old[centos.name]!.checks.filter((c) => c.verdict !== 'pass')).toEqual([]);
+    expect(old[centos.name]!.verdict).toBe('pass');
+    expect(old[centos.name]!.installerOsId).toBe('RHEL6-64');
+    expect(old[ubuntu.name]!.verdict).toBe('fail');
+    expect(old[ubuntu.name]!.checks.find((c) => c.id === 'os-supported')!.verdict).toBe('fail');
+    const now = await verdicts('9.62.7096.1', ubuntu.name);
+    expect(now[ubuntu.name]!.checks.filter((c) => c.verdict !== 'pass')).toEqual([]);
+    expect(now[ubuntu.name]!.installerOsId).toBe('UBUNTU-22.04-64');
+  }, 60_000);
+
+  it('the host whose /etc/hosts is wrong fails with the missing address as evidence; the non-English host name fails; no SFTP fails 95108', async () => {
+    const wrong = lab!.hosts.find((h) => !h.etcHostsCorrect)!;
+    const nonAscii = lab!.hosts.find((h) => h.nonEnglishName)!;
+    const noSftp = lab!.hosts.find((h) => !h.sftp)!;
+    const v = await verdicts('9.62.7096.1', `${wrong.name},${nonAscii.name},${noSftp.name}`);
+    const hostsCheck = v[wrong.name]!.checks.find((c) => c.id === 'etc-hosts')!;
+    expect(hostsCheck.verdict).toBe('fail');
+    expect(hostsCheck.evidence).toContain(wrong.address);
+    expect(hostsCheck.remedy).toContain(`${wrong.address} ${wrong.hostname}`);
+    const names = v[nonAscii.name]!.checks.find((c) => c.id === 'english-names')!;
+    expect(names.verdict).toBe('fail');
+    expect(names.evidence).toContain(nonAscii.hostname);
+    expect(v[noSftp.name]!.checks.find((c) => c.id === 'sftp-subsystem')).toMatchObject({ verdict: 'fail', asrErrorId: 95108 });
+  }, 60_000);
+
+  it('the check report exports as HTML, CSV and JSON', async () => {
+    const doc = await b.call('check.run', { component: 'mobility-service', version: '9.62.7096.1', hosts: 'tag:lab' });
+    for (const format of ['html', 'csv', 'json'] as const) {
+      const r = await b.call('report.create', { id: doc.runId, format });
+      expect(r.kind).toBe('check');
+      expect(r.content!.length).toBeGreaterThan(200);
+    }
+  }, 60_000);
+});
