@@ -335,7 +335,7 @@ describe('reachability from the host', () => {
     expect(reachabilityProbesFor(matrixFor('provider')!, { configurationServer: 'cs' })).toEqual([]);
   });
 
-  it('fails with the probe error, is unknown without a probe or an address', () => {
+  it('fails with the probe error, is unknown without a probe, a warning without an address', () => {
     const probes = [
       { target: CS, port: 443, ok: true },
       { target: CS, port: 9443, ok: false, error: 'ECONNREFUSED' },
@@ -347,7 +347,7 @@ describe('reachability from the host', () => {
     expect(ps.evidence).toContain(`${CS} on TCP 9443: ECONNREFUSED`);
     expect(ps.remedy).toContain(`/dev/tcp/${CS}/9443`);
     expect(check(run('linux-rhel-8.6', '9.65.0.0', SETTINGS, []), 'reach-process-server').verdict).toBe('unknown');
-    expect(check(run('linux-rhel-8.6', '9.65.0.0', { ...SETTINGS, configurationServer: null }), 'reach-configuration-server').verdict).toBe('unknown');
+    expect(check(run('linux-rhel-8.6', '9.65.0.0', { ...SETTINGS, configurationServer: null }), 'reach-configuration-server').verdict).toBe('warn');
   });
 });
 
