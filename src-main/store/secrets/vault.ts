@@ -30,7 +30,7 @@ export class VaultCipher implements SecretCipher {
       db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('vault.salt', ?), ('vault.verifier', ?)`).run(JSON.stringify(salt.toString('base64')), JSON.stringify(verifier));
       return cipher;
     }
-    let ok = false;
+    let ok: boolean;
     try {
       ok = cipher.decrypt(Buffer.from(JSON.parse(verRow.value) as string, 'base64')).toString() === VERIFIER;
     } catch {
