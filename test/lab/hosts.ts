@@ -164,6 +164,9 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   await run('ip', ['netns', 'add', ns]);
   await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
   await run('ip', ['link', 'set', veth, 'master', net.bridge, 'up']);
+  // A scratch address can be reused right after its previous host went away: forget that host's
+  // MAC, or the bridge keeps sending to it until the neighbour entry expires.
+  await run('ip', ['neigh', 'flush', 'to', addr, 'dev', net.bridge], { allowFail: true });
 
   // The host's init: PID 1 of its PID namespace, runs sshd inside all its namespaces.
   const errLog = join(dir, 'init.log');

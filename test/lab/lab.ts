@@ -376,11 +376,16 @@ export async function addHost(
 ): Promise<HostState> {
   const addrDir = join(state.stateDir, 'addr');
   mkdirSync(addrDir, { recursive: true });
+  // Round-robin from the last address handed out, so a just-freed address is not reused at once.
+  const nextFile = join(addrDir, 'next');
+  const start = Number(readFileOr(nextFile, '100')) || 100;
   let octet = 0;
-  for (let o = 100; o < 250; o++) {
+  for (let i = 0; i < 150; i++) {
+    const o = 100 + ((start - 100 + i) % 150);
     try {
       mkdirSync(join(addrDir, String(o)));
       octet = o;
+      writeFileSync(nextFile, String(o + 1 >= 250 ? 100 : o + 1));
       break;
     } catch {
       /* taken */
@@ -434,6 +439,7 @@ export async function removeHost(state: LabState, name: string): Promise<void> {
   const rec = hostRecords(state.stateDir).find((h) => h.name === name);
   await stopHost(state.id, { name, initPid: rec?.initPid, unsharePid: rec?.unsharePid });
   if (rec?.veth) await run('ip', ['link', 'del', rec.veth], { allowFail: true });
+  if (rec?.address) await run('ip', ['neigh', 'flush', 'to', rec.address, 'dev', state.bridge], { allowFail: true });
   rmSync(join(state.stateDir, 'hosts', name), { recursive: true, force: true });
   const octet = rec?.octet ?? Number(name.slice(1));
   if (octet) rmSync(join(state.stateDir, 'addr', String(octet)), { recursive: true, force: true });

@@ -212,8 +212,10 @@ describe.skipIf(!lab)(`lab fault switches on a scratch host (needs the lab: ${re
       });
       await gotFirst;
       await fault(L, h.name, 'hang');
+      // Bytes already on the wire when the processes stopped still arrive: let them drain first.
+      await sleep(500);
       const atHang = seen;
-      await sleep(2000);
+      await sleep(1500);
       expect(seen).toBe(atHang); // nothing arrived while hung
       expect(await tcpOutcome(h.address, 22, 1000)).toBe('connected'); // TCP is still up
       await fault(L, h.name, 'unhang');

@@ -77,14 +77,15 @@ describe('installer sources', () => {
     const dir = mkdtempSync(join(tmpdir(), 'src-'));
     const f = join(dir, 'Microsoft-ASR_UA_9.62.7096.1_RHEL8-64_GA_01Jan2026_release.tar.gz');
     writeFileSync(f, 'installer bytes');
+    // Whole seconds: a Date's milliseconds do not survive utimes' float conversion exactly.
+    utimesSync(f, 1_700_000_000, 1_700_000_000);
     const db = openDatabase(mkdtempSync(join(tmpdir(), 'db-')));
     const first = await scanSources(c, dir, db);
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ osId: 'RHEL8-64', hashStatus: 'unknown', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // Same size+mtime: the cached hash is used even if the bytes changed (so it is computed once).
-    const st = (await import('node:fs')).statSync(f);
     writeFileSync(f, 'INSTALLER BYTES');
-    utimesSync(f, st.atime, st.mtime);
+    utimesSync(f, 1_700_000_000, 1_700_000_000);
     expect((await scanSources(c, dir, db))[0]!.sha256).toBe(first[0]!.sha256);
     const withHash = parseCatalog(
       c.components.map((comp) => ({ file: comp.id, data: comp.id === 'mobility-service' ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.62.7096.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) } : comp })),
