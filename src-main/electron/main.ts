@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { app, BrowserWindow, session } from 'electron';
+import { commands, type ServiceApi, type ServiceEvent } from '../service/contract.ts';
+import { createService } from '../service/service.ts';
+import { resolveHome } from '../store/home.ts';
+import { DbSecretStore } from '../store/secrets/vault.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { handleAppProtocol, registerAppScheme } from './app-protocol.ts';
+import { COMMANDS_ARG, IPC_EVENT } from './bridge.ts';
+import { registerIpc } from './ipc.ts';
+import { SafeStorageCipher } from './safe-storage-secrets.ts';
+import { APP_URL, hardenSession, hardenWebContents, secureWebPreferences, trustedOrigins } from './security.ts';
+
+/**
+ * The desktop shell: one window onto the same service the CLI uses (in process, same data
+ * directory), served from app://, talking over one validated IPC handler.
+ */
+
+const here = import.meta.dirname;
+/** The Vite dev server, only for an unpackaged app (never trust an environment variable in a shipped build). */
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const origins = trustedOrigins(devServerUrl);
+const ourWebContents = new Set<number>();
+let store: Store | undefined;
+
+function broadcast(event: ServiceEvent): void {
+  for (const win of BrowserWindow.getAllWindows()) {
+    if (!win.isDestroyed() && ourWebContents.has(win.webContents.id)) win.webContents.send(IPC_EVENT, event);
+  }
+}
+
+/** The one window; its webPreferences are those of secureWebPreferences, unchanged. */
+export function createMainWindow(preload = join(here, 'preload.cjs')): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'ASR Deploy',
+    backgroundColor: '#f6f7f9',
+    webPreferences: { ...secureWebPreferences(preload), additionalArguments: [COMMANDS_ARG + Object.keys(commands).join(',')] },
+  });
+  const id = win.webContents.id;
+  ourWebContents.add(id);
+  win.on('closed', () => ourWebContents.delete(id));
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(devServerUrl ?? APP_URL);
+  return win;
+}
+
+/** Wires everything in order; IPC is registered before the window loads (fiddle's ready barrier). */
+export async function start(): Promise<ServiceApi> {
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  // The same data directory as the CLI, so the inventory and jobs are shared; secrets use safeStorage.
+  store = openStore(resolveHome(undefined, process.env), (db) => new DbSecretStore(db, new SafeStorageCipher()));
+  const service = createService(store);
+  handleAppProtocol(join(here, '../renderer'));
+  registerIpc({ service, ourWebContents, origins, broadcast, onRefused: (why) => console.warn(why) });
+  createMainWindow();
+  return service;
+}
+
+function boot(): void {
+  registerAppScheme();
+  app.enableSandbox();
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, origins));
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => store?.close());
+  start().catch((e: unknown) => {
+    console.error(e);
+    app.exit(1);
+  });
+}
+
+// Tests import this module with a mocked electron and call the pieces themselves.
+if (!process.env.VITEST) boot();
+export { boot };

@@ -1,0 +1,233 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ServiceApi, ServiceEvent } from '../service/contract.ts';
+import { CallMessageSchema, dispatch } from './call-boundary.ts';
+
+/**
+ * The wizard in a browser (`asr-deploy serve`): the built renderer plus a WebSocket carrying the
+ * same contract calls and events as Electron IPC. Loopback only, behind a one-time token: the
+ * first load with the token trades it for an HttpOnly SameSite=Strict cookie and the token is
+ * spent, so a URL left in a shell history or a screenshot opens nothing.
+ */
+
+export interface ServerOptions {
+  service: ServiceApi;
+  /** 0 or absent: any free port. */
+  port?: number;
+  /** The built renderer (dist/renderer). */
+  staticDir: string;
+}
+
+export interface RunningServer {
+  /** Open this once: `http://127.0.0.1:PORT/?token=…`. */
+  url: string;
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const HOST = '127.0.0.1';
+export const WS_PATH = '/ws';
+export const COOKIE = 'asr_session';
+const MAX_MESSAGE = 40 * 1024 * 1024;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentSecurityPolicy(origin: string): string {
+  const ws = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${ws}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function securityHeaders(origin: string): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(origin),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+const random = () => randomBytes(32).toString('base64url');
+
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/** Starts the loopback server; resolves once it listens. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const root = resolve(opts.staticDir);
+  let token: string | null = random();
+  const session = random();
+  let origin = '';
+  let hostHeader = '';
+
+  const authed = (req: IncomingMessage) => sameSecret(readCookie(req.headers.cookie, COOKIE), session);
+  // A DNS-rebinding page reaches us under its own host name: only our literal host:port is served.
+  const rightHost = (req: IncomingMessage) => req.headers.host === hostHeader;
+
+  const send = (res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { ...securityHeaders(origin), 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    res.end(body);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!rightHost(req)) return send(res, 421, 'Misdirected request.\n');
+    const url = new URL(req.url ?? '/', origin);
+    const offered = url.searchParams.get('token');
+    if (offered !== null) {
+      // The one-time token: trade it for the session cookie and strip it from the address bar.
+      if (token !== null && sameSecret(offered, token)) {
+        token = null;
+        url.searchParams.delete('token');
+        return send(res, 303, '', {
+          Location: url.pathname + url.search,
+          'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+        });
+      }
+      if (!authed(req)) return send(res, 401, 'This sign-in link was already used or is wrong. Run `asr-deploy serve` again for a new one.\n');
+    }
+    if (!authed(req)) return send(res, 401, 'Not signed in: open the URL that `asr-deploy serve` printed (its token works once).\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' });
+    const file = await resolveStatic(root, url.pathname);
+    if (!file) return send(res, 404, 'Not found.\n');
+    const body = await readFile(file);
+    res.writeHead(200, { ...securityHeaders(origin), 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'Internal error.\n');
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+  const clients = new Set<WebSocket>();
+  const broadcast = (event: ServiceEvent) => {
+    const data = JSON.stringify({ event });
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(data);
+  };
+
+  const refuse = (socket: Duplex, status: number, reason: string) => {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== WS_PATH || !rightHost(req)) return refuse(socket, 404, 'Not Found');
+    // Browsers always send Origin on a WebSocket: another site's page fails here even with our cookie.
+    if (req.headers.origin !== origin) return refuse(socket, 403, 'Forbidden');
+    if (!authed(req)) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        void onMessage(ws, data.toString());
+      });
+    });
+  });
+
+  async function onMessage(ws: WebSocket, text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'validation', message: 'A message is one JSON object {id, name, input}.', retryable: false } } }));
+      return;
+    }
+    const msg = CallMessageSchema.safeParse(raw);
+    if (!msg.success) {
+      const id = raw && typeof raw === 'object' && 'id' in raw ? (raw as { id: unknown }).id : null;
+      ws.send(JSON.stringify({ id, result: { ok: false, error: { code: 'validation', message: 'A message is {id, name, input}.', retryable: false } } }));
+      return;
+    }
+    // Events go to every signed-in page, so a reloaded page still sees a running job.
+    const result = await dispatch(opts.service, msg.data.name, msg.data.input, { onEvent: broadcast });
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.data.id, result }));
+  }
+
+  await new Promise<void>((ok, ko) => {
+    server.once('error', ko);
+    server.listen({ host: HOST, port: opts.port ?? 0, exclusive: true }, () => {
+      server.off('error', ko);
+      ok();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  hostHeader = `${HOST}:${port}`;
+  origin = `http://${hostHeader}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    async close() {
+      for (const c of clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+/** A path under root, or null: no traversal, no dot-files; `/` and extension-less routes get index.html. */
+export async function resolveStatic(root: string, pathname: string): Promise<string | null> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  const wanted = decoded === '/' || !extname(decoded) ? '/index.html' : decoded;
+  const full = resolve(join(root, wanted));
+  const rel = relative(root, full);
+  if (rel.startsWith('..') || rel.split(sep).some((p) => p.startsWith('.'))) return null;
+  try {
+    return (await stat(full)).isFile() ? full : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,159 @@
+import type { CommandInput, CommandName, CommandOutput, Result, ServiceEvent } from '../../src-main/service/contract.ts';
+import type { AsrDeployBridge } from '../../src-main/service/contract/ui.ts';
+import type { PlannedCommands } from './planned-commands.ts';
+
+/**
+ * The renderer's one way to the service: `window.asrDeploy` in the desktop app, else the
+ * loopback WebSocket of `asr-deploy serve`. Calls by contract name, results are envelopes.
+ */
+
+export type Name = CommandName | keyof PlannedCommands;
+export type In<N extends Name> = N extends CommandName ? CommandInput<N> : N extends keyof PlannedCommands ? PlannedCommands[N]['input'] : never;
+export type Out<N extends Name> = N extends CommandName ? CommandOutput<N> : N extends keyof PlannedCommands ? PlannedCommands[N]['output'] : never;
+export type AsrErrorData = Extract<Result<unknown>, { ok: false }>['error'];
+export type ComponentId = In<'check.run'>['component'];
+export type { ServiceEvent };
+
+/** A command this build does not have: the service (or preload) says `usage` "Unknown command X". */
+export function isUnavailable(error: AsrErrorData | undefined): boolean {
+  return !!error && error.code === 'usage' && /^Unknown command/.test(error.message);
+}
+
+interface Transport {
+  call(name: string, input: unknown): Promise<Result<unknown>>;
+  onEvent(listener: (e: ServiceEvent) => void): () => void;
+}
+
+const lost = (message: string): Result<never> => ({
+  ok: false,
+  error: { code: 'unreachable', message, remedy: 'Check that `asr-deploy serve` is still running, then reload this page (open a fresh link if it asks you to sign in).', retryable: true },
+});
+
+/** JSON over the loopback WebSocket: `{id, name, input}` out, `{id, result}` and `{event}` in; reconnects with back-off. */
+class SocketTransport implements Transport {
+  private ws: WebSocket | null = null;
+  private opening: Promise<WebSocket> | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: Result<unknown>) => void>();
+  private readonly listeners = new Set<(e: ServiceEvent) => void>();
+  private retryMs = 250;
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  private open(): Promise<WebSocket> {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.ws);
+    if (this.opening) return this.opening;
+    this.opening = new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      ws.onopen = () => {
+        this.ws = ws;
+        this.opening = null;
+        this.retryMs = 250;
+        resolve(ws);
+      };
+      ws.onmessage = (m) => this.receive(String(m.data));
+      ws.onclose = () => {
+        this.opening = null;
+        if (this.ws === ws) this.ws = null;
+        for (const [, done] of this.pending) done(lost('The connection to asr-deploy was lost before the answer came.'));
+        this.pending.clear();
+        reject(new Error('closed'));
+        // Keep a connection when someone listens for events (a job's progress).
+        if (this.listeners.size) setTimeout(() => void this.open().catch(() => {}), (this.retryMs = Math.min(this.retryMs * 2, 5000)));
+      };
+    });
+    return this.opening;
+  }
+
+  private receive(text: string): void {
+    let msg: { id?: number; result?: Result<unknown>; event?: ServiceEvent };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (msg.event) for (const l of this.listeners) l(msg.event);
+    if (msg.result && typeof msg.id === 'number') {
+      this.pending.get(msg.id)?.(msg.result);
+      this.pending.delete(msg.id);
+    }
+  }
+
+  async call(name: string, input: unknown): Promise<Result<unknown>> {
+    let ws: WebSocket;
+    try {
+      ws = await this.open();
+    } catch {
+      return lost('Cannot reach asr-deploy: the connection was refused.');
+    }
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, name, input }));
+    });
+  }
+
+  onEvent(listener: (e: ServiceEvent) => void): () => void {
+    this.listeners.add(listener);
+    void this.open().catch(() => {});
+    return () => this.listeners.delete(listener);
+  }
+}
+
+class BridgeTransport implements Transport {
+  private readonly bridge: AsrDeployBridge;
+  constructor(bridge: AsrDeployBridge) {
+    this.bridge = bridge;
+  }
+  call(name: string, input: unknown) {
+    return this.bridge.call(name, input);
+  }
+  onEvent(listener: (e: ServiceEvent) => void) {
+    return this.bridge.onEvent(listener);
+  }
+}
+
+export class Api {
+  private readonly transport: Transport;
+  private available: Set<string> | null = null;
+  readonly mode: 'desktop' | 'browser';
+
+  constructor(transport: Transport, mode: 'desktop' | 'browser') {
+    this.transport = transport;
+    this.mode = mode;
+  }
+
+  /** Calls a command; never throws (a broken transport comes back as an `unreachable` error). */
+  async call<N extends Name>(name: N, input: In<N>): Promise<Result<Out<N>>> {
+    try {
+      return (await this.transport.call(name, input)) as Result<Out<N>>;
+    } catch (e) {
+      return { ok: false, error: { code: 'internal', message: e instanceof Error ? e.message : String(e), retryable: false } };
+    }
+  }
+
+  onEvent(listener: (e: ServiceEvent) => void): () => void {
+    return this.transport.onEvent(listener);
+  }
+
+  /** Learns which commands this build has (ui.commands); before that, everything is assumed present. */
+  async loadCommands(): Promise<void> {
+    const r = await this.call('ui.commands', {});
+    if (r.ok) this.available = new Set(r.value);
+  }
+
+  has(name: string): boolean {
+    return this.available ? this.available.has(name) : true;
+  }
+}
+
+export function createApi(): Api {
+  if (typeof window !== 'undefined' && window.asrDeploy) return new Api(new BridgeTransport(window.asrDeploy), 'desktop');
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return new Api(new SocketTransport(`${scheme}//${location.host}/ws`), 'browser');
+}
+
+export const api = createApi();

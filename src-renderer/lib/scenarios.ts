@@ -1,0 +1,71 @@
+import type { WizardState } from '../../src-main/service/contract/ui.ts';
+
+export type ScenarioId = NonNullable<WizardState['scenario']>;
+
+export interface Placement {
+  component: string;
+  where: string;
+}
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  summary: string;
+  places: Placement[];
+  nothingOn: string;
+  network: string;
+  /** The component this tool push-installs first in this scenario. */
+  component: 'provider' | 'mars-agent' | 'mobility-service';
+  hostHint: string;
+}
+
+/** The four deployment scenarios of "Site Recovery components" (shared/seed). */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'vmm-to-vmm',
+    title: 'VMM site to VMM site',
+    summary: 'Replicate Hyper-V virtual machines between two datacenters, each managed by a VMM server with a private cloud.',
+    places: [{ component: 'Azure Site Recovery Provider', where: 'on both VMM servers (primary and secondary)' }],
+    nothingOn: 'Nothing is installed on the Hyper-V hosts or the protected virtual machines.',
+    network: 'The Provider talks to Site Recovery over HTTPS 443; the Hyper-V hosts replicate to each other on ports 8083/8084 (Kerberos or certificates).',
+    component: 'provider',
+    hostHint: 'Add your two VMM servers.',
+  },
+  {
+    id: 'vmm-to-azure',
+    title: 'VMM site to Azure',
+    summary: 'Replicate Hyper-V virtual machines in a VMM private cloud to Azure.',
+    places: [
+      { component: 'Azure Site Recovery Provider', where: 'on the VMM server' },
+      { component: 'Microsoft Azure Recovery Services (MARS) agent', where: 'on every source Hyper-V host in the cloud' },
+    ],
+    nothingOn: 'Nothing is installed on the protected virtual machines.',
+    network: 'The Provider and the agent reach Azure over HTTPS 443 (a proxy may sit in between; VMM then needs the DRAProxyAccount Run As account).',
+    component: 'provider',
+    hostHint: 'Add the VMM server and its Hyper-V hosts.',
+  },
+  {
+    id: 'hyperv-to-azure',
+    title: 'Hyper-V site to Azure (no VMM)',
+    summary: 'Replicate virtual machines of stand-alone Hyper-V hosts, grouped in a Hyper-V site, to Azure.',
+    places: [{ component: 'Azure Site Recovery Provider + MARS agent (one combined installation)', where: 'on every Hyper-V host in the site' }],
+    nothingOn: 'No VMM server; nothing is installed on the protected virtual machines.',
+    network: 'Provider and agent reach Azure over HTTPS 443; a proxy for the Provider on a Hyper-V host must be HTTP.',
+    component: 'mars-agent',
+    hostHint: 'Add the Hyper-V hosts of the site.',
+  },
+  {
+    id: 'vmware-physical-to-azure',
+    title: 'VMware VMs / physical servers to Azure',
+    summary: 'Replicate VMware virtual machines and physical Windows or Linux servers to Azure through a configuration server and process server.',
+    places: [
+      { component: 'Mobility service', where: 'on every VMware VM or physical server to protect (Windows and Linux)' },
+      { component: 'Process server', where: 'on-premises (Windows Server 2012 R2 or later); it can push the Mobility service too' },
+      { component: 'Configuration server and master target', where: 'in Azure (set up from the portal, not by this tool)' },
+    ],
+    nothingOn: 'Push installation needs File and Printer Sharing and WMI allowed on Windows machines, SSH on Linux.',
+    network: 'Protected machines send data to the process server on TCP 9080 and metadata to the configuration server on 443; remote PowerShell uses 5986.',
+    component: 'mobility-service',
+    hostHint: 'Discover VMs from vCenter or scan a network range, or import a CSV.',
+  },
+];
