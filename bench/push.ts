@@ -74,6 +74,14 @@ try {
     const o = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${script}`]);
     results.openssh = { wallS: o.wallS, rssMB: o.rssMB, ok: await installed(hosts) };
 
+    // (2b) The same loop plus what asr-deploy also does: the installer's SHA-256 checked on the target.
+    await reset(hosts);
+    const sha = execFileSync('sha256sum', [installer], { encoding: 'utf8' }).split(' ')[0];
+    const scriptV = join(work, 'openssh-verify.sh');
+    writeFileSync(scriptV, `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'echo "${sha}  /tmp/bench-installer.tgz" | sha256sum -c --quiet && mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`);
+    const ov = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${scriptV}`]);
+    results['openssh+sha256'] = { wallS: ov.wallS, rssMB: ov.rssMB, ok: await installed(hosts) };
+
     // (3) Ansible: copy + shell, forks = n.
     await reset(hosts);
     const inv = join(work, `inventory-${n}.ini`);
@@ -88,6 +96,7 @@ try {
     for (const [tool, m] of Object.entries(results)) rows.push(`| ${n} | ${tool} | ${m.wallS.toFixed(2)} | ${(tot / m.wallS).toFixed(0)} | ${m.rssMB.toFixed(0)} | ${m.ok}/${n} |`);
     rows.push(`| ${n} | ratio asr/ansible | ${(results.asr!.wallS / results.ansible!.wallS).toFixed(2)} | | | |`);
     rows.push(`| ${n} | ratio asr/openssh | ${(results.asr!.wallS / results.openssh!.wallS).toFixed(2)} | | | |`);
+    rows.push(`| ${n} | ratio asr/(openssh+sha256) | ${(results.asr!.wallS / results['openssh+sha256']!.wallS).toFixed(2)} | | | |`);
   }
   process.stdout.write(`\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process):\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`);
 } finally {
