@@ -221,9 +221,11 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
         store.journal.stepEnded(jobId, host.id, step.name, 'succeeded', out?.detail ?? {});
         hostEvent(step.name, 'succeeded');
       }
-      const after = await recipe.detect(transport, signal);
+      // The recipe's verify step has just detected the result; ask again only if it did not say.
+      const verified = store.journal.step(jobId, host.id, 'verify')?.detail as Partial<InstalledState> | null | undefined;
+      const after = verified && 'version' in verified ? verified : await recipe.detect(transport, signal);
       const status: HostStatus = warning ? 'succeeded_with_warnings' : 'succeeded';
-      store.journal.setHost(jobId, host.id, { status, version: after.version, error: warning ? { code: 'install_failed', message: warning, retryable: false } : null });
+      store.journal.setHost(jobId, host.id, { status, version: after.version ?? null, error: warning ? { code: 'install_failed', message: warning, retryable: false } : null });
       log.line(`done: ${status}${warning ? ` (${warning})` : ''}`);
       await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
       return status;
