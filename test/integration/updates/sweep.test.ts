@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { getLab } from '../../lab/inject.ts';
-import { fault, type HostState } from '../../lab/lab.ts';
+import { addHost, fault, type HostState } from '../../lab/lab.ts';
 import { runCli } from '../../helpers/cli.ts';
 import type { ServiceEvent } from '../../../src-main/service/contract.ts';
 import { DeployBench, VAULT_KEY, installCount, onHost } from '../deploy/lab-deploy.ts';
@@ -137,4 +137,42 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/chmod 600/);
   }, 120_000);
+
+  it('a sweep killed midway (kill -9) is finished by jobs resume; each host upgraded exactly once', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../../helpers/cli.ts');
+    // The data directory belongs to CLI processes from here (the previous test closed b.store).
+    const env = { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' };
+    const cli = (args: string[]) => runCli(args, { home: b.home, env: { ASR_DEPLOY_VAULT_KEY: VAULT_KEY }, timeoutMs: 90_000 });
+    const a = await addHost(lab!, {});
+    const c = await addHost(lab!, {});
+    b.scratch.push(a, c);
+    for (const h of [a, c]) expect((await cli(['hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'root'])).code).toBe(0);
+    expect((await cli(['trust', 'approve', a.address, c.address])).code).toBe(0);
+    const planOld = (await cli(['--json', 'plan', '--component', 'mobility-service', '--version', OLD, '--source', b.source, '--hosts', `${a.name},${c.name}`])).json() as { planId: string };
+    expect((await cli(['apply', planOld.planId])).code).toBe(0);
+    for (const h of [a, c]) await onHost(h, 'echo SLEEP=3 > /usr/local/asr-fixture.conf');
+    const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'sweep', '--hosts', `${a.name},${c.name}`, '--source', b.source, '--version', NEW], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no upgrade started: ${err}`)), 60_000);
+      child.stderr.on('data', (d) => {
+        err += d;
+        if ((err.match(/: upgrade…/g) ?? []).length >= 2) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    const jobId = [...err.matchAll(/job (j-[0-9a-f-]+)/g)].at(-1)![1]!;
+    expect(((await cli(['--json', 'jobs', 'show', jobId])).json() as { status: string; kind: string })).toMatchObject({ status: 'interrupted', kind: 'sweep' });
+    const resumed = await cli(['--json', 'jobs', 'resume', jobId]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const h of [a, c]) {
+      expect(await onHost(h, 'cat /usr/local/.vx_version')).toMatch(`VERSION=${NEW}`);
+      expect(await installCount(h)).toBe(2); // the 9.60 install, then exactly one upgrade
+    }
+  }, 150_000);
 });
