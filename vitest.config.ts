@@ -4,9 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     globalSetup: ['test/lab/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    // The lab is one shared set of hosts; integration files run one after another against it.
+    // Files run in parallel against one shared lab; tests that break a host use a scratch host of their own.
     fileParallelism: true,
     pool: 'forks',
     reporters: ['default'],
