@@ -18,8 +18,10 @@ else
 fi
 
 # PowerShell 7 as a .NET global tool: the only way to get pwsh here (no Debian or npm package).
+# Pinned: the newest tool (7.7) depends on a runtime pack that the NuGet copy here does not serve.
 if command -v dotnet >/dev/null && [ ! -x "$HOME/.dotnet/tools/pwsh" ]; then
-  dotnet tool install --global PowerShell >/dev/null 2>&1 || echo "setup: pwsh could not be installed; PowerShell tests will say so" >&2
+  dotnet tool install --global PowerShell --version 7.6.9 >/dev/null 2>&1 \
+    || echo "setup: pwsh could not be installed; PowerShell tests will say so" >&2
 fi
 
 # The Electron binary cannot be downloaded here and is only needed to launch or package the app.
