@@ -1,5 +1,6 @@
 import { fail } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
+import { powerShellTransportFor } from '../remote/powershell/for-host.ts';
 import { SshTransport } from '../remote/ssh/ssh-transport.ts';
 import type { Transport, TransportLog } from '../remote/transport.ts';
 import type { CredentialSecret } from '../store/credentials.ts';
@@ -27,9 +28,7 @@ export function transportFor(store: Store, host: Host, secret: CredentialSecret 
   if (!host.credential || !secret) {
     fail('validation', `No credential is assigned to ${host.name}.`, { host: host.name, remedy: `asr-deploy hosts add ${host.address} --credential NAME` });
   }
-  if (host.transport === 'winrm') {
-    fail('unsupported', `${host.name} is reached over WinRM, which this build does not drive yet.`, { host: host.name, remedy: 'Use an SSH-reachable host, or the PowerShell transport when available.' });
-  }
+  if (host.transport === 'winrm' || host.os === 'windows') return powerShellTransportFor(store, host, secret, opts);
   const port = host.port ?? 22;
   const pin = store.trust.get(host.address, port, 'ssh') ?? (host.name !== host.address ? store.trust.get(host.name, port, 'ssh') : undefined);
   return new SshTransport({

@@ -1,7 +1,8 @@
+import net from 'node:net';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import type { OsFamily } from '../../model/host.ts';
 import { scanTlsCertificate } from '../../remote/tls-scan.ts';
-import { identifyWsman, probeTcp } from './probe.ts';
+import { DeadlineQueue, identifyWsman } from './probe.ts';
 import { compareAddresses, parseTargets, type TargetSet } from './targets.ts';
 
 export const DEFAULT_PORTS: readonly number[] = [22, 5985, 5986];
@@ -49,16 +50,40 @@ export interface DiscoverNetworkOptions {
 }
 
 interface AddressState {
+  address: string;
   remaining: number;
   open: number[];
   host: DiscoveredHost;
 }
 
+/** One TCP connect probe in flight. */
+interface Probe {
+  done: boolean;
+  connected: boolean;
+  socket: net.Socket;
+  state: AddressState;
+  port: number;
+  attempt: number;
+  buffered: string;
+}
+
+/** Probes in flight at first, and the age (ms) past which a probe counts as slow (see discoverNetwork). */
+const RAMP_START = 32;
+const RAMP_MS = 10;
+
+/** Addresses whose probes are interleaved port by port (see discoverNetwork). */
+const WINDOW = 1024;
+
+/** Errors that mean "this machine ran out of sockets", not "the port is closed": retried. */
+const LOCAL_EXHAUSTION = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+
 /**
  * TCP connect sweep over `targets` with bounded concurrency, then identification of what answered:
  * the SSH banner, whether 5985/5986 speak WS-Management, and the 5986 certificate. Work is pulled
- * lazily from the target iterator by a fixed pool of workers, so a /16 never materialises 65k
- * promises. Returns only addresses with at least one open port, in address order.
+ * lazily from the target iterator, so a /16 never materialises 65k entries. Probes are callbacks
+ * on their sockets with two shared deadline queues, not a promise and a timer each: on a LAN most
+ * probes are refused within microseconds, so per-probe bookkeeping is most of the cost. Returns
+ * only addresses with at least one open port, in address order.
  */
 export async function discoverNetwork(targets: TargetSet | readonly string[], opts: DiscoverNetworkOptions = {}): Promise<DiscoveredHost[]> {
   const set = isTargetSet(targets) ? targets : parseTargets(targets, { force: opts.force ?? false });
@@ -71,31 +96,137 @@ export async function discoverNetwork(targets: TargetSet | readonly string[], op
   const httpPorts = new Set(opts.winrmHttpPorts ?? [5985]);
   const httpsPorts = new Set(opts.winrmHttpsPorts ?? [5986]);
   const signal = opts.signal;
+  if (signal?.aborted) throw new AsrFailure('cancelled', `discovery cancelled after 0 of ${set.count} addresses`, { details: { found: 0 } });
 
   const found: DiscoveredHost[] = [];
-  const inFlight = new Map<string, AddressState>();
   let done = 0;
+  let inFlight = 0;
+  // Probe order: addresses in windows of WINDOW; within a window port by port, the banner ports
+  // first, so the wait for banners overlaps the probes of the other ports, and one host does not
+  // get all its probes at once.
+  const order = [...ports.filter((p) => sshPorts.has(p)), ...ports.filter((p) => !sshPorts.has(p))];
+  const addresses = set[Symbol.iterator]();
+  let window: AddressState[] = [];
+  let windowIndex = 0;
+  let portIndex = order.length;
+  let exhausted = false;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
 
-  // One shared generator of (address, port) work items: workers pull from it one at a time.
-  function* work(): Generator<[string, number]> {
-    for (const address of set) for (const port of ports) yield [address, port];
+  // Connect deadline, then (SSH ports) the wait for the identification line after connecting.
+  const connecting = new DeadlineQueue<Probe>(timeoutMs, (p) => settle(p, p.connected));
+  const banners = new DeadlineQueue<Probe>(Math.max(timeoutMs, 3000), (p) => settle(p, true));
+
+  function nextWindow(): boolean {
+    window = [];
+    while (window.length < WINDOW) {
+      const next = addresses.next();
+      if (next.done) break;
+      window.push({ address: next.value, remaining: ports.length, open: [], host: { address: next.value, open: [] } });
+    }
+    windowIndex = 0;
+    portIndex = 0;
+    return window.length > 0;
   }
-  const queue = work();
 
-  const probeOne = async (address: string, port: number) => {
-    let state = inFlight.get(address);
-    if (!state) {
-      state = { remaining: ports.length, open: [], host: { address, open: [] } };
-      inFlight.set(address, state);
+  // Slots open up as needed: from RAMP_START, doubled whenever half of them are held by probes
+  // older than RAMP_MS (silent hosts, banner waits), up to `concurrency`. Where everything answers
+  // at once (a LAN, loopback) fewer sockets in flight cost less; where hosts are silent the full
+  // width is reached within a few ticks of RAMP_MS.
+  let limit = Math.min(concurrency, RAMP_START);
+  const ramp =
+    limit < concurrency
+      ? setInterval(() => {
+          if ((connecting.countOlderThan(RAMP_MS) + banners.countOlderThan(RAMP_MS)) * 2 < limit) return;
+          limit = Math.min(concurrency, limit * 2);
+          if (limit === concurrency) clearInterval(ramp!);
+          pump();
+        }, RAMP_MS)
+      : null;
+
+  function pump(): void {
+    while (inFlight < limit && !exhausted && !signal?.aborted) {
+      if (windowIndex >= window.length) {
+        windowIndex = 0;
+        portIndex++;
+      }
+      if (portIndex >= order.length && !nextWindow()) {
+        exhausted = true;
+        break;
+      }
+      inFlight++;
+      start(window[windowIndex++]!, order[portIndex]!, 0);
     }
-    const r = await probeTcp(address, port, { timeoutMs, readSshBanner: sshPorts.has(port), ...(signal ? { signal } : {}) });
-    if (r.state === 'open' && !signal?.aborted) {
-      state.open.push(port);
-      if (r.banner) state.host.ssh = { banner: r.banner };
-      if (httpPorts.has(port) || httpsPorts.has(port)) await identifyWinrm(state.host, address, port, httpsPorts.has(port), timeoutMs, signal);
+    if (inFlight === 0 && (exhausted || signal?.aborted)) finish();
+  }
+
+  function start(state: AddressState, port: number, attempt: number): void {
+    const socket = net.connect({ host: state.address, port });
+    const probe: Probe = { done: false, connected: false, socket, state, port, attempt, buffered: '' };
+    socket.once('connect', () => onConnect(probe));
+    socket.once('error', (e: NodeJS.ErrnoException) => onError(probe, e));
+    connecting.add(probe);
+  }
+
+  function onConnect(p: Probe): void {
+    if (p.done) return;
+    p.connected = true;
+    if (!sshPorts.has(p.port)) return settle(p, true);
+    // RFC 4253 §4.2: the server sends its identification line first, possibly after other lines.
+    p.socket.on('data', (chunk: Buffer) => onData(p, chunk));
+    p.socket.once('close', () => settle(p, true));
+    banners.add(p);
+  }
+
+  function onData(p: Probe, chunk: Buffer): void {
+    if (p.done) return;
+    p.buffered += chunk.toString('latin1');
+    let nl: number;
+    while ((nl = p.buffered.indexOf('\n')) >= 0) {
+      const line = p.buffered.slice(0, nl).replace(/\r$/, '');
+      p.buffered = p.buffered.slice(nl + 1);
+      if (line.startsWith('SSH-')) {
+        p.state.host.ssh = { banner: Buffer.from(line, 'latin1').toString('utf8') };
+        return settle(p, true);
+      }
     }
+    if (p.buffered.length > 8192) settle(p, true);
+  }
+
+  function onError(p: Probe, e: NodeJS.ErrnoException): void {
+    if (p.done) return;
+    if (!p.connected && LOCAL_EXHAUSTION.has(e.code ?? '') && p.attempt < 20) {
+      // out of local sockets or ports: try again shortly, keeping the slot
+      p.done = true;
+      p.socket.destroy();
+      setTimeout(() => start(p.state, p.port, p.attempt + 1), 25 * (p.attempt + 1));
+      return;
+    }
+    settle(p, p.connected);
+  }
+
+  /** The probe's verdict: open or not (closed, filtered and timed out are all "not open" here). */
+  function settle(p: Probe, open: boolean): void {
+    if (p.done) return;
+    p.done = true;
+    p.socket.destroy();
+    const state = p.state;
+    if (open && !signal?.aborted) {
+      state.open.push(p.port);
+      if (httpPorts.has(p.port) || httpsPorts.has(p.port)) {
+        // identification keeps the probe's slot until it is done
+        void identifyWinrm(state.host, state.address, p.port, httpsPorts.has(p.port), timeoutMs, signal)
+          .catch(() => undefined)
+          .then(() => complete(state));
+        return;
+      }
+    }
+    complete(state);
+  }
+
+  function complete(state: AddressState): void {
+    inFlight--;
     if (--state.remaining === 0) {
-      inFlight.delete(address);
       done++;
       if (state.open.length > 0) {
         state.host.open = state.open.sort((a, b) => a - b);
@@ -104,17 +235,22 @@ export async function discoverNetwork(targets: TargetSet | readonly string[], op
       }
       opts.onProgress?.({ done, total: set.count, found: found.length });
     }
-  };
+    pump();
+  }
 
-  const worker = async () => {
-    for (;;) {
-      if (signal?.aborted) return;
-      const next = queue.next();
-      if (next.done) return;
-      await probeOne(next.value[0], next.value[1]);
-    }
+  const onAbort = () => {
+    for (const q of [connecting, banners]) for (const p of [...q.pending()]) settle(p, false);
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, set.count * ports.length) }, worker));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    pump();
+    await finished;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (ramp) clearInterval(ramp);
+    connecting.clear();
+    banners.clear();
+  }
   if (signal?.aborted) {
     throw new AsrFailure('cancelled', `discovery cancelled after ${done} of ${set.count} addresses`, { details: { found: found.length } });
   }

@@ -75,6 +75,80 @@ function probeOnce(host: string, port: number, opts: TcpProbeOptions): Promise<T
   });
 }
 
+/**
+ * Deadlines of one duration in one FIFO with one timer: probes start in time order, so they also
+ * expire in that order. This spares a sweep its per-probe timers (thousands of probes that, on a
+ * LAN, are mostly refused within microseconds).
+ */
+export class DeadlineQueue<T extends { done: boolean }> {
+  private readonly items: { at: number; item: T }[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly durationMs: number;
+  private readonly onExpire: (item: T) => void;
+
+  constructor(durationMs: number, onExpire: (item: T) => void) {
+    this.durationMs = durationMs;
+    this.onExpire = onExpire;
+  }
+
+  add(item: T): void {
+    this.items.push({ at: performance.now() + this.durationMs, item });
+    if (!this.timer) this.arm();
+    else if ((this.items.length & 1023) === 0) this.compact();
+  }
+
+  /** Live items added more than `ageMs` ago (they come first: the queue is in time order). */
+  countOlderThan(ageMs: number): number {
+    const limit = performance.now() + this.durationMs - ageMs;
+    let n = 0;
+    for (let i = this.head; i < this.items.length && this.items[i]!.at < limit; i++) if (!this.items[i]!.item.done) n++;
+    return n;
+  }
+
+  /** Items still waiting (for cancellation). */
+  *pending(): Generator<T> {
+    for (let i = this.head; i < this.items.length; i++) if (!this.items[i]!.item.done) yield this.items[i]!.item;
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.items.length = 0;
+    this.head = 0;
+  }
+
+  /** Drop finished items at the head (a LAN refuses most probes long before their deadline). */
+  private compact(): void {
+    while (this.head < this.items.length && this.items[this.head]!.item.done) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private arm(): void {
+    this.compact();
+    if (this.head >= this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+      this.timer = null;
+      return;
+    }
+    const wait = Math.max(0, this.items[this.head]!.at - performance.now());
+    this.timer = setTimeout(() => this.fire(), Math.ceil(wait));
+  }
+
+  private fire(): void {
+    const now = performance.now();
+    while (this.head < this.items.length && this.items[this.head]!.at <= now) {
+      const { item } = this.items[this.head++]!;
+      if (!item.done) this.onExpire(item);
+    }
+    this.arm();
+  }
+}
+
 export interface WsmanIdentity {
   /** The endpoint answered as WS-Management (an auth challenge or a WS-Man SOAP document). */
   wsman: boolean;

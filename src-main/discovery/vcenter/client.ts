@@ -1,5 +1,6 @@
 import type { Element } from '@xmldom/xmldom';
 import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import { normalizeFingerprint, scanTlsCertificate, sha256Fingerprint } from '../../remote/tls-scan.ts';
 import {
@@ -9,12 +10,13 @@ import {
   type MoRef,
   type ObjectContent,
   parseEnvelope,
-  parseRetrieveResult,
   returnvals,
+  type SoapFault,
   toMoRef,
   toValue,
   asObject,
 } from './xml.ts';
+import { type KeepItem, RetrieveResponseReader } from './stream.ts';
 
 export interface Vim25ConnectOptions {
   /** `https://vc01/sdk`, `https://vc01:8443` or just `vc01`. */
@@ -32,6 +34,17 @@ export interface ServiceContent {
   viewManager: MoRef;
   sessionManager: MoRef;
   about: { fullName: string; apiVersion: string; instanceUuid: string; apiType: string };
+}
+
+export interface RetrieveOptions {
+  /** Objects per page asked for (a server may send fewer, and govmomi's simulator ignores it). */
+  maxObjects: number;
+  /** Each object, as soon as it has been read. */
+  onObject: (o: ObjectContent) => void;
+  /** After each page, with the number of objects it held. */
+  onPage?: (objects: number) => void;
+  /** Leave out list items that are not needed (see KeepItem). */
+  keepItem?: KeepItem;
 }
 
 /** Largest response accepted (a page of a few thousand VMs with their devices is tens of MB). */
@@ -132,53 +145,68 @@ export class Vim25Client {
   }
 
   /**
-   * Every object of a container view with the given properties, page by page: RetrievePropertiesEx
-   * with `maxObjects`, then ContinueRetrievePropertiesEx while the server returns a token.
+   * Every object of a container view with the given properties: RetrievePropertiesEx with
+   * `maxObjects`, then ContinueRetrievePropertiesEx while the server returns a token. Each object
+   * is handed to `onObject` as soon as it has been read (the response is parsed as it streams in),
+   * and `onPage` is told when each page ends.
    */
-  retrieveFromView(view: MoRef, type: string, paths: readonly string[], maxObjects: number): AsyncGenerator<ObjectContent[]> {
+  retrieveFromView(view: MoRef, type: string, paths: readonly string[], read: RetrieveOptions): Promise<void> {
     const objectSet =
       `<objectSet>${ref('obj', view)}<skip>true</skip>` +
       '<selectSet xsi:type="TraversalSpec"><name>traverseView</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
       '</objectSet>';
-    return this.retrievePaged(type, paths, objectSet, maxObjects);
+    return this.retrievePaged(type, paths, objectSet, read);
   }
 
-  /** Properties of the given objects (one ObjectSpec each), paged the same way. */
-  retrieveObjects(type: string, objects: readonly MoRef[], paths: readonly string[], maxObjects: number): AsyncGenerator<ObjectContent[]> {
+  /** Properties of the given objects (one ObjectSpec each), paged and streamed the same way. */
+  retrieveObjects(type: string, objects: readonly MoRef[], paths: readonly string[], read: RetrieveOptions): Promise<void> {
     const objectSet = objects.map((o) => `<objectSet>${ref('obj', o)}<skip>false</skip></objectSet>`).join('');
-    return this.retrievePaged(type, paths, objectSet, maxObjects);
+    return this.retrievePaged(type, paths, objectSet, read);
   }
 
-  private async *retrievePaged(type: string, paths: readonly string[], objectSets: string, maxObjects: number): AsyncGenerator<ObjectContent[]> {
+  private async retrievePaged(type: string, paths: readonly string[], objectSets: string, read: RetrieveOptions): Promise<void> {
+    const { maxObjects, onObject, onPage } = read;
+    const readerOpts = read.keepItem ? { keepItem: read.keepItem } : {};
     const spec = `<specSet><propSet><type>${escapeXml(type)}</type>${paths.map((p) => `<pathSet>${escapeXml(p)}</pathSet>`).join('')}</propSet>${objectSets}</specSet>`;
     const pc = this.content.propertyCollector;
-    let page = parseRetrieveResult(await this.call('RetrievePropertiesEx', `${ref('_this', pc)}${spec}<options><maxObjects>${maxObjects}</maxObjects></options>`));
-    yield page.objects;
-    while (page.token) {
-      page = parseRetrieveResult(await this.call('ContinueRetrievePropertiesEx', `${ref('_this', pc)}<token>${escapeXml(page.token)}</token>`));
-      yield page.objects;
+    let reader = new RetrieveResponseReader(onObject, readerOpts);
+    await this.callStreaming('RetrievePropertiesEx', `${ref('_this', pc)}${spec}<options><maxObjects>${maxObjects}</maxObjects></options>`, reader);
+    onPage?.(reader.count);
+    while (reader.token) {
+      const token = reader.token;
+      reader = new RetrieveResponseReader(onObject, readerOpts);
+      await this.callStreaming('ContinueRetrievePropertiesEx', `${ref('_this', pc)}<token>${escapeXml(token)}</token>`, reader);
+      onPage?.(reader.count);
     }
   }
 
   /** One SOAP call; returns the `<MethodResponse>` element or throws the mapped fault. */
   async call(method: string, inner: string): Promise<Element> {
-    const xml =
-      '<?xml version="1.0" encoding="UTF-8"?>' +
-      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-      `<soapenv:Body><${method} xmlns="urn:vim25">${inner}</${method}></soapenv:Body></soapenv:Envelope>`;
-    const { status, body } = await this.post(xml);
-    const { body: response, fault } = parseEnvelope(body);
-    if (fault) {
-      const detail = { faultType: fault.type, method };
-      if (fault.type === 'NotAuthenticated') fail('auth_failed', `${method}: the vCenter session is not authenticated (${fault.message || 'expired'})`, { host: this.host, details: detail });
-      if (fault.type === 'NoPermission') fail('permission_denied', `${method}: the account lacks a vCenter privilege (${fault.message})`, { host: this.host, details: detail, remedy: 'grant the account read-only access at the vCenter root, propagated to children' });
-      fail('command_failed', `${method} failed: ${fault.type}${fault.message ? `: ${fault.message}` : ''}`, { host: this.host, details: detail });
-    }
+    const parts: string[] = [];
+    const status = await this.post(envelope(method, inner), (text) => parts.push(text));
+    const { body: response, fault } = parseEnvelope(parts.join(''));
+    if (fault) this.throwFault(method, fault);
     if (status !== 200 || !response) fail('command_failed', `${method}: vCenter answered HTTP ${status} without a result`, { host: this.host });
     return response;
   }
 
-  private post(xml: string): Promise<{ status: number; body: string }> {
+  /** One SOAP call whose response is parsed while it arrives (RetrievePropertiesEx and its continuation). */
+  private async callStreaming(method: string, inner: string, reader: RetrieveResponseReader): Promise<void> {
+    const status = await this.post(envelope(method, inner), (text) => reader.write(text));
+    const { fault, response } = reader.end();
+    if (fault) this.throwFault(method, fault);
+    if (status !== 200 || !response) fail('command_failed', `${method}: vCenter answered HTTP ${status} without a result`, { host: this.host });
+  }
+
+  private throwFault(method: string, fault: SoapFault): never {
+    const detail = { faultType: fault.type, method };
+    if (fault.type === 'NotAuthenticated') fail('auth_failed', `${method}: the vCenter session is not authenticated (${fault.message || 'expired'})`, { host: this.host, details: detail });
+    if (fault.type === 'NoPermission') fail('permission_denied', `${method}: the account lacks a vCenter privilege (${fault.message})`, { host: this.host, details: detail, remedy: 'grant the account read-only access at the vCenter root, propagated to children' });
+    fail('command_failed', `${method} failed: ${fault.type}${fault.message ? `: ${fault.message}` : ''}`, { host: this.host, details: detail });
+  }
+
+  /** POST one envelope; the body is decoded as UTF-8 and handed to `sink` piece by piece. Resolves with the HTTP status. */
+  private post(xml: string, sink: (text: string) => void): Promise<number> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = {
         'Content-Type': 'text/xml; charset=utf-8',
@@ -194,17 +222,32 @@ export class Vim25Client {
             const pair = c.split(';')[0] ?? '';
             if (pair.startsWith('vmware_soap_session=')) this.cookie = pair;
           }
-          const chunks: Buffer[] = [];
+          const decoder = new StringDecoder('utf8');
           let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_RESPONSE_BYTES) {
-              req.destroy(new AsrFailure('command_failed', `vCenter response larger than ${MAX_RESPONSE_BYTES} bytes`, { host: this.host }));
-              return;
+          let failed = false;
+          const abandon = (e: Error) => {
+            failed = true;
+            reject(this.mapNetworkError(e));
+            req.destroy();
+          };
+          const feed = (text: string) => {
+            try {
+              if (text) sink(text);
+            } catch (e) {
+              abandon(e as Error);
             }
-            chunks.push(c);
+          };
+          res.on('data', (c: Buffer) => {
+            if (failed) return;
+            size += c.length;
+            if (size > MAX_RESPONSE_BYTES) return abandon(new AsrFailure('command_failed', `vCenter response larger than ${MAX_RESPONSE_BYTES} bytes`, { host: this.host }));
+            feed(decoder.write(c));
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => {
+            if (failed) return;
+            feed(decoder.end());
+            if (!failed) resolve(res.statusCode ?? 0);
+          });
           res.on('error', (e) => reject(this.mapNetworkError(e)));
         },
       );
@@ -307,6 +350,14 @@ function parseServiceContent(res: Element): ServiceContent {
       apiType: asString(about?.['apiType']) ?? '',
     },
   };
+}
+
+function envelope(method: string, inner: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    `<soapenv:Body><${method} xmlns="urn:vim25">${inner}</${method}></soapenv:Body></soapenv:Envelope>`
+  );
 }
 
 function ref(tag: string, m: MoRef): string {

@@ -32,9 +32,12 @@ export interface VcenterVm {
 export interface DiscoverVcenterOptions extends Vim25ConnectOptions {
   user: string;
   password: string;
-  /** maxObjects per RetrievePropertiesEx page (vCenter may return fewer), and VMs per property batch. */
+  /**
+   * maxObjects per RetrievePropertiesEx page (vCenter may return fewer), and VMs per property batch.
+   * Default: pages of 10,000 for the list of VMs (names only), batches of 500 for their properties.
+   */
   pageSize?: number;
-  /** Property batches in flight at once. */
+  /** Property batches in flight at once (default 2). */
   concurrency?: number;
   /** Include VM templates (they cannot run, so they are left out by default). */
   includeTemplates?: boolean;
@@ -62,6 +65,10 @@ export const VM_PROPERTIES = [
   'runtime.host',
 ] as const;
 
+const DEFAULT_LIST_PAGE = 10_000;
+const DEFAULT_BATCH = 500;
+const DEFAULT_CONCURRENCY = 2;
+
 const INVENTORY_TYPES = ['HostSystem', 'ComputeResource', 'Datacenter', 'Folder'];
 
 interface InventoryNode {
@@ -76,8 +83,10 @@ interface InventoryNode {
  * bulk read of the host and folder tree, and always destroy the views and log out.
  */
 export async function discoverVcenter(opts: DiscoverVcenterOptions): Promise<VcenterVm[]> {
-  const pageSize = opts.pageSize ?? 100;
-  if (!Number.isInteger(pageSize) || pageSize < 1) fail('usage', `page size must be a positive integer, not ${pageSize}`);
+  const pageSize = opts.pageSize;
+  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) fail('usage', `page size must be a positive integer, not ${pageSize}`);
+  const listPageSize = pageSize ?? DEFAULT_LIST_PAGE;
+  const batchSize = pageSize ?? DEFAULT_BATCH;
   const client = await Vim25Client.connect(opts);
   const views: MoRef[] = [];
   try {
@@ -89,46 +98,54 @@ export async function discoverVcenter(opts: DiscoverVcenterOptions): Promise<Vce
     views.push(treeView);
 
     const tree = new Map<string, InventoryNode>();
-    for await (const page of client.retrieveFromView(treeView, 'ManagedEntity', ['name', 'parent'], Math.max(pageSize, 1000))) {
-      for (const o of page) {
+    await client.retrieveFromView(treeView, 'ManagedEntity', ['name', 'parent'], {
+      maxObjects: Math.max(listPageSize, 1000),
+      onObject: (o) => {
         const parent = o.props.get('parent');
         tree.set(key(o.obj), { type: o.obj.type, name: asString(o.props.get('name')) ?? o.obj.value, parent: isMoRef(parent) ? parent : null });
-      }
-      throwIfAborted(opts.signal);
-    }
+      },
+      onPage: () => throwIfAborted(opts.signal),
+    });
 
-    // Two passes: list the members of the view (small pages), then read the heavy properties
-    // (the device list is most of the bytes) in batches of explicit objects. Memory stays bounded
-    // by the batch even where a server ignores maxObjects (govmomi's simulator does).
+    // Two passes: list the members of the view (names only: small), then read the properties in
+    // batches of explicit objects, several batches in flight (the server works on them in
+    // parallel while we parse). Each response is parsed as it streams in and each VM is reduced to
+    // its record at once, so memory stays small even where a server ignores maxObjects and sends
+    // every VM in one response (govmomi's simulator does: ~9 KB of XML per VM).
     const refs: MoRef[] = [];
-    for await (const page of client.retrieveFromView(vmView, 'VirtualMachine', ['name'], pageSize)) {
-      for (const o of page) refs.push(o.obj);
-      throwIfAborted(opts.signal);
-    }
+    await client.retrieveFromView(vmView, 'VirtualMachine', ['name'], { maxObjects: listPageSize, onObject: (o) => refs.push(o.obj), onPage: () => throwIfAborted(opts.signal) });
     const batches: MoRef[][] = [];
-    for (let i = 0; i < refs.length; i += pageSize) batches.push(refs.slice(i, i + pageSize));
+    for (let i = 0; i < refs.length; i += batchSize) batches.push(refs.slice(i, i + batchSize));
     const vms: VcenterVm[] = [];
+    const read = {
+      maxObjects: batchSize,
+      onObject: (o: ObjectContent) => {
+        if (!opts.includeTemplates && asString(o.props.get('config.template')) === 'true') return;
+        vms.push(vmFromProperties(o, tree, client.host));
+      },
+      onPage: () => {
+        opts.onProgress?.({ vms: vms.length });
+        throwIfAborted(opts.signal);
+      },
+      keepItem: keepDisks,
+    };
     let next = 0;
     const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        for await (const page of client.retrieveObjects('VirtualMachine', batch, VM_PROPERTIES, pageSize)) {
-          for (const o of page) {
-            if (!opts.includeTemplates && asString(o.props.get('config.template')) === 'true') continue;
-            vms.push(vmFromProperties(o, tree, client.host));
-          }
-          opts.onProgress?.({ vms: vms.length });
-          throwIfAborted(opts.signal);
-        }
-      }
+      while (next < batches.length) await client.retrieveObjects('VirtualMachine', batches[next++]!, VM_PROPERTIES, read);
     };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 2, Math.max(batches.length, 1)) }, worker));
-    return vms.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.moref.localeCompare(b.moref, 'en', { numeric: true }));
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, Math.max(batches.length, 1)) }, worker));
+    const { compare } = new Intl.Collator('en', { numeric: true }); // = localeCompare(…, 'en', { numeric: true }), set up once
+    return vms.sort((a, b) => compare(a.name, b.name) || compare(a.moref, b.moref));
   } finally {
     for (const v of views) await client.destroyView(v).catch(() => undefined);
     await client.logout();
     client.close();
   }
+}
+
+/** Of the device list only the disks are read: the rest (controllers, NICs, ...) is never built. */
+function keepDisks(property: string, itemType: string | null): boolean {
+  return property !== 'config.hardware.device' || itemType === 'VirtualDisk';
 }
 
 /** Build one VM record from its property set and the host/folder tree. */
