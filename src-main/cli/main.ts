@@ -16,6 +16,7 @@ import { registerUpdates } from './commands/updates.ts';
 import { readKeyFile } from '../updates/schedule.ts';
 import { ExitRequest } from './exit.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerExport } from './commands/export.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -72,6 +73,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerUpdates(program, rt);
   registerDeploy(program, rt);
   registerServe(program, rt, getService);
+  registerExport(program, rt);
 
   // `--version` is handled here, not as a commander option, because `plan --version V` and
   // `check --version V` name a component version (cli.md).

@@ -5,6 +5,7 @@ import { discoveryCommands } from './contract/discovery.ts';
 import { inventoryCommands } from './contract/inventory.ts';
 import { updatesCommands } from './contract/updates.ts';
 import { uiCommands } from './contract/ui.ts';
+import { exportCommands } from './contract/export.ts';
 
 /**
  * The one contract between the front ends (CLI, Electron IPC, loopback WebSocket) and the
@@ -22,6 +23,7 @@ export const commands = {
   ...discoveryCommands,
   ...updatesCommands,
   ...uiCommands,
+  ...exportCommands,
 } as const;
 
 export type Commands = typeof commands;
