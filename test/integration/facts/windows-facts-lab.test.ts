@@ -1,0 +1,55 @@
+// facts.ps1 through the real PowerShell transport (node-powershell → pwsh → PSSession over SSH to
+// the lab's pwsh host). The lab host is Linux, so this proves the path (script text as data, one JSON
+// answer, the platform guard), not the Windows readings: those are the replayed transcripts.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatherFacts } from '../../../src-main/facts/index.ts';
+import { WINDOWS_FACTS_SCRIPT, WindowsObservationsSchema } from '../../../src-main/facts/windows.ts';
+import { AsrFailure } from '../../../src-main/model/errors.ts';
+import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
+import { getLab } from '../../lab/inject.ts';
+import type { HostState, LabState } from '../../lab/types.ts';
+
+const { lab, reason } = getLab();
+const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
+const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+
+describe.skipIf(!pwshHost)(`Windows facts over PowerShell remoting to the lab (${why})`, () => {
+  const state = lab as LabState;
+  const host = pwshHost as HostState;
+  let t: PowerShellTransport;
+  beforeAll(async () => {
+    t = new PowerShellTransport({
+      host: host.name,
+      address: host.address,
+      pwshPath: state.pwsh!.path,
+      connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
+      openTimeoutMs: 15_000,
+    });
+    await t.connect();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('runs facts.ps1 in the session: one observations document, every Windows source a note', async () => {
+    const started = Date.now();
+    const out = await t.runScript(readFileSync(WINDOWS_FACTS_SCRIPT, 'utf8'), {}, { what: 'gather Windows facts' });
+    console.log(`[measure] facts.ps1 over the PSSession: ${Date.now() - started} ms`);
+    const obs = WindowsObservationsSchema.parse(out);
+    expect(obs.platform).toBe('Unix');
+    expect(obs.computerName).toBe(host.hostname);
+    expect(obs.notes?.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('gatherFacts("windows") refuses a PowerShell host that is not Windows, by name, with a remedy', async () => {
+    try {
+      await gatherFacts('windows', t);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AsrFailure);
+      expect((e as AsrFailure).data).toMatchObject({ code: 'unsupported', host: host.name });
+      expect((e as AsrFailure).data.remedy).toContain('OS family');
+    }
+  }, 120_000);
+});
