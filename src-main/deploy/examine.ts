@@ -2,7 +2,7 @@ import { loadMatrices, matrixFor, reachabilityProbesFor, runChecks, type CheckSe
 import type { ComponentId } from '../components/catalog.ts';
 import type { InstalledState } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
-import { shScript } from '../components/scripts.ts';
+import { remoteScript, shScript } from '../components/scripts.ts';
 import { gatherFacts } from '../facts/index.ts';
 import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
 import type { Facts } from '../model/facts.ts';
@@ -49,10 +49,25 @@ export async function examineHost(store: Store, host: Host, want: { component: C
   }
 }
 
-/** TCP probes from the host itself (resources/scripts/linux/tcp-probe.sh). */
-async function probeFrom(transport: Transport, targets: { target: string; port: number }[], signal?: AbortSignal): Promise<ReachabilityProbe[]> {
+/** What runs a PowerShell script with parameters (the PowerShell transport). */
+interface ScriptRunner {
+  runScript<T = unknown>(script: string, params?: Record<string, string | number | readonly string[]>, opts?: { timeoutMs?: number; signal?: AbortSignal; what?: string }): Promise<T>;
+}
+const runsScripts = (t: Transport): t is Transport & ScriptRunner => t.kind === 'powershell' && typeof (t as Partial<ScriptRunner>).runScript === 'function';
+
+/**
+ * TCP probes from the host itself: resources/scripts/linux/tcp-probe.sh over SSH, or
+ * resources/scripts/windows/tcp-probe.ps1 in the host's PSSession.
+ */
+export async function probeFrom(transport: Transport, targets: { target: string; port: number }[], signal?: AbortSignal): Promise<ReachabilityProbe[]> {
+  const timeoutMs = 10_000 * targets.length;
+  if (runsScripts(transport)) {
+    const params = { Targets: targets.map((t) => t.target), Ports: targets.map((t) => String(t.port)), TimeoutMs: 5000 };
+    const out = await transport.runScript<ReachabilityProbe[] | ReachabilityProbe>(remoteScript('windows', 'tcp-probe.ps1'), params, { timeoutMs, what: 'reachability probes', ...(signal ? { signal } : {}) });
+    return (Array.isArray(out) ? out : [out]).map((p) => ({ target: String(p.target), port: Number(p.port), ok: p.ok === true, ...(p.error ? { error: String(p.error) } : {}) }));
+  }
   const args = targets.flatMap((t) => [t.target, String(t.port)]);
-  const r = await transport.exec(shScript('tcp-probe.sh', '5', ...args), { timeoutMs: 10_000 * targets.length, allowNonZero: true, ...(signal ? { signal } : {}) });
+  const r = await transport.exec(shScript('tcp-probe.sh', '5', ...args), { timeoutMs, allowNonZero: true, ...(signal ? { signal } : {}) });
   return r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))

@@ -3,6 +3,7 @@
 // answer, the platform guard), not the Windows readings: those are the replayed transcripts.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeFrom } from '../../../src-main/deploy/examine.ts';
 import { gatherFacts } from '../../../src-main/facts/index.ts';
 import { WINDOWS_FACTS_SCRIPT, WindowsObservationsSchema } from '../../../src-main/facts/windows.ts';
 import { AsrFailure } from '../../../src-main/model/errors.ts';
@@ -52,4 +53,15 @@ describe.skipIf(!pwshHost)(`Windows facts over PowerShell remoting to the lab ($
       expect((e as AsrFailure).data.remedy).toContain('OS family');
     }
   }, 120_000);
+
+  it('tcp-probe.ps1 probes from the host itself: sshd on 22 answers, a closed port is refused with the reason', async () => {
+    const probes = await probeFrom(t, [
+      { target: host.address, port: 22 },
+      { target: host.address, port: 9 },
+    ]);
+    expect(probes).toHaveLength(2);
+    expect(probes[0]).toMatchObject({ target: host.address, port: 22, ok: true });
+    expect(probes[1]).toMatchObject({ target: host.address, port: 9, ok: false });
+    expect(probes[1]!.error).toMatch(/refused/i);
+  }, 60_000);
 });
