@@ -11,6 +11,30 @@ export type Platform = 'linux' | 'windows';
 
 const Argv = z.array(z.string().min(1)).min(1);
 
+/** Documented optional switches, appended to one line when the plan has the matching setting. */
+const ExtraArgsSchema = z.object({
+  /** proxy: a proxy is set; proxyAuth: it needs credentials; vmmServer: the host is a VMM server. */
+  when: z.enum(['proxy', 'proxyAuth', 'vmmServer']),
+  line: z.enum(['install', 'upgrade', 'configure']),
+  args: Argv,
+});
+
+/** How a Windows recipe tells what is installed (resources/scripts/windows/component-detect.ps1). */
+const WindowsDetectSchema = z.object({
+  /** Any of these registry keys present → installed (e.g. the Provider's DRAdapter key on VMM). */
+  registryKeys: z.array(z.string()).default([]),
+  /** MSI product code: its Uninstall key present → installed, its DisplayVersion the version. */
+  productCode: z.string().regex(/^\{[0-9A-Fa-f-]{36}\}$/).optional(),
+  /** Where the install directory is recorded: a registry value, else installDir. */
+  installDirValue: z.object({ key: z.string(), value: z.string() }).optional(),
+  /** The version is this file's FileVersion; relative to the install directory (or `{vmmBin}\…`). */
+  versionFiles: z.array(z.string()).default([]),
+  /** Registered/configured: this registry key exists, or its value equals `equals`. */
+  configured: z.object({ key: z.string(), value: z.string().optional(), equals: z.string().optional() }).optional(),
+  /** Services that run when the component is healthy (short names). */
+  services: z.array(z.string()).min(1),
+});
+
 const CommandLinesSchema = z.object({
   extract: Argv.optional(),
   install: Argv,
@@ -19,6 +43,13 @@ const CommandLinesSchema = z.object({
   uninstall: Argv.nullable(),
   installDir: z.string(),
   csPort: z.number().int(),
+  extras: z.array(ExtraArgsSchema).optional(),
+  detect: WindowsDetectSchema.optional(),
+  /**
+   * Provider on a VMM server: the VMM service is stopped before setup and started after; the
+   * configurator is in VMM's bin folder (the directory of the service's program, else binDir).
+   */
+  vmm: z.object({ service: z.string(), binDir: z.string(), marker: z.string() }).optional(),
 });
 export type CommandLines = z.infer<typeof CommandLinesSchema>;
 

@@ -23,6 +23,12 @@ export interface RecipeTarget {
   csPort: number | null;
   /** Secrets travel as values in memory and reach the target only as 0600 files or stdin. */
   passphrase: string | null;
+  /** Provider registration: the vault credentials (registration key) file's content, a secret. */
+  vaultCredentials?: string | null;
+  /** The name the Provider registers under (DRConfigurator /Friendlyname); default the host's name. */
+  friendlyName?: string | null;
+  /** A custom proxy for the Provider / MARS agent; the password is a secret. */
+  proxy?: { address: string; port: number; user?: string | null; password?: string | null } | null;
 }
 
 export interface StepContext {

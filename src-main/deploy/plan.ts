@@ -10,6 +10,7 @@ import { fail, type AsrError } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
 import { nowIso } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
+import { providerOrder, providerWaves } from '../components/provider/roles.ts';
 import { examineHost } from './examine.ts';
 
 export const PlanItemSchema = z.object({
@@ -38,6 +39,11 @@ export const PlanDocumentSchema = z.object({
   cs: z.string().nullable(),
   csPort: z.number().nullable(),
   passphraseRef: z.string().nullable(),
+  /** Provider registration key (vault credentials file), stored encrypted like the passphrase. */
+  vaultCredentialsRef: z.string().nullable().optional(),
+  friendlyName: z.string().nullable().optional(),
+  /** Host ids that must finish before the rest start (the active node of a VMM cluster). */
+  waves: z.array(z.array(z.string())).optional(),
   accepted: z.array(z.string()),
   items: z.array(PlanItemSchema),
 });
@@ -51,6 +57,10 @@ export interface PlanInput {
   hosts?: string;
   cs?: string;
   passphraseFile?: string;
+  /** Vault credentials (registration key) file for the Provider's DRConfigurator /Credentials. */
+  vaultCredentialsFile?: string;
+  /** DRConfigurator /Friendlyname; only for a single host (default: each host's name). */
+  friendlyName?: string;
   accept?: string[];
   concurrency?: number;
   /** Only hosts behind the target version (update sweeps). */
@@ -86,12 +96,25 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     }
     if (!passphrase) fail('validation', `The passphrase file ${input.passphraseFile} is empty.`);
   }
+  let vaultCredentials: string | null = null;
+  if (input.vaultCredentialsFile) {
+    try {
+      vaultCredentials = readFileSync(input.vaultCredentialsFile, 'utf8');
+    } catch (e) {
+      fail('validation', `Cannot read the vault credentials file ${input.vaultCredentialsFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { remedy: 'Download the registration key from the Recovery Services vault (it is valid for five days) and give its path.' });
+    }
+    if (!vaultCredentials.trim()) fail('validation', `The vault credentials file ${input.vaultCredentialsFile} is empty.`, { remedy: 'Download the registration key again from the Recovery Services vault.' });
+  }
+  if (input.friendlyName !== undefined) {
+    if (!/^[^\0\r\n"]{1,64}$/.test(input.friendlyName)) fail('validation', `The friendly name "${input.friendlyName}" is not 1-64 characters without quotes or line breaks.`, { remedy: 'Give a short name, as it should show in the vault.' });
+    if (hosts.length !== 1) fail('validation', `--friendly-name names one server, but ${hosts.length} hosts are selected.`, { remedy: 'Select one host with --hosts, or leave --friendly-name out (each host registers under its own name).' });
+  }
   const planId = `p-${randomBytes(4).toString('hex')}`;
   const limit = pLimit(input.concurrency ?? 8);
   const items = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, cb.signal);
+        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, vaultCredentials !== null, cb.signal);
         cb.onHost?.(item);
         return item;
       }),
@@ -99,7 +122,27 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   );
   const passphraseRef = passphrase ? `plan/${planId}/passphrase` : null;
   if (passphrase && passphraseRef) store.secrets.put(passphraseRef, passphrase);
-  const doc: PlanDocument = { planId, createdAt: nowIso(), component: input.component, version, source: input.source ?? null, cs: input.cs ?? null, csPort: null, passphraseRef, accepted, items };
+  const vaultCredentialsRef = vaultCredentials ? `plan/${planId}/vault-credentials` : null;
+  if (vaultCredentials && vaultCredentialsRef) store.secrets.put(vaultCredentialsRef, vaultCredentials);
+  // VMM clusters: the active node goes first and finishes before the other nodes start.
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  if (input.component === 'provider') items.sort((a, b) => providerOrder(byId.get(a.hostId)!) - providerOrder(byId.get(b.hostId)!));
+  const waves = input.component === 'provider' ? providerWaves(items.filter((i) => i.action === 'install' || i.action === 'upgrade').map((i) => ({ hostId: i.hostId, host: byId.get(i.hostId)! }))) : [];
+  const doc: PlanDocument = {
+    planId,
+    createdAt: nowIso(),
+    component: input.component,
+    version,
+    source: input.source ?? null,
+    cs: input.cs ?? null,
+    csPort: null,
+    passphraseRef,
+    ...(vaultCredentialsRef ? { vaultCredentialsRef } : {}),
+    ...(input.friendlyName ? { friendlyName: input.friendlyName } : {}),
+    ...(waves.length ? { waves } : {}),
+    accepted,
+    items,
+  };
   store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
   if (accepted.length) store.journal.event(null, null, 'checks-accepted', { planId, checks: accepted, by: process.env.USER ?? null });
   return doc;
@@ -111,7 +154,7 @@ export function loadPlan(store: Store, planId: string): PlanDocument {
   return PlanDocumentSchema.parse(JSON.parse(r.document));
 }
 
-async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], signal?: AbortSignal): Promise<PlanItem> {
+async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, signal?: AbortSignal): Promise<PlanItem> {
   const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version };
   const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
   if (!host.os || !host.transport) return blocked('The host’s OS family is unknown: add it with --os, or discover it.');
@@ -140,7 +183,10 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (!installer) return blocked(`no ${catalog.component(input.component).name} ${input.version} installer for ${osId} in ${input.source}`, { from, osId });
   if (installer.hashStatus === 'mismatch') return blocked(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
   const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
-  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null } as const;
+  if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
+    return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId });
+  }
+  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null } as const;
   const commandLines = recipe.commandLines(catalog, target);
   const reason = action === 'upgrade' ? `upgrade ${from} → ${input.version}` : `install ${input.version}${input.cs ? ` and register with ${input.cs}` : ' (no --cs: installed, not registered)'}`;
   const { file, path, sha256, size, version } = installer;

@@ -99,6 +99,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   }, 500);
 
   const passphrase = plan.passphraseRef ? store.secrets.get(plan.passphraseRef) : null;
+  const vaultCredentials = plan.vaultCredentialsRef ? store.secrets.get(plan.vaultCredentialsRef) : null;
   const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
   let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
@@ -114,7 +115,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
         store.journal.setHost(jobId, next.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
         continue;
       }
-      const status = await runHost(store, jobId, next, item, plan, passphrase, opt, abort.signal, emit);
+      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials }, opt, abort.signal, emit);
       if (status === 'failed') {
         failures++;
         if (failures > opt.maxFailures) budgetExhausted = true;
@@ -122,6 +123,8 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
     }
   };
   try {
+    // Waves given by the caller (sweeps), else the plan's (the active node of a VMM cluster first).
+    if (!opt.waves?.length && plan.waves?.length) opt.waves = plan.waves;
     const waves = opt.waves?.length ? [...opt.waves.map((w) => new Set(w)), null] : [null];
     const all = queue.splice(0);
     for (const wave of waves) {
@@ -151,7 +154,7 @@ function toResult(h: JobHost): HostResult {
   return r;
 }
 
-async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, passphrase: string | null, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
+async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
   const host = store.hosts.get(jh.hostId);
   const catalog = loadCatalog();
   if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
@@ -168,11 +171,12 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     store.journal.setHost(jobId, host.id, { status: 'failed', error: err });
     return 'failed';
   }
-  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined]);
+  const { passphrase, vaultCredentials } = planSecrets;
+  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined]);
   const started = Date.now();
   const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
-  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase };
+  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null };
 
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {

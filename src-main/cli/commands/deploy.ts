@@ -88,14 +88,16 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
     .option('--cs <address>', 'configuration server to register with')
     .option('--passphrase-file <file>', 'configuration server passphrase (stored encrypted with the plan)')
+    .option('--vault-credentials <file>', 'Provider registration key from the Recovery Services vault (stored encrypted with the plan)')
+    .option('--friendly-name <name>', 'name the Provider registers under (one host only; default: the host name)')
     .option('--proxy <name>', 'a proxy defined with `proxy set`')
     .option('--accept <checkId>', 'accept a failing prerequisite check (recorded in the journal; repeatable)', collect, [])
     .option('--concurrency <n>', 'hosts examined at once', int('--concurrency', 1))
-    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; passphraseFile?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
-      if (o.passphraseFile) await rt.needVault();
+    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; passphraseFile?: string; vaultCredentials?: string; friendlyName?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
+      if (o.passphraseFile || o.vaultCredentials) await rt.needVault();
       const plan = await rt.call(
         'plan.create',
-        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
         { onEvent: progressPrinter(rt.out) },
       );
       const doc = rt.out.verbose ? plan : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };

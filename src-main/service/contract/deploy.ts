@@ -84,6 +84,9 @@ export const deployCommands = {
       hosts: HostSelector,
       cs: z.string().optional(),
       passphraseFile: z.string().optional(),
+      /** Provider registration key (stored encrypted with the plan). */
+      vaultCredentialsFile: z.string().optional(),
+      friendlyName: z.string().optional(),
       proxy: z.string().optional(),
       accept: z.array(z.string()).default([]),
       concurrency: z.number().int().min(1).max(512).optional(),

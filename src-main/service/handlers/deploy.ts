@@ -34,7 +34,7 @@ export const deployHandlers = {
     const total = store.hosts.select(input.hosts ?? 'all').length;
     return createPlan(
       store,
-      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
       { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
     );
   },

@@ -97,3 +97,40 @@ describe('installer sources', () => {
     await expect(scanSources(c, join(dir, 'missing'))).rejects.toThrow(/Cannot read the source folder/);
   });
 });
+
+describe('catalog: Windows generations', () => {
+  const c = loadCatalog();
+  const values = { installer: 'X.exe', extractDir: 'C:\\E', installDir: 'C:\\I', configuratorDir: 'C:\\B', friendlyName: 'F', vaultCredentialsFile: 'C:\\v.VaultCredentials', csAddress: '10.0.0.5', csPort: 443, passphraseFile: 'C:\\p', logFile: 'C:\\l.txt' };
+  const documented: Record<string, { install: string[]; configure: string[] | null }> = {
+    'provider-5x': { install: ['setupdr.exe', '/i'], configure: ['C:\\B\\DRConfigurator.exe', '/r', '/Friendlyname', 'F', '/Credentials', 'C:\\v.VaultCredentials'] },
+    'mars-2x': { install: ['X.exe', '/q', '/nu'], configure: null },
+    'unified-9x': { install: ['UnifiedAgent.exe', '/Role', 'MS', '/InstallLocation', 'C:\\I', '/Platform', 'VmWare', '/Silent'], configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/CSEndPoint', '10.0.0.5', '/PassphraseFilePath', 'C:\\p'] },
+    'legacy-8x': { install: ['X.exe', '-ip', '10.0.0.5', '-port', '443', '-mode', 'UA', '/LOG=C:\\l.txt', '/DIR=C:\\I', '/VERYSILENT', '/SUPPRESSMSGBOXES', '/norestart', '-usesysvolumes', '/CommunicationMode', 'https', '/PassphrasePath', 'C:\\p'], configure: null },
+  };
+  it('every Windows generation renders its documented argv, with no placeholder left', () => {
+    let seen = 0;
+    for (const comp of c.components) {
+      for (const [gen, g] of Object.entries(comp.generations)) {
+        if (!g.windows) continue;
+        seen++;
+        const doc = documented[gen];
+        expect(doc, `${comp.id}/${gen} has documented lines in this test`).toBeDefined();
+        expect(renderArgv(g.windows.install, values)).toEqual(doc!.install);
+        expect(g.windows.configure ? renderArgv(g.windows.configure, values) : null).toEqual(doc!.configure);
+        for (const line of [g.windows.install, g.windows.upgrade, g.windows.configure ?? [], g.windows.extract ?? []]) expect(renderArgv(line, values).join(' ')).not.toMatch(/\{[A-Za-z]+\}/);
+        expect(g.windows.detect?.services.length).toBeGreaterThan(0);
+      }
+    }
+    expect(seen).toBe(4);
+    expect(c.commandLines('provider', '5.24.0614.1', 'windows').vmm?.service).toBe('SCVMMService');
+    expect(c.commandLines('mobility-service', '8.3.0.0', 'windows').extract).toBeUndefined();
+    expect(c.commandLines('mobility-service', '9.65.0.0', 'windows').detect?.productCode).toBe('{275197FC-14FD-4560-A5EB-38217F80CBD1}');
+  });
+
+  it('rejects a Windows generation whose detection names no service', () => {
+    const good = JSON.parse(readFileSync(resourcePath('catalog', 'mars-agent.json'), 'utf8'));
+    const bad = structuredClone(good);
+    bad.generations['mars-2x'].windows.detect.services = [];
+    expect(() => parseCatalog([{ file: 'm.json', data: bad }])).toThrow(/m\.json.*detect\.services/);
+  });
+});
