@@ -16,6 +16,7 @@ import { registerUpdates } from './commands/updates.ts';
 import { readKeyFile } from '../updates/schedule.ts';
 import { ExitRequest } from './exit.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerProxy } from './commands/proxy.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -71,6 +72,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerDiscovery(program, rt, trust);
   registerUpdates(program, rt);
   registerDeploy(program, rt);
+  registerProxy(program, rt);
   registerServe(program, rt, getService);
 
   // `--version` is handled here, not as a commander option, because `plan --version V` and

@@ -3,6 +3,7 @@ import { AsrErrorSchema, type AsrError } from '../model/errors.ts';
 import { deployCommands } from './contract/deploy.ts';
 import { discoveryCommands } from './contract/discovery.ts';
 import { inventoryCommands } from './contract/inventory.ts';
+import { proxyCommands } from './contract/proxy.ts';
 import { updatesCommands } from './contract/updates.ts';
 import { uiCommands } from './contract/ui.ts';
 
@@ -22,6 +23,7 @@ export const commands = {
   ...discoveryCommands,
   ...updatesCommands,
   ...uiCommands,
+  ...proxyCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -9,6 +9,7 @@ import { discoveryHandlers } from './handlers/discovery.ts';
 import { updatesHandlers } from './handlers/updates.ts';
 import * as inventory from './handlers/inventory.ts';
 import { uiHandlers } from './handlers/ui.ts';
+import { proxyHandlers } from './handlers/proxy.ts';
 
 import type { Handler, Handlers } from './handlers/types.ts';
 
@@ -19,6 +20,7 @@ const handlers: Handlers = {
   ...discoveryHandlers,
   ...updatesHandlers,
   ...uiHandlers,
+  ...proxyHandlers,
 };
 
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */

@@ -34,10 +34,12 @@ export class FakePowerShell {
   readonly removed: string[] = [];
   connected = false;
   closed = false;
-  constructor(
-    readonly host: string,
-    private readonly answers: Record<string, string | ((call: RecordedCall) => string)>,
-  ) {}
+  readonly host: string;
+  private readonly answers: Record<string, string | ((call: RecordedCall) => string)>;
+  constructor(host: string, answers: Record<string, string | ((call: RecordedCall) => string)>) {
+    this.host = host;
+    this.answers = answers;
+  }
   async connect(): Promise<void> {
     this.connected = true;
   }
