@@ -17,6 +17,7 @@ import { readKeyFile } from '../updates/schedule.ts';
 import { ExitRequest } from './exit.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerExport } from './commands/export.ts';
+import { registerProxy } from './commands/proxy.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -72,6 +73,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerDiscovery(program, rt, trust);
   registerUpdates(program, rt);
   registerDeploy(program, rt);
+  registerProxy(program, rt);
   registerServe(program, rt, getService);
   registerExport(program, rt);
 

@@ -3,6 +3,7 @@ import { AsrErrorSchema, type AsrError } from '../model/errors.ts';
 import { deployCommands } from './contract/deploy.ts';
 import { discoveryCommands } from './contract/discovery.ts';
 import { inventoryCommands } from './contract/inventory.ts';
+import { proxyCommands } from './contract/proxy.ts';
 import { updatesCommands } from './contract/updates.ts';
 import { uiCommands } from './contract/ui.ts';
 import { exportCommands } from './contract/export.ts';
@@ -24,6 +25,7 @@ export const commands = {
   ...updatesCommands,
   ...uiCommands,
   ...exportCommands,
+  ...proxyCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -10,6 +10,7 @@ import { updatesHandlers } from './handlers/updates.ts';
 import * as inventory from './handlers/inventory.ts';
 import { uiHandlers } from './handlers/ui.ts';
 import { exportHandlers } from './handlers/export.ts';
+import { proxyHandlers } from './handlers/proxy.ts';
 
 import type { Handler, Handlers } from './handlers/types.ts';
 
@@ -21,6 +22,7 @@ const handlers: Handlers = {
   ...updatesHandlers,
   ...uiHandlers,
   ...exportHandlers,
+  ...proxyHandlers,
 };
 
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */

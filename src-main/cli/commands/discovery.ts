@@ -38,7 +38,7 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
       rt.out.result(pins, () => pins.map((p) => `pinned ${p.host}:${p.port} ${p.kind} ${p.fingerprint}`).join('\n'));
     });
 
-  const discover = program.command('discover').description('find hosts: network ranges, vCenter');
+  const discover = program.command('discover').description('find hosts: network ranges, vCenter, VMM, Hyper-V');
   discover
     .command('network <targets...>')
     .description('probe addresses, CIDR blocks (10.0.0.0/24) and ranges (10.0.0.5-10.0.0.20)')
@@ -75,6 +75,35 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
       await rt.needVault();
       const vms = await rt.call('discover.vcenter', { server: o.server, credential: o.credential, add: !!o.add, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.hostCredential ? { hostCredential: o.hostCredential } : {}), ...(o.pageSize ? { pageSize: o.pageSize } : {}) });
       rt.out.result(vms, () => table(vms.map((v) => ({ ...v, addresses: v.addresses.join(' ') })), ['name', 'family', 'powerState', 'addresses', 'cluster', 'esxHost', 'disks']));
+    });
+
+  discover
+    .command('vmm')
+    .description('inventory a VMM server over PowerShell: host groups, clouds, Hyper-V hosts, VMs')
+    .requiredOption('--server <host>', 'the VMM management server (runs the virtualmachinemanager module)')
+    .requiredOption('--credential <name>', 'an account with VMM read access (credentials add … --password-stdin)')
+    .option('--add', 'store the VMM server (role:vmm-server) and its Hyper-V hosts (role:hyperv-host, cloud:, hostgroup:, cluster: tags)')
+    .action(async (o: { server: string; credential: string; add?: boolean }) => {
+      await rt.needVault();
+      const inv = await rt.call('discover.vmm', { server: o.server, credential: o.credential, add: !!o.add });
+      rt.out.result(inv, () =>
+        [
+          `VMM ${inv.server.fqdn ?? inv.server.name} ${inv.server.version ?? ''}: ${inv.hostGroups.length} host groups, ${inv.clouds.length} clouds (${inv.clouds.map((c) => c.name).join(', ')}), ${inv.hosts.length} hosts, ${inv.vms.length} VMs`,
+          table(inv.hosts.map((h) => ({ name: h.name, hostGroup: h.hostGroup, cluster: h.cluster, clouds: h.clouds.join(' '), vms: h.vms, state: h.state, added: h.hostId ?? null })), ['name', 'hostGroup', 'cluster', 'clouds', 'vms', 'state', ...(o.add ? ['added'] : [])]),
+        ].join('\n'),
+      );
+    });
+  discover
+    .command('hyperv <hosts...>')
+    .description('Hyper-V role, version, cluster and VMs of each host over PowerShell')
+    .requiredOption('--credential <name>', 'a local administrator of the hosts')
+    .option('--add', 'store the hosts (role:hyperv-host, cluster: tag)')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .action(async (hosts: string[], o: { credential: string; add?: boolean; concurrency?: number }) => {
+      await rt.needVault();
+      const rows = await rt.call('discover.hyperv', { hosts, credential: o.credential, add: !!o.add, ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: rt.out.verbose ? progressPrinter(rt.out) : undefined });
+      rt.out.result(rows, () => table(rows.map((r) => ({ address: r.address, ok: r.ok, computer: r.computer ?? null, version: r.hyperv?.version ?? null, cluster: r.cluster ?? null, vms: r.vms?.length ?? null, error: r.error ? `${r.error.code}: ${r.error.message}${r.error.remedy ? ` (${r.error.remedy})` : ''}` : null })), ['address', 'ok', 'computer', 'version', 'cluster', 'vms', 'error']));
+      if (rows.some((r) => !r.ok)) throw new ExitRequest(rows.every((r) => r.error?.code === 'prerequisite_failed') ? EXIT.blocked : EXIT.failed);
     });
 
   program

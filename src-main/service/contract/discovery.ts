@@ -55,6 +55,41 @@ const VmSchema = z.object({
   vcenter: z.string().optional(),
 });
 
+const VmmHostSchema = z.object({
+  name: z.string(),
+  address: z.string(),
+  computerName: z.string().nullable(),
+  hostGroup: z.string().nullable(),
+  cluster: z.string().nullable(),
+  clouds: z.array(z.string()),
+  platform: z.string().nullable(),
+  os: z.string().nullable(),
+  state: z.string().nullable(),
+  vms: z.number().int(),
+  hostId: z.string().optional(),
+});
+
+const VmmDiscoverySchema = z.object({
+  server: z.object({ name: z.string(), address: z.string(), fqdn: z.string().nullable(), version: z.string().nullable(), port: z.number().nullable(), hostId: z.string().optional() }),
+  hostGroups: z.array(z.object({ name: z.string(), path: z.string(), parent: z.string().nullable() })),
+  clouds: z.array(z.object({ name: z.string(), id: z.string().nullable(), hostGroups: z.array(z.string()) })),
+  hosts: z.array(VmmHostSchema),
+  vms: z.array(z.object({ name: z.string(), id: z.string().nullable(), host: z.string().nullable(), cloud: z.string().nullable(), state: z.string().nullable(), os: z.string().nullable() })),
+});
+
+const HyperVDiscoverySchema = z.object({
+  address: z.string(),
+  ok: z.boolean(),
+  computer: z.string().optional(),
+  fqdn: z.string().nullable().optional(),
+  os: z.object({ caption: z.string().nullable(), version: z.string().nullable(), build: z.string().nullable() }).optional(),
+  hyperv: z.object({ installed: z.boolean(), version: z.string().nullable(), logicalProcessors: z.number().nullable(), memoryBytes: z.number().nullable(), vmPath: z.string().nullable() }).optional(),
+  cluster: z.string().nullable().optional(),
+  vms: z.array(z.object({ name: z.string(), id: z.string().nullable(), state: z.string().nullable(), generation: z.number().nullable(), version: z.string().nullable(), replicationState: z.string().nullable().optional() })).optional(),
+  hostId: z.string().optional(),
+  error: AsrErrorSchema.optional(),
+});
+
 /** Trust enrolment, discovery, facts, prerequisite checks and reports (issues 3-5). */
 export const discoveryCommands = {
   'trust.scan': {
@@ -85,6 +120,16 @@ export const discoveryCommands = {
     summary: 'Inventory of a vCenter over vim25 SOAP; --add turns powered-on VMs with addresses into hosts.',
     input: z.object({ server: z.string().min(1), credential: z.string().min(1), fingerprint: z.string().optional(), add: z.boolean().default(false), hostCredential: z.string().optional(), pageSize: z.number().int().min(1).max(10_000).optional() }),
     output: z.array(VmSchema.extend({ hostId: z.string().optional() })),
+  },
+  'discover.vmm': {
+    summary: 'Inventory of a VMM server (host groups, clouds, Hyper-V hosts, VMs) over PowerShell; --add stores the server and its hosts with role/cloud/hostgroup/cluster tags.',
+    input: z.object({ server: z.string().min(1), credential: z.string().min(1), add: z.boolean().default(false) }),
+    output: VmmDiscoverySchema,
+  },
+  'discover.hyperv': {
+    summary: 'Hyper-V role, version, cluster and VMs of each host over PowerShell; --add stores them as role:hyperv-host.',
+    input: z.object({ hosts: z.array(z.string().min(1)).min(1), credential: z.string().min(1), add: z.boolean().default(false), concurrency: z.number().int().min(1).max(64).optional() }),
+    output: z.array(HyperVDiscoverySchema),
   },
   'facts.gather': {
     summary: 'Gather facts over each host’s transport and store them.',

@@ -7,6 +7,8 @@ import { hostSecrets, transportFor } from '../../deploy/connect.ts';
 import { examineHost } from '../../deploy/examine.ts';
 import { discoverNetwork, parseTargets } from '../../discovery/network/index.ts';
 import { discoverVcenter, vmsToHostInputs } from '../../discovery/vcenter/index.ts';
+import { discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../discovery/hyperv/index.ts';
+import { windowsScriptRunner } from './windows-runner.ts';
 import { gatherFacts } from '../../facts/index.ts';
 import { fail, toAsrError } from '../../model/errors.ts';
 import { renderCheckReport } from '../../reports/check-report.ts';
@@ -111,6 +113,43 @@ export const discoveryHandlers = {
     }
     return vms.map((v) => (v.uuid && byUuid.has(v.uuid) ? { ...v, hostId: byUuid.get(v.uuid)! } : v));
   },
+  'discover.vmm': async (input: CommandInput<'discover.vmm'>, { store, signal }: HandlerContext) => {
+    const runner = windowsScriptRunner(store, input.server, input.credential);
+    try {
+      await runner.connect({ signal });
+      const inv = await discoverVmm(runner, { server: input.server, signal });
+      if (!input.add) return inv;
+      const merged = mergeDiscoveredHosts(store.hosts, vmmToHostInputs(inv, { credential: input.credential }));
+      return { ...inv, server: { ...inv.server, hostId: merged[0]!.hostId }, hosts: inv.hosts.map((h, i) => ({ ...h, hostId: merged[i + 1]?.hostId })) };
+    } finally {
+      await runner.close().catch(() => undefined);
+    }
+  },
+  'discover.hyperv': async (input: CommandInput<'discover.hyperv'>, { store, signal, emit }: HandlerContext) => {
+    if (!store.credentials.info(input.credential)) fail('not_found', `No credential named "${input.credential}".`, { remedy: 'Add it with `asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin`.' });
+    const limit = pLimit(input.concurrency ?? 8);
+    let done = 0;
+    return Promise.all(
+      input.hosts.map((address) =>
+        limit(async () => {
+          const runner = windowsScriptRunner(store, address, input.credential);
+          try {
+            await runner.connect({ signal });
+            const inv = await discoverHyperVHost(runner, { address, signal });
+            const row = { ok: true, ...inv };
+            if (!input.add) return row;
+            const [m] = mergeDiscoveredHosts(store.hosts, [hyperVToHostInput(inv, { credential: input.credential })]);
+            return { ...row, hostId: m!.hostId };
+          } catch (e) {
+            return { address, ok: false, error: toAsrError(e, address) };
+          } finally {
+            await runner.close().catch(() => undefined);
+            emit({ type: 'progress', done: ++done, total: input.hosts.length, message: address });
+          }
+        }),
+      ),
+    );
+  },
   'facts.gather': async (input: CommandInput<'facts.gather'>, { store, signal, emit }: HandlerContext) => {
     const hosts = store.hosts.select(input.hosts);
     const limit = pLimit(input.concurrency ?? 16);
@@ -169,7 +208,7 @@ export const discoveryHandlers = {
     return { id, kind, format: input.format, out: null, content };
   },
   'hosts.discovered': (_i: CommandInput<'hosts.discovered'>, { store }: HandlerContext) => store.hosts.list().filter((h) => h.source !== 'manual'),
-} satisfies HandlerPart<'trust.scan' | 'trust.approve' | 'discover.network' | 'discover.vcenter' | 'facts.gather' | 'check.run' | 'report.create' | 'hosts.discovered'>;
+} satisfies HandlerPart<'trust.scan' | 'trust.approve' | 'discover.network' | 'discover.vcenter' | 'discover.vmm' | 'discover.hyperv' | 'facts.gather' | 'check.run' | 'report.create' | 'hosts.discovered'>;
 
 function pinnedTls(store: Store, server: string): string | undefined {
   try {

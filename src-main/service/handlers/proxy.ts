@@ -1,0 +1,96 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import pLimit from 'p-limit';
+import { hostSecrets, transportFor } from '../../deploy/connect.ts';
+import { fail, toAsrError } from '../../model/errors.ts';
+import { applyProxySteps, proxyStepsFor, type ApplyRunner } from '../../proxy/apply.ts';
+import { parseEndpoint, REQUIRED_ENDPOINTS } from '../../proxy/endpoints.ts';
+import { probeFromLinux, probeFromWindows, type EndpointResult } from '../../proxy/probe.ts';
+import { listProxies, proxyAccount, requireProxy, setProxy } from '../../proxy/proxies.ts';
+import type { PowerShellTransport } from '../../remote/powershell/powershell-transport.ts';
+import type { Transport } from '../../remote/transport.ts';
+import type { CommandInput, CommandOutput } from '../contract.ts';
+import type { HandlerContext } from '../context.ts';
+import type { HandlerPart } from './types.ts';
+
+type ApplyHost = CommandOutput<'proxy.apply'>['hosts'][number];
+
+export const proxyHandlers = {
+  'proxy.set': (input: CommandInput<'proxy.set'>, { store }: HandlerContext) => {
+    const rec = setProxy(store, { name: input.name, url: input.url, credential: input.credential ?? null });
+    store.journal.event(null, null, 'proxy-set', { name: rec.name, url: rec.url, credential: rec.credential });
+    return rec;
+  },
+  'proxy.list': (_i: CommandInput<'proxy.list'>, { store }: HandlerContext) => listProxies(store),
+  'proxy.test': async (input: CommandInput<'proxy.test'>, { store, signal, emit }: HandlerContext) => {
+    const proxy = requireProxy(store, input.name);
+    // Bad --endpoint values are usage errors before any host is contacted.
+    const endpoints = input.endpoints?.length ? input.endpoints.map(parseEndpoint) : REQUIRED_ENDPOINTS;
+    const hosts = store.hosts.select(input.hosts);
+    const account = proxyAccount(store, proxy);
+    const limit = pLimit(input.concurrency ?? 16);
+    let done = 0;
+    const rows = await Promise.all(
+      hosts.map((h) =>
+        limit(async () => {
+          let t: Transport | undefined;
+          try {
+            t = transportFor(store, h, hostSecrets(store, h));
+            await t.connect({ signal });
+            const probe = { proxy, account, endpoints, signal, ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}) };
+            const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t as PowerShellTransport, probe);
+            return { host: h.name, ok: results.every((r) => r.outcome === 'ok'), endpoints: results };
+          } catch (e) {
+            return { host: h.name, ok: false, endpoints: [], error: toAsrError(e, h.name) };
+          } finally {
+            await t?.close().catch(() => undefined);
+            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
+          }
+        }),
+      ),
+    );
+    return { proxy: proxy.name, url: proxy.url, hosts: rows };
+  },
+  'proxy.apply': async (input: CommandInput<'proxy.apply'>, { store, signal, emit }: HandlerContext) => {
+    const proxy = requireProxy(store, input.name);
+    const hosts = store.hosts.select(input.hosts);
+    const plans = hosts.map((h) => ({ host: h, ...proxyStepsFor(h, proxy) }));
+    // Everything a step needs is checked before the first host changes.
+    if (plans.some((p) => p.steps.some((s) => s.id === 'provider'))) {
+      const who = plans.filter((p) => p.steps.some((s) => s.id === 'provider')).map((p) => p.host.name);
+      if (!input.vaultCredentialsFile) fail('usage', `Re-registering the Provider with the proxy needs the vault credentials (registration key) file (${who.join(', ')}).`, { remedy: 'Download it from the Recovery Services vault (valid for five days) and give --vault-credentials FILE.' });
+      try {
+        accessSync(input.vaultCredentialsFile, constants.R_OK);
+        if (!statSync(input.vaultCredentialsFile).isFile()) throw new Error('not a file');
+      } catch {
+        fail('usage', `--vault-credentials ${input.vaultCredentialsFile}: not a readable file.`, { remedy: 'Give the path of the .VaultCredentials file downloaded from the vault.' });
+      }
+    }
+    const account = proxyAccount(store, proxy);
+    const limit = pLimit(input.concurrency ?? 4);
+    let done = 0;
+    const rows = await Promise.all(
+      plans.map((p) =>
+        limit(async (): Promise<ApplyHost> => {
+          const roles = p.host.tags.filter((t) => t.startsWith('role:'));
+          if (p.skip) return { host: p.host.name, status: 'skipped', reason: p.skip, roles, steps: [] };
+          let t: Transport | undefined;
+          try {
+            t = transportFor(store, p.host, hostSecrets(store, p.host));
+            if (t.kind !== 'powershell') fail('validation', `${p.host.name}: the proxy settings are applied over PowerShell remoting, and this host is reached over SSH as Linux.`, { host: p.host.name, remedy: `asr-deploy hosts add ${p.host.address} --os windows` });
+            await t.connect({ signal });
+            const r = await applyProxySteps(t as PowerShellTransport as unknown as ApplyRunner, p.host, p.steps, { proxy, account, signal, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) });
+            store.journal.event(null, null, 'proxy-applied', { proxy: proxy.name, host: p.host.name, steps: r.steps.map((s) => ({ id: s.id, status: s.status })) });
+            const reason = p.steps.map((s) => s.why).join('; ');
+            return r.error ? { host: p.host.name, status: 'failed', reason, roles, steps: r.steps, error: r.error } : { host: p.host.name, status: 'applied', reason, roles, steps: r.steps };
+          } catch (e) {
+            return { host: p.host.name, status: 'failed', reason: p.steps.map((s) => s.why).join('; '), roles, steps: p.steps.map((s) => ({ id: s.id, status: 'planned' as const, why: s.why, detail: null })), error: toAsrError(e, p.host.name) };
+          } finally {
+            await t?.close().catch(() => undefined);
+            emit({ type: 'progress', done: ++done, total: plans.length, message: p.host.name });
+          }
+        }),
+      ),
+    );
+    return { proxy: proxy.name, url: proxy.url, hosts: rows };
+  },
+} satisfies HandlerPart<'proxy.set' | 'proxy.list' | 'proxy.test' | 'proxy.apply'>;
