@@ -12,6 +12,7 @@ import { nowIso } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
 import { providerOrder, providerWaves } from '../components/provider/roles.ts';
 import { examineHost } from './examine.ts';
+import { requireProxy, type ProxyRecord } from '../proxy/proxies.ts';
 
 export const PlanItemSchema = z.object({
   host: z.string(),
@@ -42,6 +43,8 @@ export const PlanDocumentSchema = z.object({
   /** Provider registration key (vault credentials file), stored encrypted like the passphrase. */
   vaultCredentialsRef: z.string().nullable().optional(),
   friendlyName: z.string().nullable().optional(),
+  /** A proxy defined with `proxy set` (Provider, MARS agent): resolved, with its account, at apply time. */
+  proxy: z.string().nullable().optional(),
   /** Host ids that must finish before the rest start (the active node of a VMM cluster). */
   waves: z.array(z.array(z.string())).optional(),
   accepted: z.array(z.string()),
@@ -61,6 +64,8 @@ export interface PlanInput {
   vaultCredentialsFile?: string;
   /** DRConfigurator /Friendlyname; only for a single host (default: each host's name). */
   friendlyName?: string;
+  /** `proxy set` name for the Provider / MARS agent switches. */
+  proxy?: string;
   accept?: string[];
   concurrency?: number;
   /** Only hosts behind the target version (update sweeps). */
@@ -109,12 +114,17 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     if (!/^[^\0\r\n"]{1,64}$/.test(input.friendlyName)) fail('validation', `The friendly name "${input.friendlyName}" is not 1-64 characters without quotes or line breaks.`, { remedy: 'Give a short name, as it should show in the vault.' });
     if (hosts.length !== 1) fail('validation', `--friendly-name names one server, but ${hosts.length} hosts are selected.`, { remedy: 'Select one host with --hosts, or leave --friendly-name out (each host registers under its own name).' });
   }
+  let proxy: ProxyRecord | null = null;
+  if (input.proxy) {
+    if (input.component === 'mobility-service') fail('usage', 'The Mobility service takes no proxy: it talks to the configuration and process servers on your network.', { remedy: 'Leave --proxy out, or use it with --component provider or mars-agent.' });
+    proxy = requireProxy(store, input.proxy);
+  }
   const planId = `p-${randomBytes(4).toString('hex')}`;
   const limit = pLimit(input.concurrency ?? 8);
   const items = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, vaultCredentials !== null, cb.signal);
+        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
         cb.onHost?.(item);
         return item;
       }),
@@ -139,6 +149,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     passphraseRef,
     ...(vaultCredentialsRef ? { vaultCredentialsRef } : {}),
     ...(input.friendlyName ? { friendlyName: input.friendlyName } : {}),
+    ...(proxy ? { proxy: proxy.name } : {}),
     ...(waves.length ? { waves } : {}),
     accepted,
     items,
@@ -154,7 +165,7 @@ export function loadPlan(store: Store, planId: string): PlanDocument {
   return PlanDocumentSchema.parse(JSON.parse(r.document));
 }
 
-async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, signal?: AbortSignal): Promise<PlanItem> {
+async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal): Promise<PlanItem> {
   const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version };
   const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
   if (!host.os || !host.transport) return blocked('The host’s OS family is unknown: add it with --os, or discover it.');
@@ -186,7 +197,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
     return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId });
   }
-  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null } as const;
+  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
   const commandLines = recipe.commandLines(catalog, target);
   const reason = action === 'upgrade' ? `upgrade ${from} → ${input.version}` : `install ${input.version}${input.cs ? ` and register with ${input.cs}` : ' (no --cs: installed, not registered)'}`;
   const { file, path, sha256, size, version } = installer;

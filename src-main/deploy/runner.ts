@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { hostSecrets, transportFor } from './connect.ts';
 import { HostLog } from './host-log.ts';
 import { loadPlan, type PlanDocument, type PlanItem } from './plan.ts';
+import { proxyAccount, requireProxy } from '../proxy/proxies.ts';
 
 export interface RunOptions {
   concurrency?: number;
@@ -100,6 +101,10 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
 
   const passphrase = plan.passphraseRef ? store.secrets.get(plan.passphraseRef) : null;
   const vaultCredentials = plan.vaultCredentialsRef ? store.secrets.get(plan.vaultCredentialsRef) : null;
+  // The proxy and its account are read now, not at plan time: a password changed since is used.
+  const proxyRecord = plan.proxy ? requireProxy(store, plan.proxy) : null;
+  const proxyAccountNow = proxyRecord ? proxyAccount(store, proxyRecord) : null;
+  const proxy = proxyRecord ? { address: proxyRecord.host, port: proxyRecord.port, user: proxyAccountNow?.user ?? null, password: proxyAccountNow?.password ?? null } : null;
   const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
   let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
@@ -115,7 +120,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
         store.journal.setHost(jobId, next.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
         continue;
       }
-      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials }, opt, abort.signal, emit);
+      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit);
       if (status === 'failed') {
         failures++;
         if (failures > opt.maxFailures) budgetExhausted = true;
@@ -154,7 +159,7 @@ function toResult(h: JobHost): HostResult {
   return r;
 }
 
-async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
+async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null; proxy: RecipeTarget['proxy'] }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
   const host = store.hosts.get(jh.hostId);
   const catalog = loadCatalog();
   if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
@@ -171,12 +176,12 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     store.journal.setHost(jobId, host.id, { status: 'failed', error: err });
     return 'failed';
   }
-  const { passphrase, vaultCredentials } = planSecrets;
-  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined]);
+  const { passphrase, vaultCredentials, proxy } = planSecrets;
+  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined, proxy?.password ?? undefined]);
   const started = Date.now();
   const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
-  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null };
+  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
 
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {

@@ -29,12 +29,11 @@ export const deployHandlers = {
   },
   'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.db),
   'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit }: HandlerContext) => {
-    if (input.proxy) fail('usage', '--proxy is not supported for the Mobility service plan in this build.');
     let done = 0;
     const total = store.hosts.select(input.hosts ?? 'all').length;
     return createPlan(
       store,
-      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
       { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
     );
   },

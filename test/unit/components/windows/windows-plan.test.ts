@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsrFailure } from '../../../../src-main/model/errors.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
+import { setProxy } from '../../../../src-main/proxy/proxies.ts';
 
 // Examination (facts, checks, detection) is another feature's; here it reports a clean Windows host with nothing installed.
 vi.mock('../../../../src-main/deploy/examine.ts', () => ({
@@ -74,5 +75,27 @@ describe('plan: Provider on Windows hosts', () => {
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM plans').get()).toEqual({ n: 0 });
     const one = await createPlan(store, { component: 'provider', source, hosts: 'vmmnode1', vaultCredentialsFile: join(home, 'vault.VaultCredentials'), friendlyName: 'VMM Primary' });
     expect(one.items[0]!.commandLines!.at(-1)).toContain('VMM Primary');
+  });
+
+  it('--proxy adds the documented proxy switches, the password redacted and never stored with the plan', async () => {
+    store.credentials.add({ name: 'proxy-account', user: 'CONTOSO\\svc-proxy', password: 'Proxy-Pa55-word' });
+    setProxy(store, { name: 'corp', url: 'http://proxy.contoso.local:8080', credential: 'proxy-account' });
+    const plan = await createPlan(store, { component: 'provider', source, hosts: 'vmmnode1', vaultCredentialsFile: join(home, 'vault.VaultCredentials'), proxy: 'corp' });
+    expect(plan.proxy).toBe('corp');
+    const configure = plan.items[0]!.commandLines!.at(-1)!;
+    const at = (flag: string) => configure[configure.findIndex((a) => a.toLowerCase() === flag.toLowerCase()) + 1];
+    expect(at('/proxyAddress')).toBe('proxy.contoso.local');
+    expect(at('/proxyport')).toBe('8080');
+    expect(at('/proxyUsername')).toBe('CONTOSO\\svc-proxy');
+    expect(at('/proxyPassword')).toBe('[redacted]');
+    const stored = store.db.prepare('SELECT document FROM plans WHERE id = ?').get(plan.planId) as { document: string };
+    expect(stored.document).not.toContain('Proxy-Pa55-word');
+  });
+
+  it('refuses an unknown proxy, and a proxy for the Mobility service, storing no plan', async () => {
+    expect(await failureOf(createPlan(store, { component: 'provider', source, vaultCredentialsFile: join(home, 'vault.VaultCredentials'), proxy: 'nope' }))).toMatchObject({ code: 'not_found', remedy: expect.stringContaining('proxy set') });
+    setProxy(store, { name: 'open', url: 'http://10.0.0.9:3128' });
+    expect(await failureOf(createPlan(store, { component: 'mobility-service', source, proxy: 'open' }))).toMatchObject({ code: 'usage' });
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM plans').get()).toEqual({ n: 0 });
   });
 });

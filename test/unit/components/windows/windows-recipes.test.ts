@@ -10,6 +10,7 @@ import type { Host } from '../../../../src-main/model/host.ts';
 import type { PlanDocument } from '../../../../src-main/deploy/plan.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
+import { setProxy } from '../../../../src-main/proxy/proxies.ts';
 import { loadTranscript, RecordingPsTransport, type RecordedCall, type Transcript } from './recording-ps-transport.ts';
 
 // The runner reaches hosts through deploy/connect.ts: here each host gets a transport replaying its transcript.
@@ -172,6 +173,21 @@ describe('MARS agent (replayed transcripts)', () => {
     expect(result.hosts[0]).toMatchObject({ status: 'succeeded_with_warnings', version: '2.0.9919.0', warning: expect.stringMatching(/3010.*restart/) });
     const run = t.log.find((c) => c.script === 'run-step.ps1')!;
     expect([run.params.Exe, ...(run.params.ArgList as string[])]).toEqual(['C:\\ProgramData\\asr-deploy\\JOB\\MARSAgentInstaller.exe', '/q', '/nu']);
+  });
+
+  it('a plan made with --proxy runs the proxy switches; the password, read from the credential store at apply time, reaches the host only as a secret file', async () => {
+    store.credentials.add({ name: 'proxy-account', user: 'CONTOSO\\svc-proxy', password: 'Proxy-Apply-Pw-3' });
+    setProxy(store, { name: 'corp', url: 'http://proxy.contoso.local:8080', credential: 'proxy-account' });
+    const h = addHost('hvhost3');
+    const t = fake('hvhost3', loadTranscript('mars-proxy'));
+    const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe', { proxy: 'corp' }));
+    expect(result.hosts[0], JSON.stringify(result.hosts[0])).toMatchObject({ status: 'succeeded_with_warnings' });
+    const run = t.log.find((c) => c.script === 'run-step.ps1')!;
+    expect([run.params.Exe, ...(run.params.ArgList as string[])].slice(1)).toEqual(['/q', '/nu', '/ph', 'proxy.contoso.local', '/po', '8080', '/pu', 'CONTOSO\\svc-proxy', '/pw', '[redacted]']);
+    expect(t.log.some((c) => c.script === 'write-secret-file.ps1' && c.secrets?.Secret === 'Proxy-Apply-Pw-3')).toBe(true);
+    expectSecretsOnlyOnTheSecretsChannel(t.log, ['Proxy-Apply-Pw-3']);
+    const logs = readFileSync(join(home, 'logs', jobId, 'hvhost3.log'), 'utf8');
+    expect(logs).not.toContain('Proxy-Apply-Pw-3');
   });
 
   it('exit 1618 (another installation in progress) is retried from a fresh start, then succeeds', async () => {
