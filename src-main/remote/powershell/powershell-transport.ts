@@ -15,6 +15,7 @@ import { isAlive, killProcessTree, processTree } from './process-tree.ts';
 import { psArray, psHashtable, psQuote, psValue, type PsValue } from './quote-ps.ts';
 import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, PULL, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
 import { sessionOpenScript, winrmReapScript, type PsAuth, type PsEndpoint } from './session-script.ts';
+import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
 
 const { PowerShell } = nodePowershell;
 type Shell = InstanceType<typeof PowerShell>;
@@ -476,7 +477,7 @@ export class PowerShellTransport implements Transport {
     if (res.stderr) opts.onStderr?.(res.stderr);
     this.log(`exec ${basename(exe!)} (${args.length} args): exit ${res.exitCode} in ${res.durationMs} ms`);
     if (res.exitCode !== 0 && opts.allowNonZero === false) {
-      fail('command_failed', `${this.host}: ${basename(exe!)} exited with ${res.exitCode}: ${truncate(lastLines(res.stderr || res.stdout, 3), 300)}`, { host: this.host, exitCode: res.exitCode });
+      fail('command_failed', `${this.host}: ${basename(exe!)} exited with ${res.exitCode}: ${truncate(lastLines(res.stderr || res.stdout, 3, ' / '), 300)}`, { host: this.host, exitCode: res.exitCode });
     }
     return res;
   }
@@ -659,21 +660,9 @@ function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
-}
 
-function lastLines(s: string, n: number): string {
-  return s.trimEnd().split('\n').slice(-n).join(' / ');
-}
 
-function mbps(bytes: number, ms: number): string {
-  return ms > 0 ? (bytes / 1024 / 1024 / (ms / 1000)).toFixed(1) : '∞';
-}
 
 function scrubAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex

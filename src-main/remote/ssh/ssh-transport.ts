@@ -12,6 +12,7 @@ import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportLog,
 import { classifyConnectFailure, type HostKeyVerdict } from './connect-errors.ts';
 import { describeDiagnostics, newDiagnostics, recordDebugLine, recordNegotiated, type ConnectionDiagnostics, type Ssh2Negotiated } from './connection-diagnostics.ts';
 import { hostKeyFingerprint, hostKeyType, normalizeFingerprint } from './host-key.ts';
+import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
 import {
   buildRemoteCommand,
   classifySudoFailure,
@@ -866,18 +867,6 @@ export async function sha256File(path: string): Promise<string> {
   return p;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
-}
 
-function lastLines(s: string, n: number): string {
-  return s.trimEnd().split('\n').slice(-n).join('\n');
-}
 
-function mbps(bytes: number, ms: number): string {
-  return ms > 0 ? (bytes / 1024 / 1024 / (ms / 1000)).toFixed(1) : '∞';
-}

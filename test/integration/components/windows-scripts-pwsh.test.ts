@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPs } from '../../../src-main/components/windows/common.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
-import { getLab } from '../../lab/inject.ts';
+import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
 
 // Windows itself cannot run here: the scripts' portable parts (files, ACL fallback to 0600, the
 // detached step wrapper and its exit-code capture) run on the lab's Linux pwsh host over SSH remoting.
 // Exit codes above 255 (3010, 1618) cannot exist on Linux; they are covered by the replayed transcripts.
-const { lab, reason } = getLab();
-const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
-const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+const { lab, pwshHost, why } = getLabPwshHost();
 
 describe.skipIf(!pwshHost)(`Windows recipe scripts on the lab's pwsh host (${why})`, () => {
   const state = lab as LabState;

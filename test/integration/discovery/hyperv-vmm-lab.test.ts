@@ -3,24 +3,13 @@
 // ones, through the real transport, parsed by the real schema.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverHyperVHost, discoverVmm } from '../../../src-main/discovery/hyperv/index.ts';
-import { AsrFailure, type AsrError } from '../../../src-main/model/errors.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
-import { getLab } from '../../lab/inject.ts';
+import { getLabPwshHost } from '../../lab/inject.ts';
 import { DeployBench } from '../deploy/lab-deploy.ts';
+import { failureOf } from '../../helpers/failure.ts';
 
-const { lab, reason } = getLab();
-const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
-const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+const { lab, pwshHost, why } = getLabPwshHost();
 
-async function failureOf(p: Promise<unknown>): Promise<AsrError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AsrFailure) return e.data;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe.skipIf(!pwshHost)(`VMM / Hyper-V discovery scripts on a real pwsh (${why})`, () => {
   let t: PowerShellTransport;

@@ -8,12 +8,10 @@ import { gatherFacts } from '../../../src-main/facts/index.ts';
 import { WINDOWS_FACTS_SCRIPT, WindowsObservationsSchema } from '../../../src-main/facts/windows.ts';
 import { AsrFailure } from '../../../src-main/model/errors.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
-import { getLab } from '../../lab/inject.ts';
+import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
 
-const { lab, reason } = getLab();
-const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
-const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+const { lab, pwshHost, why } = getLabPwshHost();
 
 describe.skipIf(!pwshHost)(`Windows facts over PowerShell remoting to the lab (${why})`, () => {
   const state = lab as LabState;

@@ -1,18 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AsrFailure, type AsrError } from '../../../src-main/model/errors.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
 import { isAlive, processTree } from '../../../src-main/remote/powershell/process-tree.ts';
-import { getLab } from '../../lab/inject.ts';
+import { getLabPwshHost } from '../../lab/inject.ts';
 import { hostProcs } from '../../lab/lab.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
+import { failureOf } from '../../helpers/failure.ts';
+import { allCmdlines } from '../../helpers/procs.ts';
 
-const { lab, reason } = getLab();
-const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
-const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+const { lab, pwshHost, why } = getLabPwshHost();
 
 function transport(state: LabState, host: HostState, extra: Partial<ConstructorParameters<typeof PowerShellTransport>[0]> = {}) {
   const logs: string[] = [];
@@ -28,29 +27,7 @@ function transport(state: LabState, host: HostState, extra: Partial<ConstructorP
   return { t, logs };
 }
 
-async function failureOf(p: Promise<unknown>): Promise<AsrError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AsrFailure) return e.data;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
-/** Every process's command line on this machine (the lab hosts' processes included: same kernel). */
-function allCmdlines(): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      out.push(readFileSync(`/proc/${p}/cmdline`).toString('utf8').replaceAll('\0', ' '));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powershell → pwsh → lab host (${why})`, () => {
   const state = lab as LabState;

@@ -1,7 +1,7 @@
 // `proxy test` against the lab's real squid (basic auth): from a CentOS 6 profile host over SSH
 // (curl and the bash /dev/tcp fallback), and proxy-test.ps1 run for real in pwsh on the lab's
 // PowerShell-remoting host. The password must never show in any process's command line.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,24 +14,12 @@ import type { CommandOutput } from '../../../src-main/service/contract.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../src-main/store/store.ts';
 import { getLab } from '../../lab/inject.ts';
+import { allCmdlines } from '../../helpers/procs.ts';
 
 const { lab, reason } = getLab();
 const why = !lab ? `needs the lab: ${reason}` : !lab.proxy ? `needs the lab proxy: ${lab.unavailable.proxy ?? 'not started'}` : 'lab squid';
 const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
 
-/** Every process's command line on this machine (lab hosts share the kernel). */
-function allCmdlines(): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      out.push(readFileSync(`/proc/${p}/cmdline`).toString('utf8').replaceAll('\0', ' '));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 /** Polls the process list while `work` runs; returns what it returned and every command line that held `needle`. */
 async function watchingProcesses<T>(needle: string, work: () => Promise<T>): Promise<{ value: T; leaks: string[]; polls: number }> {

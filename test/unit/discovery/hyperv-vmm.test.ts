@@ -3,22 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloudsOfGroup, discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../../src-main/discovery/hyperv/index.ts';
-import { AsrFailure, type AsrError } from '../../../src-main/model/errors.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
 import { FakePowerShell, transcript } from '../../helpers/fake-powershell.ts';
+import { failureOf } from '../../helpers/failure.ts';
 
 const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'k'));
 
-async function failureOf(p: Promise<unknown>): Promise<AsrError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AsrFailure) return e.data;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
   const vmm2016 = () => new FakePowerShell('vmm01.contoso.local', { 'discover-vmm.ps1': transcript('discovery/vmm-2016.json') });

@@ -11,6 +11,7 @@ import { AsrFailure, type AsrError } from '../../../src-main/model/errors.ts';
 import { type Facts, FactsSchema } from '../../../src-main/model/facts.ts';
 import type { Transport } from '../../../src-main/remote/transport.ts';
 import { loadFacts } from '../checks/facts-fixtures.ts';
+import { failureOf as failureOfAsync } from '../../helpers/failure.ts';
 
 const DIR = fileURLToPath(new URL('../../fixtures/windows-facts/', import.meta.url));
 const transcript = (name: string) => JSON.parse(readFileSync(`${DIR}${name}.json`, 'utf8')) as Record<string, unknown>;
@@ -55,15 +56,6 @@ function failureOf(fn: () => unknown): AsrError {
   throw new Error('expected a failure');
 }
 
-async function failureOfAsync(p: Promise<unknown>): Promise<AsrError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AsrFailure) return e.data;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const verdicts = (facts: Facts, componentId: string, settings = {}) => Object.fromEntries(runChecks({ facts, componentId, settings }).checks.map((c) => [c.id, c.verdict]));
 

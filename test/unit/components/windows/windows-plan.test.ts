@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AsrFailure } from '../../../../src-main/model/errors.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
 import { setProxy } from '../../../../src-main/proxy/proxies.ts';
+import { failureOf } from '../../../helpers/failure.ts';
 
 // Examination (facts, checks, detection) is another feature's; here it reports a clean Windows host with nothing installed.
 vi.mock('../../../../src-main/deploy/examine.ts', () => ({
@@ -34,15 +34,6 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function failureOf(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AsrFailure) return e.data;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('plan: Provider on Windows hosts', () => {
   it('gives the documented lines, the active VMM cluster node first, and keeps the vault credentials encrypted', async () => {
