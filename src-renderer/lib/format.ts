@@ -24,3 +24,8 @@ export function logLines(value: unknown): string[] {
   if (value && typeof value === 'object' && 'text' in value) return logLines((value as { text: unknown }).text);
   return [JSON.stringify(value, null, 2)];
 }
+
+/** An argv as one line to read (not to run): arguments with blanks or quotes are double-quoted. */
+export function commandLine(argv: readonly string[]): string {
+  return argv.map((a) => (a === '' || /[\s"]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ');
+}

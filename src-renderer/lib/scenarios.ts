@@ -7,6 +7,14 @@ export interface Placement {
   where: string;
 }
 
+/** A component this tool installs in a scenario, where, and the discovery tag that finds those hosts. */
+export interface Install {
+  component: 'provider' | 'mars-agent' | 'mobility-service';
+  where: string;
+  /** Tag `discover vmm` / `discover hyperv` put on those hosts (null: no discovery tag). */
+  tag: string | null;
+}
+
 export interface Scenario {
   id: ScenarioId;
   title: string;
@@ -14,8 +22,10 @@ export interface Scenario {
   places: Placement[];
   nothingOn: string;
   network: string;
-  /** The component this tool push-installs first in this scenario. */
+  /** The component this tool push-installs first in this scenario (the picker's default). */
   component: 'provider' | 'mars-agent' | 'mobility-service';
+  /** Every component this tool installs here, in the documented order. */
+  installs: Install[];
   hostHint: string;
 }
 
@@ -29,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
     nothingOn: 'Nothing is installed on the Hyper-V hosts or the protected virtual machines.',
     network: 'The Provider talks to Site Recovery over HTTPS 443; the Hyper-V hosts replicate to each other on ports 8083/8084 (Kerberos or certificates).',
     component: 'provider',
+    installs: [{ component: 'provider', where: 'on both VMM servers', tag: 'role:vmm-server' }],
     hostHint: 'Add your two VMM servers.',
   },
   {
@@ -42,7 +53,11 @@ export const SCENARIOS: readonly Scenario[] = [
     nothingOn: 'Nothing is installed on the protected virtual machines.',
     network: 'The Provider and the agent reach Azure over HTTPS 443 (a proxy may sit in between; VMM then needs the DRAProxyAccount Run As account).',
     component: 'provider',
-    hostHint: 'Add the VMM server and its Hyper-V hosts.',
+    installs: [
+      { component: 'provider', where: 'on the VMM server', tag: 'role:vmm-server' },
+      { component: 'mars-agent', where: 'on every Hyper-V host of the cloud', tag: 'role:hyperv-host' },
+    ],
+    hostHint: 'Add the VMM server and its Hyper-V hosts (Discover → VMM server reads them all).',
   },
   {
     id: 'hyperv-to-azure',
@@ -51,8 +66,11 @@ export const SCENARIOS: readonly Scenario[] = [
     places: [{ component: 'Azure Site Recovery Provider + MARS agent (one combined installation)', where: 'on every Hyper-V host in the site' }],
     nothingOn: 'No VMM server; nothing is installed on the protected virtual machines.',
     network: 'Provider and agent reach Azure over HTTPS 443; a proxy for the Provider on a Hyper-V host must be HTTP.',
-    component: 'mars-agent',
-    hostHint: 'Add the Hyper-V hosts of the site.',
+    // The Provider download is the combined installation: "Setup installs the Azure Site Recovery
+    // Provider and Recovery Services agent on each Hyper-V host" (asr-components.md §1).
+    component: 'provider',
+    installs: [{ component: 'provider', where: 'on every Hyper-V host (installs the MARS agent with it)', tag: 'role:hyperv-host' }],
+    hostHint: 'Add the Hyper-V hosts of the site (Discover → Hyper-V hosts).',
   },
   {
     id: 'vmware-physical-to-azure',
@@ -66,6 +84,7 @@ export const SCENARIOS: readonly Scenario[] = [
     nothingOn: 'Push installation needs File and Printer Sharing and WMI allowed on Windows machines, SSH on Linux.',
     network: 'Protected machines send data to the process server on TCP 9080 and metadata to the configuration server on 443; remote PowerShell uses 5986.',
     component: 'mobility-service',
+    installs: [{ component: 'mobility-service', where: 'on every VMware VM or physical server to protect', tag: null }],
     hostHint: 'Discover VMs from vCenter or scan a network range, or import a CSV.',
   },
 ];

@@ -140,9 +140,15 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
       await page.getByRole('button', { name: 'Plan again with these overrides' }).click();
       await page.getByTestId('plan-id').filter({ hasNotText: before ?? '' }).waitFor({ timeout: 60_000 });
     }
-    await s.shot('lab-04-plan');
     expect(await page.locator('[data-testid=plan-row][data-action=install]').count()).toBe(3);
     expect(await page.locator('[data-testid=plan-row][data-action=blocked]').count()).toBe(1);
+    // Each install row carries its documented command lines, the passphrase redacted by the service.
+    const lines = page.locator('[data-testid=plan-row][data-action=install]').first().locator('details', { hasText: 'Command lines' });
+    await lines.locator('summary').click();
+    const shown = (await lines.locator('li').allTextContents()).join('\n');
+    expect(shown).toMatch(/install/i);
+    expect(shown).not.toContain('e2e-cs-passphrase');
+    await s.shot('lab-04-plan');
 
     await goStep(page, 'Apply');
     await page.getByRole('button', { name: 'Apply plan' }).click();

@@ -4,7 +4,8 @@
  * Steps that need commands the contract does not have yet, or the lab, are skipped with the
  * reason printed, never silently.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { findPwsh } from '../helpers/ps-compat.ts';
 import { chromiumMissing, goStep, inventoryCsv, openSession, type Session } from './harness.ts';
 
 const noBrowser = chromiumMissing();
@@ -171,6 +172,133 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
       await page.waitForTimeout(150);
       await s.shot(shot);
     }
+    expect(s.problems).toEqual([]);
+  });
+
+  it('Hosts: the VMM server and Hyper-V host forms; unreachable servers show the error and its remedy, and nothing is added', async () => {
+    const { page } = s;
+    // With a local pwsh the service really tries WinRM HTTPS on 127.0.0.1:5986 (closed); without one it says pwsh is missing.
+    const pwsh = findPwsh();
+    if (!pwsh) console.warn('[e2e] no local pwsh: the Windows discovery errors are "pwsh missing", not a WinRM attempt');
+    const pwshBefore = process.env.ASR_DEPLOY_PWSH;
+    if (pwsh) process.env.ASR_DEPLOY_PWSH = pwsh;
+    onTestFinished(() => {
+      if (pwshBefore === undefined) delete process.env.ASR_DEPLOY_PWSH;
+      else process.env.ASR_DEPLOY_PWSH = pwshBefore;
+    });
+    await s.call('credentials.add', { name: 'contoso-admin', user: 'CONTOSO\\asr-admin', password: 'W1n-e2e-Pass!' });
+    const before = (await s.call('hosts.list', { hosts: 'all' })).length;
+    await goStep(page, 'Hosts');
+    await page.locator('summary', { hasText: 'Discover' }).click();
+    const vmm = page.getByRole('form', { name: 'VMM server' });
+    const hyperv = page.getByRole('form', { name: 'Hyper-V hosts' });
+    await vmm.waitFor();
+    await hyperv.waitFor();
+
+    // 127.0.0.1 has no inventory row and nothing on WinRM 5986: the error and what to do, nothing added.
+    await vmm.getByLabel('Server address').fill('127.0.0.1');
+    await vmm.getByLabel('Credential').selectOption('contoso-admin');
+    await vmm.getByRole('button', { name: 'Read VMM server' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toMatch(/What to do:\s*\S/);
+    if (pwsh) expect(await alert.textContent()).toMatch(/WinRM.*5986/);
+    expect(await page.getByTestId('vmm-summary').count()).toBe(0);
+    await s.shot('10-discover-vmm-error');
+    expect(await s.call('hosts.list', { hosts: 'all' })).toHaveLength(before);
+
+    // Hyper-V hosts: one row per address, each with its error and remedy.
+    await hyperv.getByLabel('Host addresses').fill('127.0.0.1, 127.0.0.2');
+    await hyperv.getByLabel('Credential').selectOption('contoso-admin');
+    await hyperv.getByRole('button', { name: 'Read Hyper-V hosts' }).click();
+    const table = page.getByRole('table', { name: 'Hyper-V hosts read' });
+    await table.waitFor({ timeout: 30_000 });
+    const rows = table.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    for (const row of await rows.all()) {
+      expect(await row.textContent()).toMatch(/failed/);
+      expect(await row.textContent()).toMatch(/What to do:\s*\S/);
+      if (pwsh) expect(await row.textContent()).toMatch(/5986/);
+    }
+    await page.getByText('0 of 2 Hyper-V host(s) answered.').waitFor();
+    expect(await s.call('hosts.list', { hosts: 'all' })).toHaveLength(before);
+    await s.shot('11-discover-hyperv-errors');
+  });
+
+  it('Credentials and trust: a proxy is added and listed; an https:// proxy is refused with the remedy; Apply says why each host is skipped', async () => {
+    const { page } = s;
+    await goStep(page, 'Credentials and trust');
+    const panel = page.getByTestId('proxies');
+    await panel.getByText('No proxies yet').waitFor();
+    const form = page.getByRole('form', { name: 'Add or update a proxy' });
+    await form.getByLabel('Proxy name').fill('corp');
+    await form.getByLabel('Proxy URL').fill('http://10.0.0.1:3128');
+    await form.getByLabel('Proxy account').selectOption('contoso-admin');
+    await form.getByRole('button', { name: 'Save proxy' }).click();
+    await page.getByText('Added proxy corp (http://10.0.0.1:3128, account contoso-admin).').waitFor();
+    const listed = page.getByRole('table', { name: 'Proxies' });
+    await listed.getByText('http://10.0.0.1:3128').waitFor();
+    expect(await s.call('proxy.list', {})).toMatchObject([{ name: 'corp', url: 'http://10.0.0.1:3128', credential: 'contoso-admin' }]);
+
+    // An HTTPS proxy: the service refuses it and says to use the HTTP listener; nothing is stored.
+    await form.getByLabel('Proxy name').fill('tls');
+    await form.getByLabel('Proxy URL').fill('https://10.0.0.1:3128');
+    await form.getByRole('button', { name: 'Save proxy' }).click();
+    const alert = panel.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/HTTPS proxy is not supported/);
+    expect(await alert.textContent()).toMatch(/What to do:.*http:\/\/HOST:PORT/);
+    expect(await s.call('proxy.list', {})).toHaveLength(1);
+    await s.shot('12-proxy-https-refused');
+
+    // Apply to the 18 selected (Linux, no Windows role) hosts: each is skipped, with the reason.
+    await panel.getByLabel('Proxy to use').selectOption('corp');
+    page.once('dialog', (d) => void d.accept());
+    await panel.getByRole('button', { name: 'Apply', exact: true }).click();
+    const applied = page.getByRole('table', { name: 'Proxy applied per host' });
+    await applied.waitFor({ timeout: 30_000 });
+    expect(await applied.locator('tbody tr').count()).toBe(18);
+    for (const row of await applied.locator('tbody tr').all()) expect(await row.textContent()).toMatch(/skipped.*(Linux host|neither role:vmm-server nor role:hyperv-host)/);
+    await panel.getByText('applied on 0, skipped 18, failed 0').waitFor();
+    await s.shot('13-proxies-applied');
+  });
+
+  it('Plan: VMM to Azure picks the Provider; it asks for the vault credentials file, offers the proxies, and a friendly name for one host', async () => {
+    const { page } = s;
+    await goStep(page, 'Scenario');
+    await page.getByRole('radio', { name: /VMM site to Azure/ }).check();
+    await goStep(page, 'Plan');
+    expect(await page.getByLabel('Component').inputValue()).toBe('provider');
+    const installs = await page.getByTestId('scenario-installs').textContent();
+    expect(installs).toMatch(/Provider.*on the VMM server.*role:vmm-server/);
+    expect(installs).toMatch(/Recovery Services agent.*Hyper-V host.*role:hyperv-host/);
+
+    await page.getByLabel('Vault credentials file (on this machine)').waitFor();
+    await page.getByText(/valid for five days/).waitFor();
+    const proxy = page.getByRole('combobox', { name: /^Proxy/ });
+    await proxy.locator('option', { hasText: 'corp' }).waitFor({ state: 'attached' });
+    expect(await proxy.locator('option').allTextContents()).toEqual(['none (direct)', 'corp (http://10.0.0.1:3128, contoso-admin)']);
+    expect(await page.getByLabel(/Passphrase file/).count()).toBe(0);
+    // 18 hosts selected: each registers under its own name.
+    expect(await page.getByLabel('Friendly name').count()).toBe(0);
+    await s.shot('14-plan-provider');
+
+    // The MARS agent takes a proxy but no registration key; the Mobility service takes neither.
+    await page.getByLabel('Component').selectOption('mars-agent');
+    await proxy.waitFor();
+    expect(await page.getByLabel(/Vault credentials file/).count()).toBe(0);
+    await page.getByLabel('Component').selectOption('mobility-service');
+    await page.getByLabel(/Passphrase file/).waitFor();
+    expect(await page.getByRole('combobox', { name: /^Proxy/ }).count()).toBe(0);
+
+    // One host selected: the friendly name appears.
+    await page.getByLabel('Component').selectOption('provider');
+    await page.waitForTimeout(400); // the page saves its state debounced (250 ms); let that land first
+    const state = await s.call('ui.state.get', {});
+    await s.call('ui.state.set', { ...state, component: 'provider', selectedHosts: state.selectedHosts.slice(0, 1) });
+    await page.reload();
+    await page.getByTestId('step-heading').filter({ hasText: 'Plan' }).waitFor();
+    await page.getByLabel('Friendly name').waitFor();
     expect(s.problems).toEqual([]);
   });
 });
