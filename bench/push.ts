@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { buildFixtureInstaller } from '../test/fixtures/mobility-installer/build.ts';
 import { hostExec, labDown, labUp, type HostState } from '../test/lab/lab.ts';
@@ -98,7 +99,7 @@ try {
     rows.push(`| ${n} | ratio asr/openssh | ${(results.asr!.wallS / results.openssh!.wallS).toFixed(2)} | | | |`);
     rows.push(`| ${n} | ratio asr/(openssh+sha256) | ${(results.asr!.wallS / results['openssh+sha256']!.wallS).toFixed(2)} | | | |`);
   }
-  const native = (await import('ssh2/lib/protocol/crypto.js' as string)) as { bindingAvailable?: boolean };
+  const native = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: boolean };
   process.stdout.write(`\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process); ssh2 crypto: ${native.bindingAvailable ? 'native binding' : 'JavaScript fallback (run scripts/setup.sh to rebuild the binding for this Node)'}:\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`);
 } finally {
   await labDown(lab);
