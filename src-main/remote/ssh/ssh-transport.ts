@@ -664,15 +664,34 @@ export class SshTransport implements Transport {
     }
     const sftp = await this.sftp();
     const mode = opts.mode ?? 0o600;
-    if (method === 'sftp-fastput') {
-      await new Promise<void>((resolve, reject) => {
-        sftp.fastPut(localPath, remotePath, { mode, ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}) }, (err) =>
-          err ? reject(err) : resolve(),
-        );
-      });
-      return;
+    const transfer =
+      method === 'sftp-fastput'
+        ? new Promise<void>((resolve, reject) => {
+            sftp.fastPut(localPath, remotePath, { mode, ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}) }, (err) =>
+              err ? reject(err) : resolve(),
+            );
+          })
+        : pipeline(countingReader(localPath, size, progress), sftp.createWriteStream(remotePath, { mode }));
+    // ssh2's fastPut never calls back when the connection drops under it: settle on the close instead.
+    await this.orConnectionLost(transfer, sftp, `the upload of ${posixPath.basename(remotePath)}`);
+  }
+
+  /** `work`, or `unreachable` (retryable) as soon as the SFTP session or the connection closes. */
+  private async orConnectionLost<T>(work: Promise<T>, sftp: SFTPWrapper, what: string): Promise<T> {
+    const client = this.client;
+    let onClose = (): void => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      onClose = () => reject(new AsrFailure('unreachable', `${this.host}: the connection was lost during ${what}`, { host: this.host, remedy: 'Check that sshd is running on the host and the network path is up; the step is retried.' }));
+    });
+    sftp.once('close', onClose);
+    client?.once('close', onClose);
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      sftp.removeListener('close', onClose);
+      client?.removeListener('close', onClose);
+      work.catch(() => undefined);
     }
-    await pipeline(countingReader(localPath, size, progress), sftp.createWriteStream(remotePath, { mode }));
   }
 
   /** Errors that no other method would fix: stop and say why. null means "try the next method". */
@@ -743,12 +762,14 @@ export class SshTransport implements Transport {
         (async () => {
           try {
             const sftp = await this.sftp();
-            await new Promise<void>((resolve, reject) => {
+            const fetch = new Promise<void>((resolve, reject) => {
               sftp.fastGet(remotePath, partial, opts.onProgress ? { step: (done: number, _c: number, total: number) => opts.onProgress?.(done, total) } : {}, (err) =>
                 err ? reject(err) : resolve(),
               );
             });
+            await this.orConnectionLost(fetch, sftp, `the download of ${posixPath.basename(remotePath)}`);
           } catch (e) {
+            if (e instanceof AsrFailure && e.data.code === 'unreachable') throw e;
             const code = (e as { code?: unknown }).code;
             if (code === SFTP_NO_SUCH_FILE) fail('not_found', `${this.host}: ${remotePath} does not exist`, { host: this.host });
             if (code === SFTP_PERMISSION_DENIED) fail('permission_denied', `${this.host}: ${this.opts.username} may not read ${remotePath}`, { host: this.host, retryable: false });

@@ -140,13 +140,12 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
     const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: h.name, accept: [] });
     let cut = false;
     const r = await b.call('apply.start', { planId: plan.planId, retries: 5, retryBaseMs: 300 }, (e) => {
-      if (!cut && e.type === 'host-step' && e.step === 'stage' && e.status === 'started') {
+      if (!cut && e.type === 'host-step' && e.step === 'stage' && e.bytes !== undefined && e.bytes > 0 && e.bytes < (e.totalBytes ?? Infinity)) {
         cut = true;
-        // Stop the listener and kill the live sessions: the upload breaks mid-way.
-        void fault(lab!, h, 'sshd-stop').then(() => {
-          for (const p of hostProcs(h)) if (p.cmdline.startsWith('sshd')) process.kill(p.pid, 'SIGKILL');
-          setTimeout(() => void fault(lab!, h, 'sshd-start'), 800);
-        });
+        // Inside the first progress callback, synchronously: the upload is certainly mid-way (the
+        // rest of it still awaits the server's replies). Kill the listener and the live sessions.
+        for (const p of hostProcs(h)) if (p.cmdline.startsWith('sshd')) process.kill(p.pid, 'SIGKILL');
+        setTimeout(() => void fault(lab!, h, 'sshd-start'), 800);
       }
     });
     expect(cut).toBe(true);
