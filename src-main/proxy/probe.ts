@@ -4,6 +4,7 @@ import { fail } from '../model/errors.ts';
 import type { Transport } from '../remote/transport.ts';
 import type { ScriptRunner } from '../discovery/hyperv/discover.ts';
 import type { ProxyEndpoint } from './endpoints.ts';
+import pLimit from 'p-limit';
 
 /** What a host saw when it asked the proxy for one endpoint (printed by proxy-test.sh / proxy-test.ps1). */
 export const ObservationSchema = z.object({
@@ -71,8 +72,19 @@ function parseObservations(lines: unknown[], host: string, endpoints: readonly P
   return obs.map((o, i) => judge(o, endpoints[i]!));
 }
 
-/** Linux over SSH: resources/scripts/linux/proxy-test.sh; the account reaches the host on stdin only. */
+/**
+ * Linux over SSH: resources/scripts/linux/proxy-test.sh; the account reaches the host on stdin only.
+ * Endpoints are asked on up to 4 channels of the one connection at once (sshd allows 10 sessions
+ * per connection by default): a proxy that spends seconds failing DNS for each name would
+ * otherwise make the test of one host take the sum of them.
+ */
 export async function probeFromLinux(t: Transport, input: ProbeInput): Promise<EndpointResult[]> {
+  const limit = pLimit(4);
+  const parts = await Promise.all(input.endpoints.map((e) => limit(() => probeBatchFromLinux(t, { ...input, endpoints: [e] }))));
+  return parts.flat();
+}
+
+async function probeBatchFromLinux(t: Transport, input: ProbeInput): Promise<EndpointResult[]> {
   const timeout = input.timeoutSeconds ?? 10;
   const args = input.endpoints.flatMap((e) => [e.kind, e.host, String(e.port)]);
   const stdin = input.account ? `${input.account.user}\n${input.account.password}\n` : '\n\n';
