@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail } from '../model/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { Catalog, ComponentId, Platform } from './catalog.ts';
+import { sha256File as sha256OfFile } from '../remote/local-file.ts';
 
 /** One installer found in a source folder (cli.md `sources scan`, plus the hash verdict). */
 export interface InstallerFile {
@@ -38,9 +38,7 @@ export async function sha256File(path: string, db?: Db): Promise<string> {
   const st = statSync(path);
   const cached = db?.prepare('SELECT sha256 FROM installer_hashes WHERE path = ? AND size = ? AND mtime_ms = ?').get(path, st.size, Math.trunc(st.mtimeMs)) as { sha256: string } | undefined;
   if (cached) return cached.sha256;
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  const sha = h.digest('hex');
+  const sha = await sha256OfFile(path);
   db?.prepare('INSERT INTO installer_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, sha256=excluded.sha256').run(path, st.size, Math.trunc(st.mtimeMs), sha);
   return sha;
 }

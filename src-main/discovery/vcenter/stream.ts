@@ -1,7 +1,7 @@
 import saxes from 'saxes';
 import type { SaxesTagNS } from 'saxes';
 import { AsrFailure } from '../../model/errors.ts';
-import { NS_SOAPENV, NS_XSI, type MoRef, type ObjectContent, type SoapFault, type VimObject, type VimValue, parseEnvelope } from './xml.ts';
+import { NS_SOAPENV, NS_XSI, type MoRef, type ObjectContent, type SoapFault, type VimObject, type VimValue, addProperty, parseEnvelope } from './xml.ts';
 
 /**
  * A streaming reader of one RetrievePropertiesEx / ContinueRetrievePropertiesEx response: the body
@@ -291,12 +291,5 @@ function addChild(parent: Frame, key: string, v: VimValue): void {
     if (parent.xsiType) obj.$type = parent.xsiType;
     parent.obj = obj;
   }
-  const prev = obj[key];
-  if (prev === undefined) obj[key] = v;
-  else if (Array.isArray(prev) && (prev as unknown as { $repeated?: true }).$repeated) prev.push(v);
-  else {
-    const list: VimValue[] = [prev, v];
-    Object.defineProperty(list, '$repeated', { value: true });
-    obj[key] = list;
-  }
+  addProperty(obj, key, v);
 }

@@ -109,14 +109,7 @@ export function toValue(el: Element): VimValue {
   for (const k of kids) {
     const key = k.localName ?? '';
     const v = toValue(k);
-    const prev = obj[key];
-    if (prev === undefined) obj[key] = v;
-    else if (Array.isArray(prev) && (prev as unknown as { $repeated?: true }).$repeated) prev.push(v);
-    else {
-      const list: VimValue[] = [prev, v];
-      Object.defineProperty(list, '$repeated', { value: true });
-      obj[key] = list;
-    }
+    addProperty(obj, key, v);
   }
   return obj;
 }
@@ -160,4 +153,16 @@ export function asObject(v: VimValue | undefined): VimObject | null {
 
 export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+}
+
+/** Sets a property; a repeated element becomes an array (marked, so a real array value is not confused with it). */
+export function addProperty(obj: VimObject, key: string, v: VimValue): void {
+  const prev = obj[key];
+  if (prev === undefined) obj[key] = v;
+  else if (Array.isArray(prev) && (prev as unknown as { $repeated?: true }).$repeated) prev.push(v);
+  else {
+    const list: VimValue[] = [prev, v];
+    Object.defineProperty(list, '$repeated', { value: true });
+    obj[key] = list;
+  }
 }

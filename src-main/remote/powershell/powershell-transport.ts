@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, win32 as winPath, posix as posixPath } from 'node:path';
 import nodePowershell from 'node-powershell';
@@ -15,6 +14,7 @@ import { isAlive, killProcessTree, processTree } from './process-tree.ts';
 import { psArray, psHashtable, psQuote, psValue, type PsValue } from './quote-ps.ts';
 import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, PULL, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
 import { sessionOpenScript, winrmReapScript, type PsAuth, type PsEndpoint } from './session-script.ts';
+import { checkedLocalFile, sha256File } from '../local-file.ts';
 import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
 
 const { PowerShell } = nodePowershell;
@@ -517,14 +517,7 @@ export class PowerShellTransport implements Transport {
 
   async upload(localPath: string, remotePath: string, opts: TransferOptions = {}): Promise<UploadResult> {
     const started = Date.now();
-    const size = (await stat(localPath)).size;
-    const localHash = await sha256File(localPath);
-    if (opts.sha256 && opts.sha256.toLowerCase() !== localHash) {
-      fail('hash_mismatch', `${this.host}: local file ${localPath} has SHA-256 ${localHash}, expected ${opts.sha256.toLowerCase()}; not uploaded`, {
-        host: this.host,
-        remedy: 'The installer on this workstation is corrupt or not the expected version: download it again and check it against the published hash.',
-      });
-    }
+    const { size, sha256: localHash } = await checkedLocalFile(this.host, localPath, opts.sha256);
     await this.connect(opts.signal ? { signal: opts.signal } : {});
     const partial = `${remotePath}.partial`;
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined;
@@ -650,11 +643,6 @@ export function parseScriptOutput<T>(out: unknown, host: string, what: string): 
   }
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -12,6 +11,7 @@ import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportLog,
 import { classifyConnectFailure, type HostKeyVerdict } from './connect-errors.ts';
 import { describeDiagnostics, newDiagnostics, recordDebugLine, recordNegotiated, type ConnectionDiagnostics, type Ssh2Negotiated } from './connection-diagnostics.ts';
 import { hostKeyFingerprint, hostKeyType, normalizeFingerprint } from './host-key.ts';
+import { checkedLocalFile, sha256File } from '../local-file.ts';
 import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
 import {
   buildRemoteCommand,
@@ -605,15 +605,7 @@ export class SshTransport implements Transport {
 
   async upload(localPath: string, remotePath: string, opts: TransferOptions = {}): Promise<UploadResult> {
     const started = Date.now();
-    const size = (await stat(localPath)).size;
-    const localHash = await sha256File(localPath);
-    if (opts.sha256 && opts.sha256.toLowerCase() !== localHash) {
-      fail('hash_mismatch', `${this.host}: local file ${localPath} has SHA-256 ${localHash}, expected ${opts.sha256.toLowerCase()}; not uploaded`, {
-        host: this.host,
-        remedy: 'The installer on this workstation is corrupt or not the expected version: download it again and check it against the published hash.',
-        details: { localPath, actual: localHash, expected: opts.sha256.toLowerCase() },
-      });
-    }
+    const { size, sha256: localHash } = await checkedLocalFile(this.host, localPath, opts.sha256);
     await this.ready();
     await this.checkFreeSpace(remotePath, size);
 
@@ -866,27 +858,6 @@ function countingReader(path: string, size: number, progress?: (sent: number, to
   );
 }
 
-const hashMemo = new Map<string, Promise<string>>();
-
-/**
- * SHA-256 of a local file, computed once per file version (path, inode, size, mtime) for the whole
- * process: a bulk push sends one installer to hundreds of hosts and must not hash it hundreds of times.
- */
-export async function sha256File(path: string): Promise<string> {
-  const st = await stat(path);
-  const key = `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
-  let p = hashMemo.get(key);
-  if (!p) {
-    p = (async () => {
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-      return hash.digest('hex');
-    })();
-    hashMemo.set(key, p);
-    p.catch(() => hashMemo.delete(key));
-  }
-  return p;
-}
 
 
 
