@@ -3,11 +3,18 @@
 // npm run lab -- status [--json]
 // npm run lab -- fault HOST NAME [--lab ID]     (HOST = name, host name or address)
 // npm run lab -- stale              (remove labs whose owner died)
+// npm run lab -- installers DIR VERSION [--os RHEL8-64,...]   (stand-in Mobility service installers: TEST FIXTURE)
+// npm run lab -- configs DIR [--appliance ADDRESS] [--out DIR] (stand-in appliance: DIR/<host>.txt → <host>.json)
 
 import { parseArgs } from 'node:util';
 import { FAULTS, fault } from './faults.ts';
 import { downStale, labDown, labStatus, labUp, readLabState } from './lab.ts';
 import type { FaultName, LabState } from './types.ts';
+import { buildFixtureInstaller } from '../fixtures/mobility-installer/build.ts';
+import { makeConfigFiles } from './appliance.ts';
+
+/** Installer OS ids of the lab's profiles (centos-6.6, ol-6.5, sles-11-sp3, rhel-8.6, ubuntu-22.04). */
+export const LAB_INSTALLER_OS_IDS = ['RHEL6-64', 'OL6-64', 'SLES11-SP3-64', 'RHEL8-64', 'UBUNTU-22.04-64'];
 
 function printState(s: LabState): void {
   const out: string[] = [];
@@ -38,6 +45,7 @@ function printState(s: LabState): void {
     out.push(`proxy  http://${s.proxy.host}:${s.proxy.port}  user ${s.proxy.user} password ${s.proxy.password}  CONNECT ports ${s.proxy.connectPorts.join(',')}`);
     out.push(`       endpoint ${s.proxy.endpoint.address}:443/:80 for ${s.proxy.endpointNames.join(' ')}`);
   }
+  if (s.appliance) out.push(`appliance ${s.appliance.address}  (stand-in replication appliance: TCP ${s.appliance.ports.join(', ')}; config files from test/lab/appliance.ts)`);
   if (s.pwsh) out.push(`pwsh   ${s.pwsh.path}  remoting over SSH on: ${s.pwsh.hosts.join(', ')}`);
   for (const [k, v] of Object.entries(s.unavailable)) out.push(`unavailable ${k}: ${v}`);
   out.push(`timings ${Object.entries(s.timings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
@@ -57,11 +65,14 @@ async function main(): Promise<number> {
       'no-pwsh': { type: 'boolean', default: false },
       lab: { type: 'string' },
       all: { type: 'boolean', default: false },
+      os: { type: 'string' },
+      appliance: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [cmd, ...rest] = positionals;
-  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale';
+  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] | configs DIR [--appliance ADDRESS] [--out DIR]';
   if (values.help || !cmd) {
     console.log(usage);
     return cmd ? 0 : 2;
@@ -122,6 +133,36 @@ async function main(): Promise<number> {
       }
       const r = await fault(readLabState(id ?? ''), host, name as FaultName);
       console.log(values.json ? JSON.stringify(r, null, 2) : `${r.host}: ${r.fault}: ${r.detail}\nhost key ${r.hostKeyFingerprint}`);
+      return 0;
+    }
+    case 'installers': {
+      const [dir, version] = rest;
+      if (!dir || !version || !/^\d+(\.\d+){3}$/.test(version)) {
+        console.error('usage: lab installers DIR VERSION [--os RHEL8-64,UBUNTU-22.04-64]  (VERSION like 9.66.7567.1)');
+        return 2;
+      }
+      const ids = values.os ? values.os.split(',').filter(Boolean) : LAB_INSTALLER_OS_IDS;
+      for (const osId of ids) console.log(buildFixtureInstaller({ dir, version, osId }));
+      console.error(`TEST FIXTURE: ${ids.length} stand-in Mobility service ${version} installer(s), not Microsoft's; they install nothing outside the lab hosts' /usr/local.`);
+      return 0;
+    }
+    case 'configs': {
+      const [dir] = rest;
+      if (!dir) {
+        console.error('usage: lab configs DIR [--appliance ADDRESS] [--out DIR]  (DIR from `asr-deploy jobs config-requests JOB --out DIR`)');
+        return 2;
+      }
+      let appliance = values.appliance;
+      if (!appliance) {
+        const labs = (await labStatus()).filter((l) => l.state?.appliance);
+        if (labs.length !== 1) {
+          console.error(`${labs.length} labs have a stand-in appliance; say which with --appliance ADDRESS`);
+          return 2;
+        }
+        appliance = labs[0]!.state!.appliance!.address;
+      }
+      for (const f of makeConfigFiles(dir, { appliance, ...(values.out ? { outDir: values.out } : {}) })) console.log(`${f.host}\t${f.file}`);
+      console.error(`TEST FIXTURE: config files made by the lab's stand-in appliance ${appliance}, not by Azure.`);
       return 0;
     }
     case 'stale': {

@@ -10,6 +10,7 @@ import { diskFullPaths as diskFullPathsList } from './faults.ts';
 import { hostExec, hostRecords, PWSH_PATH, startHost, stopHost, nsName, type LabNet } from './hosts.ts';
 import { hostSpecs, type HostSpec } from './profiles.ts';
 import { squidMissing, startEndpoint, startSquid } from './proxy.ts';
+import { startApplianceListener } from './appliance.ts';
 import type { HostState, LabState, ProfileId } from './types.ts';
 import {
   allProcs,
@@ -41,6 +42,8 @@ export interface LabUpOptions {
   vms?: number;
   /** Start squid and the lab endpoint (default true). */
   proxy?: boolean;
+  /** Start the stand-in replication appliance's listener (443 and 9443 at <base>.251; default true). */
+  appliance?: boolean;
   /** Configure PowerShell remoting over SSH on one host when pwsh exists (default true). */
   pwsh?: boolean;
   /** The lab outlives this process (cli `up`): a keeper process is its owner until `down`. */
@@ -312,6 +315,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       }
     })();
 
+    const applianceP = opts.appliance === false ? Promise.resolve(undefined) : startApplianceListener(id, bridge, base, join(stateDir, 'appliance')).catch((e: unknown) => {
+      unavailable.appliance = (e as Error).message;
+      return undefined;
+    });
+
     const hosts = await hostsP;
     // PowerShell: check that pwsh really runs inside the host's namespaces.
     const pwshP = (async () => {
@@ -331,7 +339,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       }
       return { path: PWSH_PATH, hosts: ph.map((x) => x.name) };
     })();
-    const [vcsim, proxy, pwsh] = await Promise.all([vcsimP, proxyP, pwshP]);
+    const [vcsim, proxy, pwsh, appliance] = await Promise.all([vcsimP, proxyP, pwshP, applianceP]);
 
     writeFileSync(net.knownHostsPath, hosts.map((h) => `${h.address} ${h.hostPublicKey}\n`).join(''), { mode: 0o600 });
     timings.upMs = Date.now() - t0;
@@ -352,6 +360,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       ...(vcsim ? { vcsim } : {}),
       ...(proxy ? { proxy } : {}),
       ...(pwsh ? { pwsh } : {}),
+      ...(appliance ? { appliance } : {}),
       unavailable,
       timings,
     };
@@ -512,7 +521,7 @@ export async function labDown(idOrState?: string | LabState | 'all'): Promise<vo
   const owner = readOwner(id);
 
   // Services in the root namespace: graceful first (squid and vcsim clean up after themselves).
-  const services = [state?.proxy?.pid, state?.vcsim?.pid].filter((p): p is number => !!p);
+  const services = [state?.proxy?.pid, state?.vcsim?.pid, state?.appliance?.pid].filter((p): p is number => !!p);
   for (const p of services) killPid(p, 'SIGTERM');
   if (owner?.detached) killPid(owner.pid);
   const stopped = Date.now();

@@ -40,19 +40,24 @@ export interface EndpointInfo {
   pid: number;
 }
 
-/** Starts the endpoint in its own namespace `asrlab-<id>-svc` at <base>.250. */
-export async function startEndpoint(labId: string, bridge: string, base: string, dir: string): Promise<EndpointInfo> {
+/**
+ * Starts the endpoint in its own namespace `asrlab-<id>-svc` at <base>.250 (or, for another
+ * listener such as the stand-in replication appliance, `asrlab-<id>-<suffix>` at <base>.<octet>).
+ */
+export async function startEndpoint(labId: string, bridge: string, base: string, dir: string, opts: { octet?: number; suffix?: string; names?: string[]; cn?: string } = {}): Promise<EndpointInfo> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ns = `asrlab-${labId}-svc`;
-  const veth = `asrl${labId}v${ENDPOINT_OCTET}`;
-  const address = `${base}.${ENDPOINT_OCTET}`;
+  const octet = opts.octet ?? ENDPOINT_OCTET;
+  const ns = `asrlab-${labId}-${opts.suffix ?? 'svc'}`;
+  const veth = `asrl${labId}v${octet}`;
+  const address = `${base}.${octet}`;
   const certPath = join(dir, 'endpoint.crt');
   const keyPath = join(dir, 'endpoint.key');
-  const san = [...ENDPOINT_NAMES.map((n) => `DNS:${n}`), `IP:${address}`].join(',');
+  const names = opts.names ?? ENDPOINT_NAMES;
+  const san = [...names.map((n) => `DNS:${n}`), `IP:${address}`].join(',');
   await Promise.all([
     run('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-      '-subj', '/CN=fake.hypervrecoverymanager.windowsazure.com/O=ASR Deploy test lab', '-addext', `subjectAltName=${san}`,
+      '-subj', `/CN=${opts.cn ?? 'fake.hypervrecoverymanager.windowsazure.com'}/O=ASR Deploy test lab`, '-addext', `subjectAltName=${san}`,
       '-keyout', keyPath, '-out', certPath,
     ]),
     (async () => {

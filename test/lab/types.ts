@@ -107,6 +107,15 @@ export interface PwshState {
   hosts: string[];
 }
 
+/** The stand-in replication appliance's listener: TLS on 443 (control) and 9443 (data) at a lab address. */
+export interface ApplianceState {
+  address: string;
+  ns: string;
+  ports: number[];
+  pid: number;
+  certPath: string;
+}
+
 export interface LabState {
   id: string;
   stateDir: string;
@@ -130,6 +139,8 @@ export interface LabState {
   vcsim?: VcsimState;
   proxy?: ProxyState;
   pwsh?: PwshState;
+  /** Stand-in replication appliance (test/lab/appliance.ts): reachability from the hosts on 443 and 9443. */
+  appliance?: ApplianceState;
   /** component → why it is not there (vcsim, proxy, pwsh, …). */
   unavailable: Record<string, string>;
   timings: Record<string, number>;
