@@ -3,7 +3,7 @@ import { loadCatalog } from '../components/catalog.ts';
 import type { InstalledState, RecipeTarget, StepContext } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
-import type { ServiceEvent } from '../service/contract.ts';
+import type { ServiceEvent } from '../model/events.ts';
 import { TERMINAL, type HostStatus, type JobHost } from '../store/journal.ts';
 import type { Store } from '../store/store.ts';
 import { hostSecrets, transportFor } from './connect.ts';

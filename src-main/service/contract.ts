@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AsrErrorSchema, type AsrError } from '../model/errors.ts';
+import type { ServiceEvent } from '../model/events.ts';
+import type { Result } from './contract/envelope.ts';
 import { deployCommands } from './contract/deploy.ts';
 import { discoveryCommands } from './contract/discovery.ts';
 import { inventoryCommands } from './contract/inventory.ts';
@@ -33,28 +34,8 @@ export type CommandName = keyof Commands;
 export type CommandInput<N extends CommandName> = z.input<Commands[N]['input']>;
 export type CommandOutput<N extends CommandName> = z.output<Commands[N]['output']>;
 
-/** Result envelope: errors are data across every boundary. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: AsrError };
-export const resultSchema = <T extends z.ZodType>(value: T) =>
-  z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: AsrErrorSchema })]);
-
-export const EventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('progress'), jobId: z.string().optional(), done: z.number(), total: z.number(), message: z.string().optional() }),
-  z.object({
-    type: z.literal('host-step'),
-    jobId: z.string(),
-    host: z.string(),
-    step: z.string(),
-    status: z.enum(['started', 'succeeded', 'failed', 'skipped', 'retrying', 'cancelled']),
-    bytes: z.number().optional(),
-    totalBytes: z.number().optional(),
-    elapsedMs: z.number().optional(),
-    error: AsrErrorSchema.optional(),
-  }),
-  z.object({ type: z.literal('log'), jobId: z.string().optional(), host: z.string().optional(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
-  z.object({ type: z.literal('job'), jobId: z.string(), status: z.string() }),
-]);
-export type ServiceEvent = z.infer<typeof EventSchema>;
+export type { Result } from './contract/envelope.ts';
+export { EventSchema, type ServiceEvent } from '../model/events.ts';
 
 export interface CallOptions {
   signal?: AbortSignal;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Result, ServiceEvent } from '../contract.ts';
+import type { ServiceEvent } from '../../model/events.ts';
+import type { Result } from './envelope.ts';
 import { ImportReportSchema } from './inventory.ts';
 
 /**

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { AsrErrorSchema } from './errors.ts';
+
+/**
+ * What long work tells whoever watches it: job progress, per-host steps, log lines, job status.
+ * The engine (deploy/, updates/) emits these and every front end receives them, so they live
+ * below both; the service contract re-exports them.
+ */
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), jobId: z.string().optional(), done: z.number(), total: z.number(), message: z.string().optional() }),
+  z.object({
+    type: z.literal('host-step'),
+    jobId: z.string(),
+    host: z.string(),
+    step: z.string(),
+    status: z.enum(['started', 'succeeded', 'failed', 'skipped', 'retrying', 'cancelled']),
+    bytes: z.number().optional(),
+    totalBytes: z.number().optional(),
+    elapsedMs: z.number().optional(),
+    error: AsrErrorSchema.optional(),
+  }),
+  z.object({ type: z.literal('log'), jobId: z.string().optional(), host: z.string().optional(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+  z.object({ type: z.literal('job'), jobId: z.string(), status: z.string() }),
+]);
+export type ServiceEvent = z.infer<typeof EventSchema>;
