@@ -1,6 +1,6 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { Result, ServiceApi, ServiceEvent } from '../service/contract.ts';
-import { dispatch } from '../server/call-boundary.ts';
+import { dispatch } from '../service/call-boundary.ts';
 import { isTrustedSender } from './security.ts';
 
 import { IPC_CALL } from './bridge.ts';

@@ -1,12 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServiceApi, ServiceEvent } from '../service/contract.ts';
-import { CallMessageSchema, dispatch } from './call-boundary.ts';
+import { CallMessageSchema, dispatch } from '../service/call-boundary.ts';
+import { contentTypeOf, resolveStatic } from '../service/static-files.ts';
 
 /**
  * The wizard in a browser (`asr-deploy serve`): the built renderer plus a WebSocket carrying the
@@ -35,19 +36,6 @@ export const HOST = '127.0.0.1';
 export const WS_PATH = '/ws';
 export const COOKIE = 'asr_session';
 const MAX_MESSAGE = 40 * 1024 * 1024;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export function contentSecurityPolicy(origin: string): string {
   const ws = origin.replace(/^http/, 'ws');
@@ -132,7 +120,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const file = await resolveStatic(root, url.pathname);
     if (!file) return send(res, 404, 'Not found.\n');
     const body = await readFile(file);
-    res.writeHead(200, { ...securityHeaders(origin), 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(body.length) });
+    res.writeHead(200, { ...securityHeaders(origin), 'Content-Type': contentTypeOf(file), 'Content-Length': String(body.length) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -210,24 +198,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };
-}
-
-/** A path under root, or null: no traversal, no dot-files; `/` and extension-less routes get index.html. */
-export async function resolveStatic(root: string, pathname: string): Promise<string | null> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const wanted = decoded === '/' || !extname(decoded) ? '/index.html' : decoded;
-  const full = resolve(join(root, wanted));
-  const rel = relative(root, full);
-  if (rel.startsWith('..') || rel.split(sep).some((p) => p.startsWith('.'))) return null;
-  try {
-    return (await stat(full)).isFile() ? full : null;
-  } catch {
-    return null;
-  }
 }
