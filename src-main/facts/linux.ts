@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { fail } from '../model/errors.ts';
+import { resourcePath } from '../model/resources.ts';
 import { type Facts, FactsSchema } from '../model/facts.ts';
 import type { Transport } from '../remote/transport.ts';
 
-/** resources/scripts/linux/facts.sh, relative to this module (src-main/facts/). */
-export const LINUX_FACTS_SCRIPT = fileURLToPath(new URL('../../resources/scripts/linux/facts.sh', import.meta.url));
+/** resources/scripts/linux/facts.sh, wherever resources/ is (source tree, dist/, or next to app.asar). */
+export const LINUX_FACTS_SCRIPT = resourcePath('scripts', 'linux', 'facts.sh');
 
 export interface GatherOptions {
   /** Another location of the script (a packaged app keeps resources elsewhere). */

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { fail } from '../model/errors.ts';
+import { resourcePath } from '../model/resources.ts';
 import { type ComponentState, type Facts, FactsSchema } from '../model/facts.ts';
 import type { Transport } from '../remote/transport.ts';
 import type { GatherOptions } from './linux.ts';
 
-/** resources/scripts/windows/facts.ps1, relative to this module (src-main/facts/). */
-export const WINDOWS_FACTS_SCRIPT = fileURLToPath(new URL('../../resources/scripts/windows/facts.ps1', import.meta.url));
+/** resources/scripts/windows/facts.ps1, wherever resources/ is (source tree, dist/, or next to app.asar). */
+export const WINDOWS_FACTS_SCRIPT = resourcePath('scripts', 'windows', 'facts.ps1');
 
 /** The product code of the Mobility service (asr-components.md 3.5, the SCCM and DSC samples). */
 export const MOBILITY_PRODUCT_CODE = '{275197FC-14FD-4560-A5EB-38217F80CBD1}';

@@ -1,7 +1,8 @@
 /**
  * Packs the app offline with electron-builder (`--dir`, a stub Electron from test-lab.md) and
  * reads what went into app.asar: the built main/preload/renderer, no sources, tests or .env,
- * resources beside it, the update feed, and the fuses flipped in the executable.
+ * resources beside it (every script, matrix and catalog file the code names), the update feed, and
+ * the fuses flipped in the executable.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { namedResources } from '../../helpers/resource-names.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../../..');
@@ -26,9 +28,11 @@ function stubElectron(): string {
   return dir;
 }
 
+/** The renderer when it was never built; the main process always (esbuild takes a second, and a stale bundle would test old code). */
 async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(ROOT, 'dist/electron/main.js')) && existsSync(join(ROOT, 'dist/electron/preload.cjs')) && existsSync(join(ROOT, 'dist/renderer/index.html'))) return;
-  await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
+  }
   await run(process.execPath, [join(ROOT, 'scripts/build-main.ts')], { cwd: ROOT });
 }
 
@@ -74,6 +78,13 @@ describe('packaging (electron-builder --dir, offline)', () => {
     const res = join(unpacked, 'resources/resources');
     expect(existsSync(join(res, 'matrix'))).toBe(true);
     expect(existsSync(join(res, 'icons'))).toBe(false);
+    // Every remote script, matrix and catalog file the code names, where resourcePath() looks in a packaged app.
+    const named = namedResources();
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((f) => !existsSync(join(res, f)))).toEqual([]);
+    // ...and the bundled main process finds none of them relative to itself (that would point inside app.asar).
+    const main = extractFile(asarPath, 'dist/electron/main.js').toString();
+    expect(main.match(/new URL\(\s*["'`][^"'`]*resources\/[^)]*import\.meta\.url/g) ?? []).toEqual([]);
     // electron-updater's feed.
     expect(readFileSync(join(unpacked, 'resources/app-update.yml'), 'utf8')).toMatch(/provider: generic[\s\S]*url: https:\/\//);
 
