@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import type { Transport } from '../../remote/transport.ts';
 import type { Catalog } from '../catalog.ts';
+import { judgeExit } from '../exit-codes.ts';
 import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
 import { shScript } from '../scripts.ts';
@@ -40,15 +41,6 @@ function lines(catalog: Catalog, target: RecipeTarget, passphraseFile: string) {
   };
 }
 
-/** Exit codes from the catalog: 0 success, 98 success with warnings, anything else a failure. */
-function judgeExit(catalog: Catalog, code: number): 'ok' | 'warn' | 'retry' | 'fail' {
-  const ec = catalog.component('mobility-service').exitCodes;
-  if (ec.success.includes(code)) return 'ok';
-  if (ec.successWithWarnings.includes(code) || ec.successRebootRequired.includes(code)) return 'warn';
-  if (ec.retryLater.includes(code)) return 'retry';
-  return 'fail';
-}
-
 /** Runs a documented command line as a detached, resumable step (resources/scripts/linux/run-step.sh). */
 async function runStep(ctx: StepContext, catalog: Catalog, name: string, cwd: string, argv: string[]): Promise<{ code: number; output: string }> {
   const dir = stagingDir(ctx.jobId);
@@ -71,7 +63,7 @@ async function runStep(ctx: StepContext, catalog: Catalog, name: string, cwd: st
 }
 
 function stepFailure(catalog: Catalog, name: string, code: number, output: string, host: string): never {
-  const verdict = judgeExit(catalog, code);
+  const verdict = judgeExit(catalog, 'mobility-service', code);
   if (verdict === 'retry') fail('install_in_progress', `Another installation is in progress on ${host} (exit ${code}).`, { host, exitCode: code, remedy: 'It is retried later; wait for the other installation to finish.' });
   if (/No space left on device/i.test(output)) fail('disk_full', `The ${name} step ran out of disk space on ${host}.`, { host, exitCode: code, remedy: 'Free space under /usr/local and /tmp (the installer needs about twice its size), then retry.' });
   return fail('install_failed', `The Mobility service ${name} step failed on ${host} with exit code ${code}: ${output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`, {
@@ -157,9 +149,10 @@ export const mobilityServiceLinux: Recipe = {
             fail('validation', `Mobility service ${target.version} registers during install: it needs --cs and --passphrase-file.`, { host });
           }
           const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
-          const v = judgeExit(catalog, code);
+          const v = judgeExit(catalog, 'mobility-service', code);
           if (v === 'ok') return { detail: { exitCode: code } };
-          if (v === 'warn') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code } };
+          // On Linux a reboot-required code (3010/1641) is reported as installed with warnings.
+          if (v === 'warn' || v === 'reboot') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code } };
           return stepFailure(catalog, target.action, code, output, host);
         },
       },
@@ -172,7 +165,7 @@ export const mobilityServiceLinux: Recipe = {
           if (!l.configure) return;
           if (!target.passphrase) fail('validation', 'Registering with the configuration server needs --passphrase-file.', { host });
           const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure);
-          if (judgeExit(catalog, code) === 'fail') stepFailure(catalog, 'configure', code, output, host);
+          if (judgeExit(catalog, 'mobility-service', code) === 'fail') stepFailure(catalog, 'configure', code, output, host);
           return { detail: { exitCode: code } };
         },
       },

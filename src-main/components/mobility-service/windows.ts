@@ -5,7 +5,8 @@ import { loadCatalog, type Catalog } from '../catalog.ts';
 import type { Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
 import { compareVersions } from '../version.ts';
-import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, judgeExit, runLine, runPs, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
+import { judgeExit } from '../exit-codes.ts';
+import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, runLine, runPs, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
 
 /**
  * The Mobility service on Windows. The catalog's generation decides the command lines:

@@ -6,6 +6,7 @@ import type { Catalog, CommandLines, ComponentId } from '../catalog.ts';
 import type { InstalledState, RecipeTarget, StepContext, StepOutcome } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
 import { remoteScript } from '../scripts.ts';
+import { judgeExit } from '../exit-codes.ts';
 
 /**
  * What Windows recipes need of a transport: PowerShell scripts with parameters as data and secrets
@@ -75,18 +76,6 @@ export async function writeSecretFile(ctx: StepContext, path: string, secret: st
 
 export async function removeFiles(t: Transport, paths: string[], dir = ''): Promise<{ removed: string[]; left: string[] }> {
   return runPs(t, 'remove-files.ps1', { Paths: paths, Dir: dir }, { timeoutMs: 60_000 });
-}
-
-export type ExitVerdict = 'ok' | 'warn' | 'reboot' | 'retry' | 'fail';
-
-/** Exit codes from the catalog: success, success with warnings, reboot required (3010/1641), retry later (1618). */
-export function judgeExit(catalog: Catalog, component: ComponentId, code: number): ExitVerdict {
-  const ec = catalog.component(component).exitCodes;
-  if (ec.success.includes(code)) return 'ok';
-  if (ec.successRebootRequired.includes(code)) return 'reboot';
-  if (ec.successWithWarnings.includes(code)) return 'warn';
-  if (ec.retryLater.includes(code)) return 'retry';
-  return 'fail';
 }
 
 interface RunStepAnswer {
