@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AsrFailure, EXIT, toAsrError } from '../model/errors.ts';
-import { createService } from '../service/service.ts';
+import { createService, type LocalService } from '../service/service.ts';
 import type { ServiceApi } from '../service/contract.ts';
 import { resolveHome } from '../store/home.ts';
 import { LazyVaultStore } from '../store/secrets/vault.ts';
@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const program = new Command('asr-deploy');
   const abort = new AbortController();
   let store: Store | undefined;
-  let service: ServiceApi | undefined;
+  let service: LocalService | undefined;
   // Unattended runs (schedules) read the key from a file only its owner can read.
   const vault: { key?: string } = { key: env.ASR_DEPLOY_VAULT_KEY };
   if (!vault.key && env.ASR_DEPLOY_VAULT_KEY_FILE) {
@@ -100,6 +100,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return out.error(toAsrError(e));
   } finally {
     process.off('SIGINT', onSigint);
+    // Uploads from a `serve` session end with it.
+    service?.dispose();
     store?.close();
   }
 }

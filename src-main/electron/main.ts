@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, session, type IpcMainInvokeEvent } from 'electron';
 import { commands, type ServiceApi, type ServiceEvent } from '../service/contract.ts';
-import { createService } from '../service/service.ts';
+import { createService, type LocalService } from '../service/service.ts';
 import { resolveHome } from '../store/home.ts';
 import { DbSecretStore } from '../store/secrets/vault.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.ts';
-import { COMMANDS_ARG, IPC_EVENT } from './bridge.ts';
+import { COMMANDS_ARG, IPC_EVENT, type ChooseRequest } from './bridge.ts';
 import { registerIpc } from './ipc.ts';
 import { SafeStorageCipher } from './safe-storage-secrets.ts';
 import { APP_URL, hardenSession, hardenWebContents, secureWebPreferences, trustedOrigins } from './security.ts';
@@ -22,6 +22,7 @@ const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undef
 const origins = trustedOrigins(devServerUrl);
 const ourWebContents = new Set<number>();
 let store: Store | undefined;
+let service: LocalService | undefined;
 
 function broadcast(event: ServiceEvent): void {
   for (const win of BrowserWindow.getAllWindows()) {
@@ -49,15 +50,27 @@ export function createMainWindow(preload = join(here, 'preload.cjs')): BrowserWi
   return win;
 }
 
+/** The native dialog, modal to the asking window: open a file, open a folder, or save. */
+async function showDialog(event: IpcMainInvokeEvent, req: ChooseRequest): Promise<string | null> {
+  const win = BrowserWindow.fromWebContents(event.sender);
+  if (!win) return null;
+  if (req.kind === 'save') {
+    const r = await dialog.showSaveDialog(win, { title: req.title, defaultPath: req.defaultName, filters: req.filters, properties: ['createDirectory', 'showOverwriteConfirmation'] });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  }
+  const r = await dialog.showOpenDialog(win, { title: req.title, filters: req.kind === 'file' ? req.filters : undefined, properties: req.kind === 'dir' ? ['openDirectory'] : ['openFile'] });
+  return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+}
+
 /** Wires everything in order; IPC is registered before the window loads (fiddle's ready barrier). */
 export async function start(): Promise<ServiceApi> {
   await app.whenReady();
   hardenSession(session.defaultSession);
   // The same data directory as the CLI, so the inventory and jobs are shared; secrets use safeStorage.
   store = openStore(resolveHome(undefined, process.env), (db) => new DbSecretStore(db, new SafeStorageCipher()));
-  const service = createService(store);
+  service = createService(store);
   handleAppProtocol(join(here, '../renderer'));
-  registerIpc({ service, ourWebContents, origins, broadcast, onRefused: (why) => console.warn(why) });
+  registerIpc({ service, ourWebContents, origins, broadcast, onRefused: (why) => console.warn(why), files: service.files, showDialog });
   createMainWindow();
   return service;
 }
@@ -78,7 +91,10 @@ function boot(): void {
     }
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => store?.close());
+  app.on('will-quit', () => {
+    service?.dispose();
+    store?.close();
+  });
   start().catch((e: unknown) => {
     console.error(e);
     app.exit(1);

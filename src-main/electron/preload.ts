@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { COMMANDS_ARG, IPC_CALL, IPC_EVENT, type AsrDeployBridge } from './bridge.ts';
+import { COMMANDS_ARG, IPC_CALL, IPC_CHOOSE, IPC_EVENT, type AsrDeployBridge, type ChooseRequest } from './bridge.ts';
 
 /**
  * The only thing the page gets: `window.asrDeploy` with call/onEvent/commands. Never the
@@ -30,6 +30,9 @@ export function createBridge(ipc: IpcLike, argv: readonly string[]): AsrDeployBr
       };
     },
     commands: () => [...names],
+    choose(request: ChooseRequest) {
+      return ipc.invoke(IPC_CHOOSE, request) as ReturnType<AsrDeployBridge['choose']>;
+    },
   });
 }
 

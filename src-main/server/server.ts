@@ -172,7 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     // Events go to every signed-in page, so a reloaded page still sees a running job.
-    const result = await dispatch(opts.service, msg.data.name, msg.data.input, { onEvent: broadcast });
+    const result = await dispatch(opts.service, msg.data.name, msg.data.input, { onEvent: broadcast, frontEnd: 'browser' });
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.data.id, result }));
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AsrError } from '../model/errors.ts';
-import { commands, type CallOptions, type CommandName, type Result, type ServiceApi } from './contract.ts';
+import { commands, type CallOptions, type CommandName, type FrontEnd, type Result, type ServiceApi } from './contract.ts';
 
 /**
  * The check every front end runs where untrusted data comes in (Electron IPC, the loopback
@@ -35,8 +35,11 @@ export const CallMessageSchema = z.object({
   input: z.unknown().optional(),
 });
 
-/** Runs a checked call on the service; a thrown error (a bug) still comes back as data. */
-export async function dispatch(service: ServiceApi, name: unknown, input: unknown, opts: CallOptions = {}): Promise<Result<unknown>> {
+/**
+ * Runs a checked call on the service; a thrown error (a bug) still comes back as data. The front
+ * end is required: a window names files only by handle (contract/files.ts), never by path.
+ */
+export async function dispatch(service: ServiceApi, name: unknown, input: unknown, opts: CallOptions & { frontEnd: Exclude<FrontEnd, 'cli'> }): Promise<Result<unknown>> {
   const checked = checkCall(name, input);
   if (!checked.ok) return checked;
   try {

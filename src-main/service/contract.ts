@@ -8,6 +8,7 @@ import { proxyCommands } from './contract/proxy.ts';
 import { updatesCommands } from './contract/updates.ts';
 import { uiCommands } from './contract/ui.ts';
 import { exportCommands } from './contract/export.ts';
+import { filesCommands } from './contract/files.ts';
 
 /**
  * The one contract between the front ends (CLI, Electron IPC, loopback WebSocket) and the
@@ -27,6 +28,7 @@ export const commands = {
   ...uiCommands,
   ...exportCommands,
   ...proxyCommands,
+  ...filesCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -37,9 +39,17 @@ export type CommandOutput<N extends CommandName> = z.output<Commands[N]['output'
 export type { Result } from './contract/envelope.ts';
 export { EventSchema, type ServiceEvent } from '../model/events.ts';
 
+/**
+ * Who calls: the CLI (in process, the user's own paths) or a window (the desktop app over IPC, the
+ * browser page over the WebSocket), which may name files only by handle (contract/files.ts).
+ */
+export type FrontEnd = 'cli' | 'desktop' | 'browser';
+
 export interface CallOptions {
   signal?: AbortSignal;
   onEvent?: (e: ServiceEvent) => void;
+  /** Absent: the CLI (and tests calling the service in process). */
+  frontEnd?: FrontEnd;
 }
 
 /** What every front end holds: one function, typed by the contract. */

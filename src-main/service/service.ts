@@ -1,9 +1,13 @@
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { z } from 'zod';
-import { AsrFailure, toAsrError } from '../model/errors.ts';
+import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
 import { useStoredCatalog } from '../components/catalog-update.ts';
 import type { Store } from '../store/store.ts';
-import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type Result, type ServiceApi } from './contract.ts';
+import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type FrontEnd, type Result, type ServiceApi } from './contract.ts';
+import { FILE_INPUTS } from './contract/files.ts';
 import type { HandlerContext } from './context.ts';
+import { FileGrants, isHandle } from './files.ts';
 import { deployHandlers } from './handlers/deploy.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
 import { updatesHandlers } from './handlers/updates.ts';
@@ -11,6 +15,7 @@ import * as inventory from './handlers/inventory.ts';
 import { uiHandlers } from './handlers/ui.ts';
 import { exportHandlers } from './handlers/export.ts';
 import { proxyHandlers } from './handlers/proxy.ts';
+import { filesHandlers } from './handlers/files.ts';
 
 import type { Handler, Handlers } from './handlers/types.ts';
 
@@ -23,12 +28,74 @@ const handlers: Handlers = {
   ...uiHandlers,
   ...exportHandlers,
   ...proxyHandlers,
+  ...filesHandlers,
 };
 
+/** The in-process service: the contract's one function, plus the file grants the desktop app's dialogs add to. */
+export interface LocalService extends ServiceApi {
+  readonly files: FileGrants;
+  /** Removes this session's uploads. */
+  dispose(): void;
+}
+
+/** Uploads of sessions that ended without cleaning up (a killed server) are removed after a day. */
+const STALE_UPLOADS_MS = 24 * 3600_000;
+
+function removeStaleUploads(home: string): void {
+  const root = join(home, 'uploads');
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = join(root, n);
+    try {
+      if (Date.now() - statSync(p).mtimeMs > STALE_UPLOADS_MS) rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* another session removed it */
+    }
+  }
+}
+
+/** Path words a window must not see: granted paths become their display names, the data folder a phrase. */
+function scrubber(pairs: [string, string][]): (s: string) => string {
+  const sorted = pairs.filter(([p]) => p.length > 1).sort((a, b) => b[0].length - a[0].length);
+  return (s) => {
+    let out = s;
+    for (const [p, name] of sorted) out = out.split(p).join(name);
+    return out;
+  };
+}
+
+function deepStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => deepStrings(x, f));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepStrings(x, f)]));
+  return v;
+}
+
+function scrubError(e: AsrError, scrub: (s: string) => string): AsrError {
+  return deepStrings(e, scrub) as AsrError;
+}
+
+/** An output string that is exactly a granted path (report.create's `out`) is given back as its display name. */
+function scrubOutput(v: unknown, paths: Map<string, string>): unknown {
+  if (typeof v === 'string') return paths.get(v) ?? v;
+  if (Array.isArray(v)) return v.map((x) => scrubOutput(x, paths));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubOutput(x, paths)]));
+  return v;
+}
+
 /** The service behind every front end: validates input, runs the handler, returns a Result envelope. */
-export function createService(store: Store): ServiceApi {
+export function createService(store: Store): LocalService {
   useStoredCatalog(store.home);
+  removeStaleUploads(store.home);
+  const files = new FileGrants(store.home);
   return {
+    files,
+    dispose: () => files.dispose(),
     async call<N extends CommandName>(name: N, input: CommandInput<N>, opts: CallOptions = {}): Promise<Result<CommandOutput<N>>> {
       const spec = commands[name];
       if (!spec) return { ok: false, error: { code: 'usage', message: `Unknown command ${String(name)}.`, retryable: false } };
@@ -39,14 +106,50 @@ export function createService(store: Store): ServiceApi {
           error: { code: 'validation', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '), retryable: false },
         };
       }
-      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: opts.onEvent ?? (() => {}) };
+      const frontEnd: FrontEnd = opts.frontEnd ?? 'cli';
+      const data = parsed.data as Record<string, unknown>;
+      // A window names files by handle only; the handle is swapped for the path here, before any handler runs.
+      const granted = new Map<string, string>();
+      const windowed = frontEnd !== 'cli';
+      try {
+        if (windowed) for (const [field, f] of Object.entries(FILE_INPUTS[name] ?? {})) {
+          const v = data[field];
+          if (v === undefined || v === null) continue;
+          if (typeof v !== 'string') continue;
+          if (f.urls && /^https?:\/\//i.test(v)) continue;
+          if (!isHandle(v)) {
+            return {
+              ok: false,
+              error: {
+                code: 'permission_denied',
+                message: `${f.label}: the window cannot name a file or folder on the ASR Deploy machine.`,
+                remedy: f.kind === 'save' ? 'Save the report with the Save… button (desktop) or download it (browser).' : `Choose the ${f.kind === 'dir' ? 'files' : 'file'} with the ${f.label} button: ${frontEnd === 'desktop' ? 'a dialog opens' : 'it is uploaded from your computer'}.`,
+                retryable: false,
+              },
+            };
+          }
+          const g = files.resolve(v, f.kind, f.label);
+          data[field] = g.path;
+          granted.set(g.path, g.name);
+        }
+      } catch (e) {
+        return { ok: false, error: toAsrError(e) };
+      }
+      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: opts.onEvent ?? (() => {}), files, frontEnd };
       try {
         const handler = handlers[name] as Handler<N>;
-        const value = await handler(parsed.data as never, ctx);
-        return { ok: true, value };
+        const value = await handler(data as never, ctx);
+        return { ok: true, value: (granted.size ? scrubOutput(value, granted) : value) as CommandOutput<N> };
       } catch (e) {
         if (!(e instanceof AsrFailure) && process.env.ASR_DEPLOY_DEBUG) console.error(e);
-        return { ok: false, error: toAsrError(e) };
+        const error = toAsrError(e);
+        if (!windowed) return { ok: false, error };
+        const pairs: [string, string][] = [...granted].flatMap(([p, n]): [string, string][] => [
+          [p, `"${n}"`],
+          [dirname(p), 'the uploaded folder'],
+        ]);
+        pairs.push([files.root, 'the upload folder'], [store.home, 'the ASR Deploy data folder']);
+        return { ok: false, error: scrubError(error, scrubber(pairs)) };
       }
     },
   };

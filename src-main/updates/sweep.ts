@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeReportFile } from '../reports/write-report.ts';
 import { join } from 'node:path';
 import { loadCatalog, type ComponentId } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
@@ -121,8 +122,8 @@ function keepReport(store: Store, schedule: string, jobId: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = join(dir, schedule.replace(/[^A-Za-z0-9._-]/g, '_'));
   const doc = jobReport(store, jobId);
-  writeFileSync(`${base}.html`, renderJobReport(doc, 'html'));
-  writeFileSync(`${base}.json`, renderJobReport(doc, 'json'));
+  writeReportFile(`${base}.html`, renderJobReport(doc, 'html'));
+  writeReportFile(`${base}.json`, renderJobReport(doc, 'json'));
   return `${base}.html`;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandInput, CommandName, CommandOutput, Result, ServiceEvent } from '../../src-main/service/contract.ts';
-import type { AsrDeployBridge } from '../../src-main/service/contract/ui.ts';
+import type { AsrDeployBridge, ChooseRequest, ChooseResult } from '../../src-main/service/contract/ui.ts';
 import type { PlannedCommands } from './planned-commands.ts';
 
 /**
@@ -22,6 +22,31 @@ export function isUnavailable(error: AsrErrorData | undefined): boolean {
 interface Transport {
   call(name: string, input: unknown): Promise<Result<unknown>>;
   onEvent(listener: (e: ServiceEvent) => void): () => void;
+  choose?(request: ChooseRequest): Promise<ChooseResult | null>;
+}
+
+/** A file the service holds for this window: its handle (what commands take) and the name to show. */
+export interface ChosenFile {
+  handle: string;
+  name: string;
+  /** Several uploaded files in one folder: their names. */
+  files?: string[];
+}
+
+/** Raw bytes per upload part (the contract's limit is 6 MiB). */
+const CHUNK = 4 * 1024 * 1024;
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function sha256Hex(data: ArrayBuffer): Promise<string | undefined> {
+  // crypto.subtle exists on secure origins (127.0.0.1 and app:// are); hash files up to 256 MiB in one go.
+  if (!globalThis.crypto?.subtle || data.byteLength > 256 * 1024 * 1024) return undefined;
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 const lost = (message: string): Result<never> => ({
@@ -114,6 +139,9 @@ class BridgeTransport implements Transport {
   onEvent(listener: (e: ServiceEvent) => void) {
     return this.bridge.onEvent(listener);
   }
+  choose(request: ChooseRequest) {
+    return this.bridge.choose(request);
+  }
 }
 
 export class Api {
@@ -147,6 +175,47 @@ export class Api {
 
   has(name: string): boolean {
     return this.available ? this.available.has(name) : true;
+  }
+
+  /** The desktop app has native dialogs; the browser page uploads. */
+  get canChoose(): boolean {
+    return !!this.transport.choose;
+  }
+
+  /** Desktop: a native dialog; the path stays in the main process. null: cancelled. */
+  async choose(request: ChooseRequest): Promise<ChosenFile | null> {
+    return this.transport.choose ? await this.transport.choose(request) : null;
+  }
+
+  /**
+   * Browser: uploads files into one private folder of this session (contract/files.ts) and
+   * returns the handle of the file (one file) or of the folder (several, `asFolder`).
+   */
+  async upload(files: readonly File[], opts: { asFolder?: boolean; onProgress?: (sent: number, total: number) => void } = {}): Promise<Result<ChosenFile>> {
+    if (!files.length) return { ok: false, error: { code: 'validation', message: 'No file was chosen.', retryable: false } };
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let sent = 0;
+    let folder: string | undefined;
+    let first: { handle: string; name: string } | undefined;
+    for (const f of files) {
+      const b = await this.call('ui.files.begin', { name: f.name, size: f.size, ...(folder ? { folder } : {}) });
+      if (!b.ok) return b;
+      folder = b.value.folder;
+      first ??= { handle: b.value.handle, name: b.value.name };
+      for (let off = 0; off < f.size || (off === 0 && f.size === 0); off += CHUNK) {
+        if (f.size === 0) break;
+        const part = new Uint8Array(await f.slice(off, off + CHUNK).arrayBuffer());
+        const c = await this.call('ui.files.chunk', { handle: b.value.handle, offset: off, data: toBase64(part) });
+        if (!c.ok) return c;
+        sent += part.length;
+        opts.onProgress?.(sent, total);
+      }
+      const sha256 = f.size <= 256 * 1024 * 1024 ? await sha256Hex(await f.arrayBuffer()) : undefined;
+      const done = await this.call('ui.files.finish', { handle: b.value.handle, ...(sha256 ? { sha256 } : {}) });
+      if (!done.ok) return done;
+    }
+    if (opts.asFolder) return { ok: true, value: { handle: folder!, name: files.length === 1 ? files[0]!.name : `${files.length} files`, files: files.map((f) => f.name) } };
+    return { ok: true, value: first! };
   }
 }
 

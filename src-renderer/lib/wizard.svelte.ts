@@ -31,6 +31,7 @@ const DEFAULTS: WizardState = {
   cs: null,
   selectedHosts: [],
   sourceDir: null,
+  sourceName: null,
   planId: null,
   jobId: null,
   visited: [],

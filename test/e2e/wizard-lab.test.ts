@@ -122,12 +122,14 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
   step('pushes the Mobility service fixture to three hosts; a reload mid-apply still shows the job progressing', ['sources.scan', 'plan.create', 'apply.start', 'jobs.show'], async () => {
     const { page } = s;
     await goStep(page, 'Installers');
-    await page.getByLabel('Installer folder').fill(source);
-    await page.getByRole('button', { name: 'Scan folder' }).click();
-    await page.getByRole('table', { name: 'Installers' }).waitFor();
+    // The page uploads the installers (it cannot name a folder on the ASR Deploy machine).
+    const { readdirSync } = await import('node:fs');
+    await page.getByLabel(/^Installer folder/).setInputFiles(readdirSync(source).map((f) => join(source, f)));
+    await page.getByRole('table', { name: 'Installers' }).waitFor({ timeout: 60_000 });
     await goStep(page, 'Plan');
     await page.getByLabel('Version').selectOption(V);
-    await page.getByLabel(/Passphrase file/).fill(passphraseFile);
+    await page.getByLabel(/Passphrase file/).setInputFiles(passphraseFile);
+    await page.getByTestId('passphrase-file-chosen').waitFor();
     await page.getByRole('button', { name: 'Make plan' }).click();
     await page.getByTestId('plan-id').waitFor({ timeout: 60_000 });
     // The configuration server of the lab does not answer: accept those reachability checks as an override.

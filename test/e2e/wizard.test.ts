@@ -273,7 +273,7 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
     expect(installs).toMatch(/Provider.*on the VMM server.*role:vmm-server/);
     expect(installs).toMatch(/Recovery Services agent.*Hyper-V host.*role:hyperv-host/);
 
-    await page.getByLabel('Vault credentials file (on this machine)').waitFor();
+    await page.getByLabel('Vault credentials file').waitFor();
     await page.getByText(/valid for five days/).waitFor();
     const proxy = page.getByRole('combobox', { name: /^Proxy/ });
     await proxy.locator('option', { hasText: 'corp' }).waitFor({ state: 'attached' });

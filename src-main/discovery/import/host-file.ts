@@ -59,19 +59,35 @@ export function parseHostFile(file: string, text = readFileSync(file, 'utf8')): 
   return { rows, errors };
 }
 
+const CSV_PROBLEM: Record<string, string> = {
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row has a different number of fields than the header',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'a row has a different number of fields than the header',
+  CSV_INVALID_OPENING_QUOTE: 'a field has a quote in the wrong place',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted field is not closed properly',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'there is text after a closing quote',
+  CSV_MAX_RECORD_SIZE: 'a row is too long',
+  INVALID_OPENING_QUOTE: 'a field has a quote in the wrong place',
+};
+
 function readCsvRows(text: string): { line: number; record: Record<string, string> }[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true, comment: '#', relax_column_count: false }) as never;
   } catch (e) {
-    const err = e as Error & { lines?: number };
-    return fail('validation', `The CSV file cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${err.message}`, {
+    // csv-parse's message quotes the offending text: say what is wrong in words, never the file's content.
+    const err = e as Error & { lines?: number; code?: string };
+    return fail('validation', `The CSV file cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${CSV_PROBLEM[err.code ?? ''] ?? 'it is not a CSV file of hosts'}.`, {
       remedy: 'Save it as CSV with a header row (address,name,os,transport,port,credential,tags) and one host per line.',
     });
   }
   const header = Object.keys(records[0]?.record ?? {});
   const unknown = header.filter((h) => !(HOST_FILE_COLUMNS as readonly string[]).includes(h));
-  if (unknown.length) fail('validation', `Unknown column(s) in the header: ${unknown.join(', ')}.`, { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
+  if (unknown.length) {
+    // A header of column names is echoed (a typo is easier to fix when shown); anything else is file content and is not.
+    const named = unknown.every((h) => /^[a-z][a-z0-9 _-]{0,31}$/.test(h));
+    fail('validation', named ? `Unknown column(s) in the header: ${unknown.join(', ')}.` : 'The first line is not a header row of host columns.', { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
+  }
   if (records.length && !header.includes('address')) fail('validation', 'The header has no "address" column.', { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
   return records.map((r) => ({ line: r.info.lines, record: r.record }));
 }
@@ -80,8 +96,9 @@ function readJsonRows(text: string): { line: number; record: Record<string, unkn
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    return fail('validation', `The JSON file cannot be parsed: ${(e as Error).message}`, { remedy: 'Give a JSON array of objects with the fields of `hosts add`.' });
+  } catch {
+    // JSON.parse's message quotes the text around the error: never echo file content.
+    return fail('validation', 'The JSON file cannot be parsed: it is not valid JSON.', { remedy: 'Give a JSON array of objects with the fields of `hosts add`.' });
   }
   if (!Array.isArray(data)) fail('validation', 'The JSON file must hold an array of hosts.');
   // JSON has no line per row; report the 1-based array position as "line" so messages stay uniform.

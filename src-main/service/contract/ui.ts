@@ -22,7 +22,9 @@ export const WizardStateSchema = z
     /** Configuration server address (Mobility service registration). */
     cs: z.string().max(255).nullable().default(null),
     selectedHosts: z.array(z.string().max(255)).max(100_000).default([]),
+    /** The installer folder: from the window, a file handle (contract/files.ts); sourceName is what to show. */
     sourceDir: z.string().max(4096).nullable().default(null),
+    sourceName: z.string().max(255).nullable().default(null),
     planId: z.string().max(128).nullable().default(null),
     jobId: z.string().max(128).nullable().default(null),
     visited: z.array(z.enum(WIZARD_STEPS)).default([]),
@@ -42,6 +44,25 @@ export interface AsrDeployBridge {
   onEvent(listener: (event: ServiceEvent) => void): () => void;
   /** The contract's command names in this build. */
   commands(): string[];
+  /**
+   * Desktop only: a native open/save dialog in the main process; the chosen path stays there and
+   * the page gets an opaque handle (contract/files.ts) and the name to show. null: cancelled.
+   */
+  choose(request: ChooseRequest): Promise<ChooseResult | null>;
+}
+
+/** What the page asks the desktop app's dialog for. */
+export interface ChooseRequest {
+  kind: 'file' | 'dir' | 'save';
+  title?: string;
+  /** Save dialogs: the suggested file name (no folder). */
+  defaultName?: string;
+  /** e.g. [{name: 'Vault credentials', extensions: ['VaultCredentials']}] */
+  filters?: { name: string; extensions: string[] }[];
+}
+export interface ChooseResult {
+  handle: string;
+  name: string;
 }
 
 export const uiCommands = {

@@ -1,5 +1,5 @@
+import { writeReportFile } from '../../reports/write-report.ts';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { documentVerdict, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
 import { loadCatalog } from '../../components/catalog.ts';
@@ -202,7 +202,7 @@ export const discoveryHandlers = {
     const { kind, id } = resolveReportId(store, input.id);
     const content = kind === 'job' ? renderJobReport(jobReport(store, id), input.format) : renderCheckReport(checkRun(store, id), input.format);
     if (input.out) {
-      writeFileSync(input.out, content, { mode: 0o644 });
+      writeReportFile(input.out, content);
       return { id, kind, format: input.format, out: input.out };
     }
     return { id, kind, format: input.format, out: null, content };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseHostFile } from '../../discovery/import/host-file.ts';
 import { fail } from '../../model/errors.ts';
 import { transaction } from '../../store/db.ts';
@@ -23,14 +24,25 @@ export function hostsRemove(input: CommandInput<'hosts.remove'>, { store }: Hand
 }
 
 /** All rows are validated before the first write, and written in one transaction: a bad file changes nothing. */
-export function hostsImport(input: CommandInput<'hosts.import'>, { store }: HandlerContext): CommandOutput<'hosts.import'> {
-  const { rows, errors } = parseHostFile(input.file);
+export function hostsImport(input: CommandInput<'hosts.import'>, ctx: HandlerContext): CommandOutput<'hosts.import'> {
+  let text: string;
+  try {
+    text = readFileSync(input.file, 'utf8');
+  } catch (e) {
+    return fail('not_found', `Cannot read the host file ${input.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { remedy: 'Check the path and that the file is readable.' });
+  }
+  return importHostText(input.file, text, input.skipInvalid ?? false, ctx);
+}
+
+/** The import itself, from text (a file read by the CLI, or text the window sent). Errors name lines and fields, never quote the file. */
+export function importHostText(name: string, text: string, skipInvalid: boolean, { store }: HandlerContext): CommandOutput<'hosts.import'> {
+  const { rows, errors } = parseHostFile(name, text);
   const unknownCreds = rows.filter((r) => r.host.credential && !store.credentials.info(r.host.credential));
   for (const r of unknownCreds) errors.push({ line: r.line, message: `credential "${r.host.credential}" does not exist` });
   errors.sort((a, b) => a.line - b.line);
-  if (errors.length && !input.skipInvalid) {
+  if (errors.length && !skipInvalid) {
     const shown = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n  ');
-    fail('validation', `${errors.length} invalid row(s) in ${input.file}; nothing was imported.\n  ${shown}${errors.length > 20 ? `\n  … and ${errors.length - 20} more` : ''}`, {
+    fail('validation', `${errors.length} invalid row(s) in ${name}; nothing was imported.\n  ${shown}${errors.length > 20 ? `\n  … and ${errors.length - 20} more` : ''}`, {
       remedy: 'Fix the rows named above, or pass --skip-invalid to import only the valid ones.',
       details: { errors },
     });
@@ -46,7 +58,7 @@ export function hostsImport(input: CommandInput<'hosts.import'>, { store }: Hand
         return host;
       }),
   );
-  return { file: input.file, rows: rows.length + errors.length - unknownCreds.length, ...counts, skipped: errors, hosts };
+  return { file: name, rows: rows.length + errors.length - unknownCreds.length, ...counts, skipped: errors, hosts };
 }
 
 export function credentialsAdd(input: CommandInput<'credentials.add'>, { store }: HandlerContext): CommandOutput<'credentials.add'> {

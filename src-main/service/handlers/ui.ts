@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { z } from 'zod';
 import { commands, type CommandInput, type CommandOutput, type Commands } from '../contract.ts';
 import { WizardStateSchema } from '../contract/ui.ts';
 import type { HandlerContext } from '../context.ts';
-import { hostsImport } from './inventory.ts';
+import { importHostText } from './inventory.ts';
 import type { HandlerPart } from './types.ts';
 
 const STATE_KEY = 'ui.wizard';
@@ -27,16 +25,9 @@ export function uiCommandsList(): CommandOutput<'ui.commands'> {
   return Object.keys(commands).sort();
 }
 
-/** Same rules and report as `hosts import`: the text goes to a private temp file under the data directory, removed afterwards. */
+/** Same rules and report as `hosts import`, from the text the page read (no file on this machine is involved). */
 export function uiHostsImportText(input: Parsed<'ui.hosts.importText'>, ctx: HandlerContext): CommandOutput<'ui.hosts.importText'> {
-  const dir = mkdtempSync(join(ctx.store.home, 'import-'));
-  const file = join(dir, input.fileName);
-  try {
-    writeFileSync(file, input.text, { mode: 0o600 });
-    return { ...hostsImport({ file, skipInvalid: input.skipInvalid }, ctx), file: input.fileName };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return importHostText(input.fileName, input.text, input.skipInvalid, ctx);
 }
 
 export const uiHandlers = {

@@ -8,7 +8,7 @@ vi.mock('electron', () => import('./mocks/electron.ts'));
 
 const electron = await import('./mocks/electron.ts');
 const { BrowserWindow, app, ipcMain, session, protocol } = electron;
-const { IPC_CALL, IPC_EVENT, COMMANDS_ARG } = await import('../../../src-main/electron/bridge.ts');
+const { IPC_CALL, IPC_CHOOSE, IPC_EVENT, COMMANDS_ARG } = await import('../../../src-main/electron/bridge.ts');
 const security = await import('../../../src-main/electron/security.ts');
 const { registerIpc } = await import('../../../src-main/electron/ipc.ts');
 
@@ -127,9 +127,29 @@ describe('Electron main: session and navigation guards', () => {
 });
 
 describe('Electron main: IPC', () => {
-  it('listens on exactly one channel', () => {
-    expect([...ipcMain.handlers.keys()]).toEqual([IPC_CALL]);
+  it('listens on exactly two channels: calls and the native file dialogs', () => {
+    expect([...ipcMain.handlers.keys()]).toEqual([IPC_CALL, IPC_CHOOSE]);
     expect(ipcMain.listeners.size).toBe(0);
+  });
+
+  it('a dialog choice reaches the page as a handle and a name, never the path; a foreign frame gets nothing', async () => {
+    const choose = ipcMain.handlers.get(IPC_CHOOSE) as (event: unknown, req: unknown) => Promise<{ handle: string; name: string } | null>;
+    const path = join(home, 'picked', 'site.VaultCredentials');
+    electron.dialog.next = path;
+    const r = await choose(eventFrom(win, appFrame()), { kind: 'file', title: 'Vault credentials file', filters: [{ name: 'Vault credentials', extensions: ['VaultCredentials'] }] });
+    expect(r).toEqual({ handle: expect.stringMatching(/^asr-file:/), name: 'site.VaultCredentials' });
+    expect(JSON.stringify(r)).not.toContain(home);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(await choose(eventFrom(win, appFrame('https://evil.example/')), { kind: 'file' })).toBeNull();
+    warn.mockRestore();
+    expect(await choose(eventFrom(win, appFrame()), { kind: 'file', defaultName: '../../etc/passwd' })).toBeNull();
+    expect(await choose(eventFrom(win, appFrame()), { kind: 'exec' })).toBeNull();
+    electron.dialog.next = null;
+    expect(await choose(eventFrom(win, appFrame()), { kind: 'save' })).toBeNull();
+    // The page then passes the handle; a path it makes up is refused.
+    const h = handler();
+    expect(await h(eventFrom(win, appFrame()), 'hosts.import', { file: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'permission_denied' } });
+    expect(await h(eventFrom(win, appFrame()), 'hosts.import', { file: r!.handle })).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.not.stringContaining(home) } });
   });
 
   it('serves a call from the main frame of our window on app://', async () => {
@@ -168,6 +188,7 @@ describe('Electron main: IPC', () => {
 
   it('streams service events to our windows on the one event channel', async () => {
     ipcMain.handlers.delete(IPC_CALL);
+    ipcMain.handlers.delete(IPC_CHOOSE);
     const service = {
       call: vi.fn(async (_n: string, _i: unknown, opts?: { onEvent?: (e: unknown) => void }) => {
         opts?.onEvent?.({ type: 'progress', done: 1, total: 2 });

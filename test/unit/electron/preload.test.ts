@@ -18,7 +18,7 @@ describe('preload bridge', () => {
     await import('../../../src-main/electron/preload.ts');
     const api = electron.contextBridge.exposed.get('asrDeploy') as Record<string, unknown>;
     expect([...electron.contextBridge.exposed.keys()]).toEqual(['asrDeploy']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'commands', 'onEvent']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'choose', 'commands', 'onEvent']);
     expect(Object.isFrozen(api)).toBe(true);
     expect(Object.values(api).every((v) => typeof v === 'function')).toBe(true);
     expect(api).not.toHaveProperty('invoke');

@@ -136,6 +136,13 @@ export const safeStorage = {
   }),
 };
 
+/** The native dialogs: tests set what the user "chooses". */
+export const dialog = {
+  next: null as string | null,
+  showOpenDialog: vi.fn(async () => (dialog.next ? { canceled: false, filePaths: [dialog.next] } : { canceled: true, filePaths: [] })),
+  showSaveDialog: vi.fn(async () => (dialog.next ? { canceled: false, filePath: dialog.next } : { canceled: true, filePath: '' })),
+};
+
 export const contextBridge = {
   exposed: new Map<string, unknown>(),
   exposeInMainWorld: vi.fn((key: string, api: unknown) => contextBridge.exposed.set(key, api)),
