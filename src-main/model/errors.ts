@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'host_key_mismatch',
   'certificate_untrusted',
   'certificate_mismatch',
+  /** The WinRM certificate on the connection that would carry the credential is not the pinned one. */
+  'tls_pin_mismatch',
   'certificate_expired',
   'permission_denied',
   // running on a host

@@ -6,7 +6,8 @@ import nodePowershell from 'node-powershell';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import { normalizeFingerprint as normalizeSshFingerprint } from '../ssh/host-key.ts';
 import { scanSshHostKey } from '../ssh/scan.ts';
-import { normalizeFingerprint, scanTlsCertificate, type TlsCertificateInfo } from '../tls-scan.ts';
+import type { TlsCertificateInfo } from '../tls-scan.ts';
+import { PinnedTlsRelay } from './pin-relay.ts';
 import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportLog, UploadResult } from '../transport.ts';
 import { classifyPsFailure } from './errors.ts';
 import { frameInvocation, newNonce, parseFramed, PREAMBLE, secretReadLine, type PsErrorRecord } from './frame.ts';
@@ -129,6 +130,7 @@ export class PowerShellTransport implements Transport {
   /** Milliseconds to spawn the local process and open the session, of the last connect. */
   openMs: number | null = null;
   certificate: TlsCertificateInfo | null = null;
+  private relay: PinnedTlsRelay | null = null;
   private stderrTail = '';
 
   constructor(options: PowerShellTransportOptions) {
@@ -166,13 +168,15 @@ export class PowerShellTransport implements Transport {
     if (c.kind === 'ssh') {
       return { kind: 'ssh', address: this.o.address, port: c.port ?? 22, user: c.user, keyFilePath: c.keyFilePath ?? '', knownHostsPath: c.knownHostsPath ?? '', openTimeoutMs: this.o.openTimeoutMs };
     }
+    if (c.certificatePin && !this.relay) fail('internal', `${this.host}: the pinned mode has no relay`);
     return {
       kind: 'winrm',
-      address: this.o.address,
-      port: c.port ?? 5986,
-      useSsl: c.useSsl ?? true,
+      // Pinned: PowerShell talks to our relay, which verifies the pin on each real connection.
+      address: this.relay ? this.relay.address : this.o.address,
+      port: this.relay ? this.relay.port : (c.port ?? 5986),
+      useSsl: this.relay ? true : (c.useSsl ?? true),
       auth: c.auth ?? 'Negotiate',
-      certificate: c.certificatePin ? 'pinned' : 'validate',
+      certificate: this.relay ? 'relay' : 'validate',
       user: c.user,
       operationTimeoutMs: this.o.operationTimeoutMs,
       openTimeoutMs: this.o.openTimeoutMs,
@@ -180,31 +184,27 @@ export class PowerShellTransport implements Transport {
     };
   }
 
-  /** Pinned mode: read the listener's certificate from Node, compare its SHA-256 with the pin, check expiry. */
-  private async checkPinnedCertificate(signal?: AbortSignal): Promise<void> {
+  /**
+   * Pinned mode: the PSSession goes through a relay on 127.0.0.1 that checks the pin on every real
+   * connection to the host before it moves a byte (pin-relay.ts). One verified handshake first
+   * names the certificate and fails fast; it is not what protects the credential.
+   */
+  private async startPinRelay(signal?: AbortSignal): Promise<void> {
     const c = this.o.connection;
     if (c.kind !== 'winrm' || !c.certificatePin) return;
     const port = c.port ?? 5986;
-    const pin = normalizeFingerprint(c.certificatePin);
-    if (!pin) fail('validation', `${this.host}: the pinned certificate fingerprint is not a SHA-256 (64 hex digits).`, { host: this.host });
-    const cert = await scanTlsCertificate(this.o.address, port, { timeoutMs: Math.min(this.o.openTimeoutMs, 15_000), ...(signal ? { signal } : {}) });
+    if (c.useSsl === false) fail('validation', `${this.host}: a pinned certificate needs HTTPS (5986).`, { host: this.host });
+    if (c.auth === 'Kerberos') {
+      fail('validation', `${this.host}: Kerberos cannot be used with a pinned certificate: the ticket is for the name PowerShell connects to, and in the pinned mode that is the local relay.`, {
+        host: this.host,
+        remedy: 'Use Negotiate with the pin, or give the host a certificate from a CA the workstation trusts, revoke the pin (`asr-deploy trust revoke HOST:5986`) and use Kerberos with full CA and name validation.',
+      });
+    }
+    const relay = await PinnedTlsRelay.start({ host: this.host, address: this.o.address, port, pin: c.certificatePin, connectTimeoutMs: Math.min(this.o.openTimeoutMs, 15_000), log: (l) => this.log(l) });
+    this.relay = relay;
+    const cert = await relay.verify(signal);
     this.certificate = cert;
-    this.log(`certificate ${cert.subject}, SHA-256 ${cert.fingerprint}, valid to ${cert.notAfter}`);
-    if (cert.fingerprint !== pin) {
-      fail('certificate_mismatch', `${this.host} (${this.o.address}:${port}) presents the certificate ${cert.fingerprint} (${cert.subject}), not the pinned ${pin}`, {
-        host: this.host,
-        retryable: false,
-        remedy: `The WinRM certificate changed. If the host's owner confirms the new one, run \`asr-deploy trust approve ${this.host}:${port}\`; otherwise someone may be intercepting the connection.`,
-        details: { presented: cert.fingerprint, expected: pin, subject: cert.subject },
-      });
-    }
-    if (cert.expired) {
-      fail('certificate_expired', `${this.host} (${this.o.address}:${port}): the pinned WinRM certificate expired on ${cert.notAfter}`, {
-        host: this.host,
-        retryable: false,
-        remedy: 'Renew the WinRM HTTPS listener certificate on the host, then approve the new one with `asr-deploy trust approve`.',
-      });
-    }
+    this.log(`certificate ${cert.subject}, SHA-256 ${cert.fingerprint} (pinned), valid to ${cert.notAfter}; the session goes through the pin relay on ${relay.address}:${relay.port}`);
     if (cert.expiresSoon) this.log(`warning: the certificate expires on ${cert.notAfter}`);
   }
 
@@ -244,7 +244,12 @@ export class PowerShellTransport implements Transport {
   private async doConnect(signal?: AbortSignal): Promise<void> {
     const started = Date.now();
     if (signal?.aborted) fail('cancelled', `${this.host}: connect cancelled`, { host: this.host });
-    await this.checkPinnedCertificate(signal);
+    try {
+      await this.startPinRelay(signal);
+    } catch (e) {
+      await this.teardown('kill');
+      throw e;
+    }
     await this.prepareSshFiles();
     const ep = this.endpoint();
     const pwsh = this.o.pwshPath ?? defaultPwshPath();
@@ -292,7 +297,7 @@ export class PowerShellTransport implements Transport {
       );
       this.remote = info;
       this.openMs = Date.now() - started;
-      this.log(`session ${this.sessionName} open in ${this.openMs} ms: ${ep.kind === 'ssh' ? 'SSH' : `WinRM ${ep.useSsl ? 'HTTPS' : 'HTTP'} ${ep.auth}${ep.certificate === 'pinned' ? ' (pinned certificate)' : ''}`} as ${info.user}@${info.computer}, PowerShell ${info.ps}, remote pid ${info.pid}${info.maxEnvelopeKb ? `, MaxEnvelopeSizekb ${info.maxEnvelopeKb}` : ''}`);
+      this.log(`session ${this.sessionName} open in ${this.openMs} ms: ${ep.kind === 'ssh' ? 'SSH' : `WinRM ${ep.useSsl ? 'HTTPS' : 'HTTP'} ${ep.auth}${ep.certificate === 'relay' ? ' (pinned certificate, checked by the relay on each connection)' : ''}`} as ${info.user}@${info.computer}, PowerShell ${info.ps}, remote pid ${info.pid}${info.maxEnvelopeKb ? `, MaxEnvelopeSizekb ${info.maxEnvelopeKb}` : ''}`);
     } catch (e) {
       await this.teardown('kill');
       if (e instanceof AsrFailure) throw e;
@@ -323,6 +328,10 @@ export class PowerShellTransport implements Transport {
         const left = tree.filter(isAlive);
         if (left.length) for (const p of left) killProcessTree(p);
       }
+    }
+    if (this.relay) {
+      await this.relay.close();
+      this.relay = null;
     }
     if (this.tempDir) {
       await rm(this.tempDir, { recursive: true, force: true }).catch(() => undefined);
@@ -414,6 +423,12 @@ export class PowerShellTransport implements Transport {
 
   private classify(phase: CallSpec['phase'], error: PsErrorRecord | null, stderr: string): AsrFailure {
     const c = this.o.connection;
+    // The relay refused a connection PowerShell opened: that, not PowerShell's broken-pipe text, is the cause.
+    const refused = this.relay?.failure;
+    if (refused && (refused.data.code === 'tls_pin_mismatch' || refused.data.code === 'certificate_expired' || phase === 'open')) {
+      this.log(`${phase} failed: ${refused.data.code}: ${refused.message}`);
+      return refused;
+    }
     const f = classifyPsFailure({
       host: this.host,
       address: this.o.address,
@@ -441,7 +456,7 @@ export class PowerShellTransport implements Transport {
       await reaper.connect();
       const r = await reaper.call<{ killed: number[]; reason: string }>({ body: remoteInvoke(REAP_PROCESS_TREE, [old.pid, old.started]), phase: 'exec', what: 'reap the lost session', timeoutMs: 30_000 });
       this.log(`remote session process ${old.pid}: ${r.reason}${r.killed?.length ? ` (stopped ${r.killed.length} process(es))` : ''}`);
-      const ep = this.endpoint();
+      const ep = reaper.endpoint();
       if (ep.kind === 'winrm') {
         await reaper.call({ body: winrmReapScript(ep, this.sessionName), secrets: [{ variable: '__asrSecret', value: (this.o.connection as { password: string }).password }], phase: 'exec', what: 'remove the lost session', timeoutMs: 30_000 });
       }

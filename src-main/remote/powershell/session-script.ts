@@ -1,4 +1,5 @@
 import { fail } from '../../model/errors.ts';
+import { RELAY_HOST } from './pin-relay.ts';
 import { psQuote } from './quote-ps.ts';
 
 /** WinRM authentication mechanisms we offer; Negotiate is the default (Kerberos, else NTLM). */
@@ -13,8 +14,12 @@ export type PsEndpoint =
       port: number;
       useSsl: boolean;
       auth: PsAuth;
-      /** `validate`: the certificate must chain to a trusted CA and name the host; `pinned`: the caller has already compared the SHA-256 with the pin. */
-      certificate: 'validate' | 'pinned';
+      /**
+       * `validate`: the certificate must chain to a CA the workstation trusts and name the host (no Skip flags);
+       * `relay`: the address is our pin relay on 127.0.0.1 (pin-relay.ts), which checks the host's certificate
+       * against the pin on every connection it forwards; only its throw-away loopback certificate goes unchecked.
+       */
+      certificate: 'validate' | 'relay';
       user: string;
       /** Milliseconds; WinRM's own bound on one operation (ours is the wall clock around it). */
       operationTimeoutMs: number;
@@ -39,7 +44,8 @@ export type PsEndpoint =
  * SecureString, builds the PSCredential and clears the variable, whatever happens.
  *
  * Rules enforced here, not left to callers: Basic only over HTTPS; CredSSP only when chosen
- * (it is never a fallback); relaxed CA/CN checks only in the pinned mode.
+ * (it is never a fallback); relaxed CA/CN checks only towards the loopback pin relay, never
+ * towards a remote address.
  */
 export function sessionOpenScript(ep: PsEndpoint, sessionName: string, opts: { keepCredential?: boolean } = {}): string {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(sessionName)) fail('internal', `bad session name ${sessionName}`);
@@ -64,14 +70,14 @@ export function sessionOpenScript(ep: PsEndpoint, sessionName: string, opts: { k
       remedy: 'Use Negotiate or Kerberos, or configure a WinRM HTTPS listener on the host.',
     });
   }
-  if (ep.certificate === 'pinned' && !ep.useSsl) fail('validation', 'A pinned certificate needs HTTPS.');
+  if (ep.certificate === 'relay' && (!ep.useSsl || ep.address !== RELAY_HOST)) fail('internal', `CA and name checks are only relaxed towards the pin relay on ${RELAY_HOST}, not ${ep.address}.`);
   const option = [
     'New-PSSessionOption',
     `-OperationTimeout ${int(ep.operationTimeoutMs)}`,
     `-OpenTimeout ${int(ep.openTimeoutMs)}`,
     `-IdleTimeout ${int(Math.max(60_000, ep.idleTimeoutMs))}`,
-    // Only here, after the workstation compared the certificate's SHA-256 with the pin and its expiry.
-    ...(ep.certificate === 'pinned' ? ['-SkipCACheck', '-SkipCNCheck'] : []),
+    // Only towards the relay: its certificate is ours; the host's is checked against the pin by the relay.
+    ...(ep.certificate === 'relay' ? ['-SkipCACheck', '-SkipCNCheck'] : []),
   ].join(' ');
   return [
     `$__plain = $global:__asrSecret; $global:__asrSecret = $null`,
