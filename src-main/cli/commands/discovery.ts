@@ -32,10 +32,11 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
     .command('approve <targets...>')
     .description('pin what a fresh scan sees, or --fingerprint FP (checked against the scan)')
     .option('--fingerprint <fp>', 'expected SHA256:… (SSH) or 64-hex SHA-256 (TLS)')
+    .option('--replace', 'replace a pin whose key or certificate changed (shows old and new)', false)
     .option('--timeout <ms>', 'per target', int('--timeout', 100), 5000)
-    .action(async (targets: string[], o: { fingerprint?: string; timeout: number }) => {
-      const pins = await rt.call('trust.approve', { targets, timeoutMs: o.timeout, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) });
-      rt.out.result(pins, () => pins.map((p) => `pinned ${p.host}:${p.port} ${p.kind} ${p.fingerprint}`).join('\n'));
+    .action(async (targets: string[], o: { fingerprint?: string; timeout: number; replace: boolean }) => {
+      const pins = await rt.call('trust.approve', { targets, timeoutMs: o.timeout, replace: o.replace, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) });
+      rt.out.result(pins, () => pins.map((p) => (p.previous ? `replaced ${p.host}:${p.port} ${p.kind}: old ${p.previous}, new ${p.fingerprint}` : `pinned ${p.host}:${p.port} ${p.kind} ${p.fingerprint}`)).join('\n'));
     });
 
   const discover = program.command('discover').description('find hosts: network ranges, vCenter, VMM, Hyper-V');

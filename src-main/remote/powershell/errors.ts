@@ -43,7 +43,7 @@ export function classifyPsFailure(ctx: PsFailureContext): AsrFailure {
       const changed = /HAS CHANGED|does not match/i.test(text);
       return new AsrFailure(changed ? 'host_key_mismatch' : 'host_key_unknown', `${h} (${target}): the SSH host key is ${changed ? 'not the pinned one' : 'not pinned'}`, {
         host: h,
-        remedy: `Check the fingerprint with the host's owner, then run \`asr-deploy trust scan ${h}\` and \`asr-deploy trust approve ${h}\`.`,
+        remedy: `Check the fingerprint with the host's owner, then run \`asr-deploy trust scan ${h}\` and \`asr-deploy trust approve ${h}${changed ? ' --replace' : ''}\`${changed ? ' (a bare approve does not replace a pin)' : ''}.`,
         retryable: false,
       });
     }

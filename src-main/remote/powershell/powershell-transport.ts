@@ -215,7 +215,7 @@ export class PowerShellTransport implements Transport {
     if (!c.knownHostsPath && !c.hostKey && c.hostKeyFingerprint) {
       const scan = await scanSshHostKey(this.o.address, c.port ?? 22, { timeoutMs: this.o.openTimeoutMs, host: this.host });
       if (normalizeSshFingerprint(scan.fingerprint) !== normalizeSshFingerprint(c.hostKeyFingerprint)) {
-        fail('host_key_mismatch', `${this.host} presented host key ${scan.fingerprint}, but ${c.hostKeyFingerprint} is pinned`, { host: this.host, retryable: false, remedy: `Confirm the new key with the host's owner, then asr-deploy trust approve ${this.host}.` });
+        fail('host_key_mismatch', `${this.host} presented host key ${scan.fingerprint}, but ${c.hostKeyFingerprint} is pinned`, { host: this.host, retryable: false, remedy: `Confirm the new key with the host's owner, then asr-deploy trust approve ${this.host} --replace (a bare approve does not replace a pin).` });
       }
       c.hostKey = `${scan.keyType} ${scan.publicKey}`;
     }

@@ -55,7 +55,7 @@ export function classifyConnectFailure(ctx: ConnectFailureContext): AsrFailure {
       host,
       remedy:
         'The host key changed. This is expected only after a reinstall or a deliberate re-key of sshd; otherwise someone may be intercepting the connection (man in the middle). ' +
-        `Confirm the new fingerprint with the host's owner, then run \`asr-deploy trust revoke ${host}\` and \`asr-deploy trust approve ${host}\`.`,
+        `Confirm the new fingerprint (${ctx.hostKey.presented}) with the host's owner, then run \`asr-deploy trust approve ${host}${ctx.port === 22 ? '' : `:${ctx.port}`} --replace\` (a bare approve does not replace a pin).`,
       details: { ...details, presented: ctx.hostKey.presented, expected: ctx.hostKey.expected, keyType: ctx.hostKey.keyType },
     });
   }

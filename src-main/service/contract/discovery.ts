@@ -98,9 +98,16 @@ export const discoveryCommands = {
     output: z.array(ScanResultSchema.extend({ error: AsrErrorSchema.optional() }).partial({ fingerprint: true, kind: true })),
   },
   'trust.approve': {
-    summary: 'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted.',
-    input: z.object({ targets: z.array(z.string().min(1)).min(1), fingerprint: z.string().optional(), timeoutMs: z.number().int().min(100).default(5000) }),
-    output: z.array(TrustPinSchema),
+    summary: 'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted. All targets are verified first, then all pinned at once or none; a changed key needs replace.',
+    input: z.object({
+      targets: z.array(z.string().min(1)).min(1),
+      fingerprint: z.string().optional(),
+      /** A target whose pinned key or certificate differs is refused unless this is set (cli.md). */
+      replace: z.boolean().default(false),
+      timeoutMs: z.number().int().min(100).default(5000),
+    }),
+    /** `previous`: the fingerprint this pin replaced (null when new or unchanged). */
+    output: z.array(TrustPinSchema.extend({ previous: z.string().nullable().optional() })),
   },
   'discover.network': {
     summary: 'TCP probes of addresses, CIDR blocks and ranges; identifies SSH and WinRM.',

@@ -17,7 +17,7 @@ import { renderJobReport } from '../../reports/job-report.ts';
 import { scanSshHostKey } from '../../remote/ssh/scan.ts';
 import { normalizeFingerprint as normalizeSsh } from '../../remote/ssh/host-key.ts';
 import { normalizeFingerprint as normalizeTls, scanTlsCertificate } from '../../remote/tls-scan.ts';
-import { nowIso } from '../../store/db.ts';
+import { nowIso, transaction } from '../../store/db.ts';
 import type { Store } from '../../store/store.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
@@ -61,23 +61,40 @@ export const discoveryHandlers = {
   },
   'trust.approve': async (input: CommandInput<'trust.approve'>, { store, signal }: HandlerContext) => {
     // Serial on purpose: enrolment is the one place keys are accepted, one by one (peers: ansible#13318).
-    const out = [];
+    // Every target is scanned and judged first; then all pins are written in one transaction, or none.
+    const accepted: { row: ScanRow; previous: string | null }[] = [];
     for (const spec of input.targets) {
       const rows = (await scanTarget(store, spec, input.timeoutMs ?? 5000, signal)).filter((r) => r.fingerprint);
-      if (!rows.length) fail('unreachable', `Nothing answered at ${spec} to approve.`, { host: spec, remedy: 'Check the address and port, or give --fingerprint to pin a known value.' });
+      if (!rows.length) fail('unreachable', `Nothing answered at ${spec} to approve; nothing was pinned.`, { host: spec, remedy: 'Check the address and port, or give --fingerprint to pin a known value.' });
       for (const r of rows) {
+        const norm = (fp: string) => (r.kind === 'ssh' ? normalizeSsh(fp) : normalizeTls(fp));
+        const seen = norm(r.fingerprint!);
         if (input.fingerprint) {
-          const want = r.kind === 'ssh' ? normalizeSsh(input.fingerprint) : normalizeTls(input.fingerprint);
-          const seen = r.kind === 'ssh' ? normalizeSsh(r.fingerprint!) : normalizeTls(r.fingerprint!);
+          const want = norm(input.fingerprint);
           if (!want || want !== seen) {
-            fail('host_key_mismatch', `${r.host}:${r.port} presents ${r.fingerprint}, not the fingerprint given (${input.fingerprint}); nothing was pinned.`, { host: r.host, remedy: 'Verify the fingerprint out of band (console, ssh-keygen -lf on the host) before approving.' });
+            fail(r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch', `${r.host}:${r.port} presents ${r.fingerprint}, not the fingerprint given (${input.fingerprint}); nothing was pinned.`, { host: r.host, retryable: false, remedy: 'Verify the fingerprint out of band (console, ssh-keygen -lf on the host) before approving.' });
           }
         }
-        out.push(store.trust.approve({ host: r.host, port: r.port, kind: r.kind!, fingerprint: r.fingerprint!, keyType: r.keyType ?? null, subject: r.subject ?? null, notAfter: r.notAfter ?? null }));
-        store.journal.event(null, null, 'trust-approved', { host: r.host, port: r.port, kind: r.kind, fingerprint: r.fingerprint, previous: r.pinned ?? null });
+        const previous = r.pinned ?? null;
+        if (previous && norm(previous) !== seen && !input.replace) {
+          const what = r.kind === 'ssh' ? 'SSH host key' : 'TLS certificate';
+          fail(r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch', `${r.host}:${r.port} now presents the ${what} ${r.fingerprint}, but ${previous} is pinned; nothing was pinned.`, {
+            host: r.host,
+            retryable: false,
+            remedy: `A changed key is expected only after a reinstall or a deliberate re-key; otherwise someone may be intercepting the connection. Confirm the new fingerprint with the host's owner, then run \`asr-deploy trust approve ${spec} --replace\` (old ${previous}, new ${r.fingerprint}).`,
+            details: { pinned: previous, presented: r.fingerprint, kind: r.kind, port: r.port },
+          });
+        }
+        accepted.push({ row: r, previous: previous && norm(previous) !== seen ? previous : null });
       }
     }
-    return out;
+    return transaction(store.db, () =>
+      accepted.map(({ row: r, previous }) => {
+        const pin = store.trust.approve({ host: r.host, port: r.port, kind: r.kind!, fingerprint: r.fingerprint!, keyType: r.keyType ?? null, subject: r.subject ?? null, notAfter: r.notAfter ?? null });
+        store.journal.event(null, null, previous ? 'trust-replaced' : 'trust-approved', { host: r.host, port: r.port, kind: r.kind, fingerprint: r.fingerprint, previous });
+        return { ...pin, previous };
+      }),
+    );
   },
   'discover.network': async (input: CommandInput<'discover.network'>, { store, signal, emit }: HandlerContext) => {
     // Every target is validated before the first probe: a bad CIDR is a usage error and nothing is stored.

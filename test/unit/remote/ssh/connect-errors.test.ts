@@ -74,7 +74,7 @@ describe('classifyConnectFailure', () => {
     expect(f.message).toContain('SHA256:new');
     expect(f.message).toContain('SHA256:old');
     expect(f.data.remedy).toMatch(/man in the middle/);
-    expect(f.data.remedy).toContain('trust revoke web01');
+    expect(f.data.remedy).toContain('trust approve web01 --replace');
   });
 
   it('no common algorithm → unsupported with both lists and the legacy algorithm to enable', () => {
