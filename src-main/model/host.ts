@@ -30,6 +30,38 @@ export const HostInputSchema = z.object({
 });
 export type HostInput = z.input<typeof HostInputSchema>;
 
+/** Where an inventory row may say it came from; a label only, never a reason to trust it more. */
+export const HOST_SOURCES = ['manual', 'import', 'network', 'vcenter', 'vmm', 'hyperv'] as const;
+
+/**
+ * What a person or a file may say about a host (`hosts add`, a host file row, the wizard): the
+ * columns of cli.md and nothing else. Ids, identities (uuid), evidence and every connection-security
+ * setting (WinRM authentication, HTTP instead of HTTPS) are not in it: unknown fields are refused,
+ * and the security settings are the operator's own command (`hosts winrm`), never imported data.
+ */
+export const HostEntrySchema = z
+  .object({
+    address: z.string().min(1).max(255),
+    name: HostNameSchema.optional(),
+    os: z.enum(OS_FAMILIES).optional(),
+    transport: z.enum(TRANSPORTS).optional(),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    credential: z.string().min(1).max(128).optional(),
+    tags: z.array(TagSchema).default([]),
+    /** A label (HOST_SOURCES and the like), never a reason to trust a host more. */
+    source: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a source is a short lower-case label').default('manual'),
+  })
+  .strict()
+  .superRefine((h, ctx) => {
+    const d = resolveHostDefaults(h);
+    if (d.transport === 'winrm' && h.port === WINRM_HTTP_PORT) {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: `${WINRM_HTTP_PORT} is WinRM over HTTP, which only the operator can choose for a host (\`asr-deploy hosts winrm HOST --http\`); imported or added hosts use HTTPS 5986` });
+    }
+  });
+export type HostEntry = z.input<typeof HostEntrySchema>;
+
+export const WINRM_HTTP_PORT = 5985;
+
 /** The JSON shape of `hosts list` (cli.md): a contract. */
 export const HostSchema = z.object({
   id: z.string(),

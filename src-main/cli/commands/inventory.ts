@@ -25,8 +25,21 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     .option('--credential <name>', 'credential to log in with')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .action(async (address: string, o: { name?: string; os?: string; transport?: string; port?: number; credential?: string; tag: string[] }) => {
-      const host = await rt.call('hosts.add', { address, name: o.name, os: o.os as never, transport: o.transport as never, port: o.port, credential: o.credential, tags: o.tag, source: 'manual' });
+      const host = await rt.call('hosts.add', { address, name: o.name, os: o.os as never, transport: o.transport as never, port: o.port, credential: o.credential, tags: o.tag });
       rt.out.result(host, () => `${host.name} (${host.address}) ${host.os ?? 'os unknown'} over ${host.transport ?? '?'}:${host.port ?? '?'} — id ${host.id}`);
+    });
+
+  hosts
+    .command('winrm <selector>')
+    .description('operator settings for WinRM hosts: authentication and HTTP (never taken from imported data)')
+    .option('--auth <mechanism>', 'Negotiate (default) | Kerberos | Basic | CredSSP')
+    .option('--http', 'WinRM over HTTP 5985 (no certificate, no pin)')
+    .option('--https', 'back to HTTPS 5986 (the default)')
+    .action(async (selector: string, o: { auth?: string; http?: boolean; https?: boolean }) => {
+      if (o.http && o.https) fail('usage', 'Give --http or --https, not both.');
+      const r = await rt.call('hosts.winrm', { hosts: selector, ...(o.auth ? { auth: o.auth as never } : {}), ...(o.http ? { http: true } : o.https ? { http: false } : {}) });
+      for (const h of r) for (const w of h.warnings) rt.out.info(`warning: ${h.host}: ${w}`);
+      rt.out.result(r, () => r.map((h) => `${h.host}: WinRM ${h.useSsl ? 'HTTPS' : 'HTTP'} ${h.port}, ${h.auth}`).join('\n'));
     });
 
   hosts

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { fail } from '../../model/errors.ts';
-import { HostInputSchema, type HostInput } from '../../model/host.ts';
+import { HostEntrySchema, type HostInput } from '../../model/host.ts';
 import { validateAddress } from '../../store/hosts.ts';
 
 /** Columns of a host file: the fields of `hosts add` (cli.md). */
@@ -30,9 +30,15 @@ export function parseHostFile(file: string, text = readFileSync(file, 'utf8')): 
   const seenAddress = new Map<string, number>();
   const seenName = new Map<string, number>();
   for (const { line, record } of raw) {
-    const parsed = HostInputSchema.safeParse({ ...normalise(record), source: 'import' });
+    // A file says where hosts are, never how securely to reach them: no ids, evidence, WinRM auth or HTTP.
+    const { source, ...fields } = normalise(record);
+    if (source !== undefined) {
+      errors.push({ line, message: '"source" cannot be set from a host file (imported hosts are source "import")' });
+      continue;
+    }
+    const parsed = HostEntrySchema.safeParse({ ...fields, source: 'import' });
     if (!parsed.success) {
-      errors.push({ line, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') });
+      errors.push({ line, message: parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `${i.keys.map((k) => `"${k}"`).join(', ')} cannot be set from a host file (columns: ${HOST_FILE_COLUMNS.join(', ')}; WinRM authentication and HTTP are operator settings: \`asr-deploy hosts winrm\`)` : `${i.path.join('.') || 'row'}: ${i.message}`)).join('; ') });
       continue;
     }
     try {

@@ -4,13 +4,14 @@ import type { CredentialSecret } from '../../store/credentials.ts';
 import type { Store } from '../../store/store.ts';
 import type { TransportLog } from '../transport.ts';
 import { PowerShellTransport } from './powershell-transport.ts';
-import { PS_AUTH, type PsAuth } from './session-script.ts';
+import { winrmSettings } from '../../store/winrm-settings.ts';
 
 /**
  * The PowerShell transport for an inventory host (called from deploy/connect.ts `transportFor`):
  * - transport `winrm`: WinRM HTTPS 5986 with the credential's password; the certificate pinned in
  *   the trust store (`trust approve HOST:5986`) when there is one, else validated by the workstation;
- *   authentication from the host's evidence `winrm.auth` (Negotiate unless set; Basic/CredSSP only when chosen);
+ *   authentication and HTTP/HTTPS only from the operator's `hosts winrm` setting (store/winrm-settings.ts:
+ *   Negotiate over HTTPS unless chosen), never from a host's evidence or an imported file;
  * - a Windows host with transport `ssh`: PowerShell remoting over SSH (Windows OpenSSH with the
  *   powershell subsystem), key credential, the pinned host key.
  */
@@ -31,10 +32,10 @@ export function powerShellTransportFor(store: Store, host: Host, secret: Credent
   if (secret.kind !== 'password' || !secret.password) fail('validation', `${host.name}: WinRM needs a user name and password credential.`, { host: host.name, remedy: 'asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin' });
   const port = host.port ?? 5986;
   const pin = store.trust.get(host.address, port, 'tls') ?? (host.name !== host.address ? store.trust.get(host.name, port, 'tls') : undefined);
-  const winrm = (host.evidence?.winrm ?? {}) as { auth?: unknown; useSsl?: unknown };
-  const auth = PS_AUTH.includes(winrm.auth as PsAuth) ? (winrm.auth as PsAuth) : 'Negotiate';
+  const winrm = winrmSettings(store.settings, host);
   return new PowerShellTransport({
     ...common,
-    connection: { kind: 'winrm', port, useSsl: winrm.useSsl !== false, auth, user: secret.user, password: secret.password, certificatePin: pin?.fingerprint ?? null },
+    // Over HTTP no certificate is presented, so no pin applies.
+    connection: { kind: 'winrm', port, useSsl: winrm.useSsl, auth: winrm.auth, user: secret.user, password: secret.password, certificatePin: winrm.useSsl ? (pin?.fingerprint ?? null) : null },
   });
 }

@@ -2,9 +2,11 @@ import { fail } from '../../model/errors.ts';
 import { RELAY_HOST } from './pin-relay.ts';
 import { psQuote } from './quote-ps.ts';
 
+import { WINRM_AUTH, type WinrmAuth } from '../../store/winrm-settings.ts';
+
 /** WinRM authentication mechanisms we offer; Negotiate is the default (Kerberos, else NTLM). */
-export const PS_AUTH = ['Negotiate', 'Kerberos', 'CredSSP', 'Basic'] as const;
-export type PsAuth = (typeof PS_AUTH)[number];
+export const PS_AUTH = WINRM_AUTH;
+export type PsAuth = WinrmAuth;
 
 export type PsEndpoint =
   | {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { HostInputSchema, HostSchema, OS_FAMILIES, TRANSPORTS, TagSchema } from '../../model/host.ts';
+import { HostEntrySchema, HostSchema } from '../../model/host.ts';
+import { WINRM_AUTH } from '../../store/winrm-settings.ts';
 
 /** Inventory, credentials and trust: the foundation's commands. */
 export const HostSelector = z.string().default('all');
@@ -38,8 +39,14 @@ export const TrustPinSchema = z.object({
 export const inventoryCommands = {
   'hosts.add': {
     summary: 'Add a host to the inventory (or update the one with that address).',
-    input: HostInputSchema.extend({ os: z.enum(OS_FAMILIES).optional(), transport: z.enum(TRANSPORTS).optional(), tags: z.array(TagSchema).default([]) }),
+    // The columns of cli.md only: no ids, evidence or WinRM security settings (see HostEntrySchema).
+    input: HostEntrySchema,
     output: HostSchema,
+  },
+  'hosts.winrm': {
+    summary: 'The operator\'s WinRM settings for Windows hosts: authentication (Negotiate by default; Basic and CredSSP only here) and HTTP 5985 instead of HTTPS 5986; each weaker choice comes with a warning.',
+    input: z.object({ hosts: z.string().min(1), auth: z.enum(WINRM_AUTH).optional(), http: z.boolean().optional() }),
+    output: z.array(z.object({ host: z.string(), auth: z.enum(WINRM_AUTH), useSsl: z.boolean(), port: z.number().int(), warnings: z.array(z.string()) })),
   },
   'hosts.list': {
     summary: 'List hosts.',

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseHostFile } from '../../discovery/import/host-file.ts';
 import { fail } from '../../model/errors.ts';
+import { DEFAULT_PORT, WINRM_HTTP_PORT } from '../../model/host.ts';
 import { transaction } from '../../store/db.ts';
+import { setWinrmSettings, winrmSettings, winrmWarnings } from '../../store/winrm-settings.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
 import type { HandlerPart } from './types.ts';
@@ -72,6 +74,29 @@ export function credentialsRemove(input: CommandInput<'credentials.remove'>, { s
   return { removed: input.name };
 }
 
+/** Only here do WinRM authentication and HTTP change; Basic over HTTP is refused (the password would be cleartext). */
+export function hostsWinrm(input: CommandInput<'hosts.winrm'>, { store }: HandlerContext): CommandOutput<'hosts.winrm'> {
+  const hosts = store.hosts.select(input.hosts);
+  const notWinrm = hosts.filter((h) => h.transport !== 'winrm');
+  if (notWinrm.length) fail('validation', `Not reached over WinRM: ${notWinrm.map((h) => h.name).join(', ')}; nothing was changed.`, { remedy: 'Select Windows hosts whose transport is winrm.' });
+  const planned = hosts.map((h) => {
+    const now = winrmSettings(store.settings, h);
+    const next = { auth: input.auth ?? now.auth, useSsl: input.http === undefined ? now.useSsl : !input.http };
+    if (next.auth === 'Basic' && !next.useSsl) fail('validation', `${h.name}: Basic authentication over HTTP would send the password in clear text; nothing was changed.`, { remedy: 'Use Negotiate or Kerberos over HTTP, or Basic over HTTPS.' });
+    return { h, next };
+  });
+  return transaction(store.db, () =>
+    planned.map(({ h, next }) => {
+      const port = next.useSsl ? (h.port === WINRM_HTTP_PORT ? DEFAULT_PORT.winrm : (h.port ?? DEFAULT_PORT.winrm)) : h.port === DEFAULT_PORT.winrm || h.port === null ? WINRM_HTTP_PORT : h.port;
+      if (port !== h.port) store.hosts.upsert({ address: h.address, port });
+      setWinrmSettings(store.settings, h, next);
+      const warnings = winrmWarnings(next);
+      store.journal.event(null, null, 'winrm-settings', { host: h.name, auth: next.auth, useSsl: next.useSsl, port, warnings });
+      return { host: h.name, auth: next.auth, useSsl: next.useSsl, port, warnings };
+    }),
+  );
+}
+
 export function trustList(_input: CommandInput<'trust.list'>, { store }: HandlerContext): CommandOutput<'trust.list'> {
   return store.trust.list();
 }
@@ -100,9 +125,10 @@ export const inventoryHandlers = {
   'hosts.list': hostsList,
   'hosts.remove': hostsRemove,
   'hosts.import': hostsImport,
+  'hosts.winrm': hostsWinrm,
   'credentials.add': credentialsAdd,
   'credentials.list': credentialsList,
   'credentials.remove': credentialsRemove,
   'trust.list': trustList,
   'trust.revoke': trustRevoke,
-} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.import' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
+} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.import' | 'hosts.winrm' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
