@@ -4,13 +4,13 @@ import type { CredentialSecret } from '../../store/credentials.ts';
 import type { Store } from '../../store/store.ts';
 import type { TransportLog } from '../transport.ts';
 import { PowerShellTransport } from './powershell-transport.ts';
-import { winrmSettings } from '../../store/winrm-settings.ts';
+import { parseWinrmSettings, winrmSettingsKey, type WinrmSettings } from '../../model/winrm.ts';
 
 /**
  * The PowerShell transport for an inventory host (called from deploy/connect.ts `transportFor`):
  * - transport `winrm`: WinRM HTTPS 5986 with the credential's password; the certificate pinned in
  *   the trust store (`trust approve HOST:5986`) when there is one, else validated by the workstation;
- *   authentication and HTTP/HTTPS only from the operator's `hosts winrm` setting (store/winrm-settings.ts:
+ *   authentication and HTTP/HTTPS only from the operator's `hosts winrm` setting (model/winrm.ts:
  *   Negotiate over HTTPS unless chosen), never from a host's evidence or an imported file;
  * - a Windows host with transport `ssh`: PowerShell remoting over SSH (Windows OpenSSH with the
  *   powershell subsystem), key credential, the pinned host key.
@@ -32,7 +32,7 @@ export function powerShellTransportFor(store: Store, host: Host, secret: Credent
   if (secret.kind !== 'password' || !secret.password) fail('validation', `${host.name}: WinRM needs a user name and password credential.`, { host: host.name, remedy: 'asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin' });
   const port = host.port ?? 5986;
   const pin = store.trust.get(host.address, port, 'tls') ?? (host.name !== host.address ? store.trust.get(host.name, port, 'tls') : undefined);
-  const winrm = winrmSettings(store.settings, host);
+  const winrm = parseWinrmSettings(store.settings.get<Partial<WinrmSettings>>(winrmSettingsKey(host.id)));
   return new PowerShellTransport({
     ...common,
     // Over HTTP no certificate is presented, so no pin applies.

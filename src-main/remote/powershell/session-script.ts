@@ -2,7 +2,7 @@ import { fail } from '../../model/errors.ts';
 import { RELAY_HOST } from './pin-relay.ts';
 import { psQuote } from './quote-ps.ts';
 
-import { WINRM_AUTH, type WinrmAuth } from '../../store/winrm-settings.ts';
+import { WINRM_AUTH, type WinrmAuth } from '../../model/winrm.ts';
 
 /** WinRM authentication mechanisms we offer; Negotiate is the default (Kerberos, else NTLM). */
 export const PS_AUTH = WINRM_AUTH;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HostEntrySchema, HostSchema } from '../../model/host.ts';
-import { WINRM_AUTH } from '../../store/winrm-settings.ts';
+import { WINRM_AUTH } from '../../model/winrm.ts';
 
 /** Inventory, credentials and trust: the foundation's commands. */
 export const HostSelector = z.string().default('all');
