@@ -1,4 +1,3 @@
-import type { AsrError } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
 import type { Transport } from '../remote/transport.ts';
 import type { Catalog, ComponentId, Platform } from './catalog.ts';
@@ -71,8 +70,6 @@ export interface Recipe {
   /** Removes the component with its documented uninstall command; a host without it is left alone. */
   uninstall(t: Transport, catalog: Catalog, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<'removed' | 'absent'>;
 }
-
-export type RecipeError = AsrError;
 
 /** Replaces {placeholders} in a documented argv; each element stays one argument (no shell). */
 export function renderArgv(template: readonly string[], values: Record<string, string | number | null | undefined>): string[] {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fail } from '../model/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { Catalog, ComponentId, Platform } from './catalog.ts';
-import { sha256File as sha256OfFile } from '../remote/local-file.ts';
+import { sha256File } from '../remote/local-file.ts';
 
 /** One installer found in a source folder (cli.md `sources scan`, plus the hash verdict). */
 export interface InstallerFile {
@@ -34,11 +34,11 @@ export function identifyInstaller(catalog: Catalog, file: string): Omit<Installe
 }
 
 /** SHA-256 of a file, streamed; cached by path+size+mtime so a 500 MB installer is hashed once. */
-export async function sha256File(path: string, db?: Db): Promise<string> {
+export async function installerSha256(path: string, db?: Db): Promise<string> {
   const st = statSync(path);
   const cached = db?.prepare('SELECT sha256 FROM installer_hashes WHERE path = ? AND size = ? AND mtime_ms = ?').get(path, st.size, Math.trunc(st.mtimeMs)) as { sha256: string } | undefined;
   if (cached) return cached.sha256;
-  const sha = await sha256OfFile(path);
+  const sha = await sha256File(path);
   db?.prepare('INSERT INTO installer_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, sha256=excluded.sha256').run(path, st.size, Math.trunc(st.mtimeMs), sha);
   return sha;
 }
@@ -61,7 +61,7 @@ export async function scanSources(catalog: Catalog, dir: string, db?: Db): Promi
     const path = join(root, name);
     const st = statSync(path);
     if (!st.isFile()) continue;
-    const sha256 = await sha256File(path, db);
+    const sha256 = await installerSha256(path, db);
     const known = id.version ? catalog.find(id.component, id.version) : undefined;
     const expected = known?.sha256[name] ?? (id.osId ? known?.sha256[id.osId] : undefined);
     out.push({ ...id, path, sha256, size: st.size, hashStatus: !expected ? 'unknown' : expected === sha256 ? 'verified' : 'mismatch', ...(expected ? { expectedSha256: expected } : {}) });

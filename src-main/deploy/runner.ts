@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripUndefined } from '../model/objects.ts';
 import { loadCatalog } from '../components/catalog.ts';
 import type { InstalledState, RecipeTarget, StepContext } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
@@ -271,8 +272,4 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       await transport.close().catch(() => undefined);
     }
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stripUndefined } from './objects.ts';
 
 /**
  * Every failure crosses a boundary (CLI, IPC, WebSocket, journal) as this data, never as a thrown
@@ -65,10 +66,6 @@ export class AsrFailure extends Error {
   toJSON(): AsrError {
     return this.data;
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function fail(code: ErrorCode, message: string, extra?: Partial<Omit<AsrError, 'code' | 'message'>>): never {

@@ -1,8 +1,6 @@
 /** Small text helpers both transports use for their logs and error messages. */
 
-export function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+export { stripUndefined } from '../model/objects.ts';
 
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;

@@ -1,5 +1,3 @@
-import type { AsrError } from '../model/errors.ts';
-
 /**
  * How the engine reaches one host. SSH (ssh2) and PowerShell remoting (node-powershell → pwsh)
  * implement the same contract, so plan/apply, facts and checks never care which one is in use.
@@ -59,11 +57,9 @@ export interface UploadResult {
   bytes: number;
   sha256: string;
   durationMs: number;
-  /** How the bytes went: sftp-fastput, sftp-stream, copy-item, pull. */
+  /** How the bytes went: sftp-fastput, sftp-stream, copy-item. */
   method: string;
 }
 
 /** Diagnostic lines (negotiated algorithms, auth methods offered) go to the host's log. */
 export type TransportLog = (line: string) => void;
-
-export type TransportError = AsrError;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, win32 as winPath, posix as posixPath } from 'node:path';
+import { join } from 'node:path';
 import nodePowershell from 'node-powershell';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import { normalizeFingerprint as normalizeSshFingerprint } from '../ssh/host-key.ts';
@@ -13,7 +13,7 @@ import { classifyPsFailure } from './errors.ts';
 import { frameInvocation, newNonce, parseFramed, PREAMBLE, secretReadLine, type PsErrorRecord } from './frame.ts';
 import { isAlive, killProcessTree, processTree } from './process-tree.ts';
 import { psArray, psHashtable, psQuote, psValue, type PsValue } from './quote-ps.ts';
-import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, PULL, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
+import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
 import { sessionOpenScript, winrmReapScript, type PsAuth, type PsEndpoint } from './session-script.ts';
 import { checkedLocalFile, sha256File } from '../local-file.ts';
 import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
@@ -519,10 +519,6 @@ export class PowerShellTransport implements Transport {
 
   // ---------------------------------------------------------------- transfers
 
-  private remotePathApi() {
-    return this.remote?.windows === false ? posixPath : winPath;
-  }
-
   /** Bytes per chunk: from the endpoint's MaxEnvelopeSizekb over WinRM (base64 and XML overhead off), else sshChunkBytes. */
   chunkBytes(): number {
     const kb = this.remote?.maxEnvelopeKb;
@@ -562,23 +558,6 @@ export class PowerShellTransport implements Transport {
     return { bytes: size, sha256: fin.sha256, durationMs, method };
   }
 
-  /**
-   * The target fetches the file itself from a URL (through `proxyUrl` if given) or a UNC share
-   * (better than pushing large installers through WinRM), and verifies its SHA-256.
-   */
-  async pull(source: string, remotePath: string, opts: TransferOptions & { proxyUrl?: string } = {}): Promise<UploadResult> {
-    const started = Date.now();
-    if (!opts.sha256) fail('validation', `${this.host}: a pulled file needs its expected SHA-256.`);
-    const r = await this.call<{ sha256: string; bytes: number }>({
-      body: remoteInvoke(PULL, [source, `${remotePath}.partial`, remotePath, opts.sha256.toLowerCase(), opts.proxyUrl ?? '']),
-      phase: 'upload',
-      what: `pull ${basename(remotePath)}`,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    });
-    return { bytes: r.bytes, sha256: r.sha256, durationMs: Date.now() - started, method: 'pull' };
-  }
-
   async remoteSha256(remotePath: string): Promise<string> {
     const r = await this.call<{ sha256: string }>({ body: remoteInvoke(FILE_HASH, [remotePath]), phase: 'exec', what: `hash ${basename(remotePath)}` });
     return r.sha256;
@@ -603,11 +582,6 @@ export class PowerShellTransport implements Transport {
       await rm(partial, { force: true });
       throw e;
     }
-  }
-
-  /** Joins remote path parts with the target's separator (Windows unless the session says otherwise). */
-  remoteJoin(...parts: string[]): string {
-    return this.remotePathApi().join(...parts);
   }
 }
 

@@ -93,27 +93,6 @@ Move-Item -LiteralPath $Partial -Destination $Final -Force
 @{ sha256 = $h; bytes = (Get-Item -LiteralPath $Final).Length }
 `;
 
-/** The target fetches the file itself (a URL or a UNC share), then hashes it. */
-export const PULL = String.raw`
-param([string]$Source, [string]$Partial, [string]$Final, [string]$Expected, [string]$ProxyUrl)
-if (Test-Path -LiteralPath $Partial) { Remove-Item -LiteralPath $Partial -Force }
-if ($Source -match '^https?://') {
-  [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor 3072
-  $wc = New-Object System.Net.WebClient
-  if ($ProxyUrl) { $wc.Proxy = New-Object System.Net.WebProxy($ProxyUrl, $true) }
-  try { $wc.DownloadFile($Source, $Partial) } finally { $wc.Dispose() }
-} else {
-  Copy-Item -LiteralPath $Source -Destination $Partial -Force
-}
-$h = (Get-FileHash -LiteralPath $Partial -Algorithm SHA256).Hash.ToLowerInvariant()
-if ($Expected -and $h -ne $Expected) {
-  Remove-Item -LiteralPath $Partial -Force -ErrorAction SilentlyContinue
-  throw "ASR:hash_mismatch:$Source has SHA-256 $h on the host, expected $Expected; the file was removed"
-}
-Move-Item -LiteralPath $Partial -Destination $Final -Force
-@{ sha256 = $h; bytes = (Get-Item -LiteralPath $Final).Length }
-`;
-
 export const FILE_HASH = String.raw`
 param([string]$Path)
 if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { throw "ASR:not_found:$Path does not exist on the host" }
@@ -148,4 +127,4 @@ foreach ($x in $tree) { if ($x -ne $PID) { & kill -KILL $x 2>$null } }
 `;
 
 /** Every script block above, for the parser test. */
-export const ALL_REMOTE_SCRIPTS: Record<string, string> = { SESSION_INFO, EXEC, PREPARE_UPLOAD, WRITE_CHUNK, FINISH_UPLOAD, PULL, FILE_HASH, REAP_PROCESS_TREE };
+export const ALL_REMOTE_SCRIPTS: Record<string, string> = { SESSION_INFO, EXEC, PREPARE_UPLOAD, WRITE_CHUNK, FINISH_UPLOAD, FILE_HASH, REAP_PROCESS_TREE };
