@@ -65,7 +65,7 @@ try {
     // (1) asr-deploy: plan (not timed: it is the check step), then apply timed as a whole process.
     await reset(hosts);
     const plan = JSON.parse(cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(','))) as { planId: string };
-    const ours = timed(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, '--quiet', 'apply', plan.planId, '--concurrency', String(n), '--upload-method', values['upload-method']], env);
+    const ours = timed(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, '--quiet', 'apply', plan.planId, '--yes', '--concurrency', String(n), '--upload-method', values['upload-method']], env);
     results.asr = { wallS: ours.wallS, rssMB: ours.rssMB, ok: await installed(hosts) };
 
     // (2) OpenSSH: scp then ssh per host, all hosts in parallel.

@@ -21,6 +21,8 @@ export const CheckRunHostSchema = z.object({
   verdict: z.enum(VERDICTS),
   installerOsId: z.string().nullable().optional(),
   checks: z.array(CheckRunHostCheckSchema),
+  /** Why the host could not be examined (unreachable, key not pinned, …): its checks are then unknown. */
+  error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() }).optional(),
 });
 
 export const CheckRunDocumentSchema = z.object({
@@ -38,7 +40,7 @@ export type CheckRunHost = z.infer<typeof CheckRunHostSchema>;
 export function toCheckRunDocument(
   component: string,
   version: string | null,
-  hosts: readonly { host: string; result: RunChecksResult }[],
+  hosts: readonly { host: string; result: RunChecksResult; error?: { code: string; message: string; remedy?: string } }[],
   generatedAt: string = new Date().toISOString(),
 ): CheckRunDocument {
   const matrix = hosts.find((h) => h.result.matrix)?.result.matrix?.file ?? null;
@@ -47,11 +49,12 @@ export function toCheckRunDocument(
     version,
     generatedAt,
     matrix,
-    hosts: hosts.map(({ host, result }) => ({
+    hosts: hosts.map(({ host, result, error }) => ({
       host,
       verdict: result.verdict,
       installerOsId: result.installerOsId,
       checks: result.checks.map((c) => ({ id: c.id, verdict: c.verdict, title: c.title, evidence: c.evidence, remedy: c.remedy ?? null, ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}) })),
+      ...(error ? { error: { code: error.code, message: error.message, ...(error.remedy ? { remedy: error.remedy } : {}) } } : {}),
     })),
   };
 }

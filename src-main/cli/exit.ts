@@ -6,3 +6,18 @@ export class ExitRequest extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** The exit code of a finished job (cli.md): 3 cancelled, 1 a host failed, 4 hosts blocked and none failed, else 0. */
+export function exitForJob(status: string): number {
+  switch (status) {
+    case 'cancelled':
+      return 3;
+    case 'failed':
+    case 'interrupted':
+      return 1;
+    case 'completed_with_blocked':
+      return 4;
+    default:
+      return 0;
+  }
+}

@@ -10,6 +10,10 @@ export interface CliRuntime {
   call<N extends CommandName>(name: N, input: CommandInput<N>, opts?: CallOptions): Promise<CommandOutput<N>>;
   /** Makes sure a vault key is at hand before a command that reads or writes secrets. */
   needVault(): Promise<void>;
+  /** stdin and stderr are a terminal: a question can be asked and answered. */
+  readonly interactive: boolean;
+  /** Asks a yes/no question on the terminal; only "y" or "yes" is a yes. */
+  confirm(question: string): Promise<boolean>;
   readonly signal: AbortSignal;
 }
 
@@ -17,6 +21,8 @@ export function makeRuntime(service: () => ServiceApi, out: Output, vault: { key
   return {
     out,
     signal,
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    confirm: (question) => askLine(question).then((a) => /^(y|yes)$/i.test(a.trim())),
     async call(name, input, opts) {
       const r = await service().call(name, input, { signal, ...opts });
       if (!r.ok) throw new AsrFailure(r.error.code, r.error.message, r.error);
@@ -32,6 +38,22 @@ export function makeRuntime(service: () => ServiceApi, out: Output, vault: { key
       vault.key = await promptHidden('Vault key (ASR_DEPLOY_VAULT_KEY): ');
     },
   };
+}
+
+function askLine(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    // Ctrl-C or Ctrl-D at the question is a no.
+    rl.on('SIGINT', () => {
+      rl.close();
+      resolve('');
+    });
+    rl.on('close', () => resolve(''));
+    rl.question(question, (answer) => {
+      resolve(answer);
+      rl.close();
+    });
+  });
 }
 
 /** Asks on the terminal without echoing what is typed. */

@@ -6,13 +6,13 @@ import { loadCatalog, type Catalog, type ComponentId } from '../components/catal
 import { recipeFor } from '../components/recipes.ts';
 import { chooseInstaller, scanSources, type InstallerFile } from '../components/sources.ts';
 import { compareVersions } from '../components/version.ts';
-import { fail, type AsrError } from '../model/errors.ts';
+import { fail, toAsrError, type AsrError } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
 import { nowIso } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
 import { providerOrder, providerWaves } from '../components/provider/roles.ts';
 import { examineHost } from './examine.ts';
-import { requireProxy, type ProxyRecord } from '../proxy/proxies.ts';
+import { proxyAccount, requireProxy, type ProxyRecord } from '../proxy/proxies.ts';
 
 export const PlanItemSchema = z.object({
   host: z.string(),
@@ -49,8 +49,20 @@ export const PlanDocumentSchema = z.object({
   waves: z.array(z.array(z.string())).optional(),
   accepted: z.array(z.string()),
   items: z.array(PlanItemSchema),
+  /** Hosts per action (what `apply` asks about); recomputed from the items when a plan is loaded. */
+  counts: z.object({ install: z.number(), upgrade: z.number(), skip: z.number(), blocked: z.number() }).optional(),
 });
 export type PlanDocument = z.infer<typeof PlanDocumentSchema>;
+export type PlanCounts = NonNullable<PlanDocument['counts']>;
+
+export function planCounts(items: readonly { action: PlanItem['action'] }[]): PlanCounts {
+  const c: PlanCounts = { install: 0, upgrade: 0, skip: 0, blocked: 0 };
+  for (const i of items) c[i.action]++;
+  return c;
+}
+
+/** "4 install, 1 upgrade, 0 skip, 1 blocked" */
+export const formatPlanCounts = (c: PlanCounts): string => `${c.install} install, ${c.upgrade} upgrade, ${c.skip} skip, ${c.blocked} blocked`;
 
 export interface PlanInput {
   component: ComponentId;
@@ -118,6 +130,19 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   if (input.proxy) {
     if (input.component === 'mobility-service') fail('usage', 'The Mobility service takes no proxy: it talks to the configuration and process servers on your network.', { remedy: 'Leave --proxy out, or use it with --component provider or mars-agent.' });
     proxy = requireProxy(store, input.proxy);
+    // The proxy's password is read at apply time; a plan whose account has none cannot finish.
+    if (proxy.credential) {
+      try {
+        proxyAccount(store, proxy);
+      } catch (e) {
+        const err = toAsrError(e);
+        if (err.code === 'vault_locked' || err.code === 'vault_key_wrong') throw e;
+        fail('missing_secret', `The proxy ${proxy.name} authenticates as "${proxy.credential}", but that credential ${err.code === 'not_found' ? 'does not exist' : 'has no password'}: the proxy settings could not be configured.`, {
+          remedy: `Store the proxy account's password: \`printf '%s' "$PW" | asr-deploy credentials add ${proxy.credential} --user USER --password-stdin\`, then plan again.`,
+          details: { need: 'proxy_password', proxy: proxy.name, credential: proxy.credential },
+        });
+      }
+    }
   }
   const planId = `p-${randomBytes(4).toString('hex')}`;
   const limit = pLimit(input.concurrency ?? 8);
@@ -130,6 +155,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
       }),
     ),
   );
+  refuseIfIncomplete(items, { component: comp.name, cs: input.cs ?? null });
   const passphraseRef = passphrase ? `plan/${planId}/passphrase` : null;
   if (passphrase && passphraseRef) store.secrets.put(passphraseRef, passphrase);
   const vaultCredentialsRef = vaultCredentials ? `plan/${planId}/vault-credentials` : null;
@@ -153,6 +179,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     ...(waves.length ? { waves } : {}),
     accepted,
     items,
+    counts: planCounts(items),
   };
   store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
   if (accepted.length) store.journal.event(null, null, 'checks-accepted', { planId, checks: accepted, by: process.env.USER ?? null });
@@ -162,7 +189,50 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
 export function loadPlan(store: Store, planId: string): PlanDocument {
   const r = store.db.prepare('SELECT document FROM plans WHERE id = ?').get(planId) as { document: string } | undefined;
   if (!r) fail('not_found', `No plan ${planId}.`, { remedy: 'Create one with `asr-deploy plan`.' });
-  return PlanDocumentSchema.parse(JSON.parse(r.document));
+  const doc = PlanDocumentSchema.parse(JSON.parse(r.document));
+  return { ...doc, counts: planCounts(doc.items) };
+}
+
+type SecretNeed = 'passphrase' | 'cs' | 'vault_credentials';
+
+const missingSecret = (need: SecretNeed, host: string): AsrError => ({ code: 'missing_secret', message: `needs ${need}`, host, retryable: false, details: { need } });
+
+/**
+ * What the steps this host will run need, read from the catalog's command lines: a line with
+ * `{passphraseFile}` needs the passphrase, one with `{csAddress}` the configuration server.
+ * The configure line runs only with --cs (without it the agent is installed, not registered).
+ * Config files of the replication appliance come later by design (`awaiting_config`), not here.
+ */
+function secretsNeeded(catalog: Catalog, component: ComponentId, version: string, os: 'linux' | 'windows', action: 'install' | 'upgrade', cs: string | null): SecretNeed[] {
+  if (component !== 'mobility-service') return [];
+  const cl = catalog.commandLines(component, version, os);
+  const lines = [action === 'upgrade' ? cl.upgrade : cl.install, ...(cs && cl.configure ? [cl.configure] : [])].flat();
+  const needs: SecretNeed[] = [];
+  if (lines.some((a) => a.includes('{csAddress}')) && !cs) needs.push('cs');
+  if (lines.some((a) => a.includes('{passphraseFile}'))) needs.push('passphrase');
+  return needs;
+}
+
+/**
+ * A plan that cannot finish is refused before it is stored: hosts whose configure step needs a
+ * secret the plan does not have would be installed and then stay unregistered (issue 15).
+ */
+function refuseIfIncomplete(items: readonly PlanItem[], ctx: { component: string; cs: string | null }): void {
+  const by = new Map<SecretNeed, string[]>();
+  for (const i of items) {
+    if (i.error?.code !== 'missing_secret') continue;
+    const need = i.error.details?.need as SecretNeed;
+    by.set(need, [...(by.get(need) ?? []), i.host]);
+  }
+  if (!by.size) return;
+  const list = (hosts: string[]) => (hosts.length > 5 ? `${hosts.slice(0, 5).join(', ')} and ${hosts.length - 5} more` : hosts.join(', '));
+  const [need, hosts] = [...by][0]!;
+  const what = {
+    passphrase: [`registering with the configuration server ${ctx.cs ?? ''} needs its passphrase, and the plan has none`, 'Give the passphrase file: `--passphrase-file FILE` (on the configuration server: `genpassphrase.exe -v`). It is stored encrypted with the plan.'],
+    cs: [`${ctx.component} of this version registers during install and needs the configuration server`, 'Give `--cs ADDRESS --passphrase-file FILE`.'],
+    vault_credentials: ['the Provider registers with the Recovery Services vault, and the plan has no vault credentials', 'Download the registration key from the vault (valid five days) and give `--vault-credentials FILE`.'],
+  }[need];
+  fail('missing_secret', `The plan cannot finish: ${what[0]} (${list(hosts)}). Nothing was planned.`, { remedy: what[1], details: { need, hosts } });
 }
 
 async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal): Promise<PlanItem> {
@@ -195,8 +265,11 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (installer.hashStatus === 'mismatch') return blocked(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
   const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
-    return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId });
+    return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }
+  const needs = secretsNeeded(catalog, input.component, input.version, host.os, action, input.cs ?? null);
+  if (needs.includes('cs')) return blocked(`${catalog.component(input.component).name} ${input.version} registers during ${action}: it needs --cs (the configuration server)`, { from, osId, error: missingSecret('cs', host.name) });
+  if (needs.includes('passphrase') && !input.passphraseFile) return blocked(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, { from, osId, error: missingSecret('passphrase', host.name) });
   const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
   const commandLines = recipe.commandLines(catalog, target);
   const reason = action === 'upgrade' ? `upgrade ${from} → ${input.version}` : `install ${input.version}${input.cs ? ` and register with ${input.cs}` : ' (no --cs: installed, not registered)'}`;

@@ -5,7 +5,8 @@ import type { InstalledState, RecipeTarget, StepContext } from '../components/re
 import { recipeFor } from '../components/recipes.ts';
 import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
 import type { ServiceEvent } from '../model/events.ts';
-import { TERMINAL, type HostStatus, type JobHost } from '../store/journal.ts';
+import { TERMINAL, type JobHost } from '../store/journal.ts';
+import { finalJobStatus, outcomeCounts, type HostResultStatus, type HostStatus, type JobStatus, type OutcomeCounts } from '../model/status.ts';
 import type { Store } from '../store/store.ts';
 import { hostSecrets, transportFor } from './connect.ts';
 import { HostLog } from './host-log.ts';
@@ -37,7 +38,9 @@ export interface RunOptions {
 
 export interface HostResult {
   host: string;
-  status: 'succeeded' | 'succeeded_with_warnings' | 'failed' | 'skipped' | 'cancelled' | 'blocked';
+  status: HostResultStatus;
+  /** What the plan said for the host: install / upgrade / skip / blocked. */
+  action: string | null;
   version: string | null;
   error?: { code: string; message: string; remedy?: string };
   warning?: string;
@@ -45,7 +48,9 @@ export interface HostResult {
 export interface ApplyResult {
   jobId: string;
   planId: string | null;
-  status: string;
+  status: JobStatus;
+  /** installed / upgraded / skipped / blocked / failed (…) of the job's hosts. */
+  outcome: OutcomeCounts;
   hosts: HostResult[];
 }
 
@@ -144,17 +149,16 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
     options.signal?.removeEventListener('abort', onOuter);
   }
   const hosts = store.journal.hosts(jobId);
-  const anyFailed = hosts.some((h) => h.status === 'failed');
-  const cancelled = abort.signal.aborted;
-  const final = cancelled ? 'cancelled' : anyFailed || budgetExhausted ? 'failed' : 'succeeded';
+  const final = finalJobStatus(hosts, { cancelled: abort.signal.aborted, budgetExhausted });
   store.journal.setJobStatus(jobId, final, null);
   emit({ type: 'job', jobId, status: final });
-  return { jobId, planId: plan.planId, status: final, hosts: hosts.map(toResult) };
+  const results = hosts.map(toResult);
+  return { jobId, planId: plan.planId, status: final, outcome: outcomeCounts(results), hosts: results };
 }
 
-function toResult(h: JobHost): HostResult {
-  const status = (h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status) as HostResult['status'];
-  const r: HostResult = { host: h.host, status, version: h.version };
+export function toResult(h: JobHost): HostResult {
+  const status: HostResultStatus = h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status;
+  const r: HostResult = { host: h.host, status, action: h.action, version: h.version };
   if (h.error && (status === 'failed' || status === 'cancelled' || status === 'blocked')) r.error = { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) };
   if (h.error && status === 'succeeded_with_warnings') r.warning = h.error.message;
   return r;

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'conflict',
   'vault_locked',
   'vault_key_wrong',
+  /** A plan whose configure step needs a secret it was not given (passphrase, vault credentials, proxy password). */
+  'missing_secret',
   // reaching a host
   'unreachable',
   'timeout',
@@ -92,6 +94,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'conflict':
     case 'vault_locked':
     case 'vault_key_wrong':
+    case 'missing_secret':
       return EXIT.usage;
     case 'cancelled':
       return EXIT.cancelled;

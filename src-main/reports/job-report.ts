@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { csvField } from './check-report.ts';
 import { escapeHtml, reportCsp } from './html-escape.ts';
+import { formatCounts, outcomeCounts } from '../model/status.ts';
 
 export const JobReportSchema = z.object({
   jobId: z.string(),
@@ -25,7 +26,7 @@ export const JobReportSchema = z.object({
 });
 export type JobReport = z.infer<typeof JobReportSchema>;
 
-const STATUS_COLOUR: Record<string, string> = { succeeded: 'ok', succeeded_with_warnings: 'warn', skipped: 'skip', failed: 'bad', cancelled: 'bad', blocked: 'bad', pending: 'skip' };
+const STATUS_COLOUR: Record<string, string> = { succeeded: 'ok', completed_with_blocked: 'warn', succeeded_with_warnings: 'warn', awaiting_config: 'warn', skipped: 'skip', failed: 'bad', cancelled: 'bad', blocked: 'bad', pending: 'skip' };
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1f2933}
 h1{font-size:1.4rem;margin:0 0 .25rem}p.meta{color:#52606d;margin:0 0 1.5rem}
@@ -59,7 +60,8 @@ export function renderJobReport(report: JobReport, format: 'html' | 'csv' | 'jso
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ASR Deploy report — ${e(r.jobId)}</title>
 <style>${STYLE}</style></head><body>
-<h1>${e(r.kind === 'sweep' ? 'Update sweep' : 'Deployment')} ${e(r.jobId)}: ${e(r.status)}</h1>
+<h1>${e(r.kind === 'sweep' ? 'Update sweep' : 'Deployment')} ${e(r.jobId)}: <span class="${STATUS_COLOUR[r.status] ?? ''}">${e(r.status.replace(/_/g, ' '))}</span></h1>
+<p class="outcome">${e(formatCounts(outcomeCounts(r.hosts)))}</p>
 <p class="meta">${e(r.component ?? '')} ${e(r.version ?? '')} · plan ${e(r.planId ?? '-')} · started ${e(r.createdAt)} · finished ${e(r.finishedAt)}</p>
 <section class="cards" aria-label="Summary">
 <div class="card"><b>${r.hosts.length}</b>hosts</div>

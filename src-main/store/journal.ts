@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AsrError } from '../model/errors.ts';
+import type { HostStatus, JobStatus } from '../model/status.ts';
 import { nowIso, transaction, type Db } from './db.ts';
 
-export const HOST_STATUSES = ['pending', 'running', 'succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked'] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
-export const TERMINAL: ReadonlySet<HostStatus> = new Set(['succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked']);
-
-export type JobStatus = 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export { HOST_STATUSES, TERMINAL, type HostStatus, type JobStatus } from '../model/status.ts';
 
 export interface JobHost {
   hostId: string;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { writeReportFile } from '../reports/write-report.ts';
+import type { JobStatus } from '../model/status.ts';
 import { join } from 'node:path';
 import { loadCatalog, type ComponentId } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
@@ -106,7 +107,8 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
     const r = await runJob(store, jobId, { ...(input.run ?? {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}), waves, ...(ctl.signal ? { signal: ctl.signal } : {}), ...(ctl.onEvent ? { onEvent: ctl.onEvent } : {}) });
     applied.push(...r.hosts);
     lastJob = jobId;
-    if (r.status !== 'succeeded') status = r.status;
+    // The worst job decides: a later clean job does not hide an earlier failure.
+    if (SEVERITY.indexOf(r.status) > SEVERITY.indexOf(status as JobStatus)) status = r.status;
   }
   result.jobId = lastJob;
   result.status = status;
@@ -115,6 +117,8 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
   if (input.webhook) await postWebhook(input.webhook, summary(result)).catch((e: Error) => ctl.onEvent?.({ type: 'log', level: 'warn', message: `webhook ${input.webhook} failed: ${e.message}` }));
   return result;
 }
+
+const SEVERITY: readonly JobStatus[] = ['succeeded', 'completed_with_blocked', 'failed', 'cancelled'];
 
 /** The last report of each scheduled sweep is kept as <home>/reports/<schedule>.html (+ .json). */
 function keepReport(store: Store, schedule: string, jobId: string): string {

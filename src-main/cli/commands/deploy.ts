@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { fail } from '../../model/errors.ts';
 import { EXIT } from '../../model/errors.ts';
-import { ExitRequest } from '../exit.ts';
+import { ExitRequest, exitForJob } from '../exit.ts';
+import { formatCounts } from '../../model/status.ts';
+import { formatPlanCounts, planCounts } from '../../deploy/plan.ts';
 import { table } from '../io.ts';
 import { progressPrinter } from '../progress.ts';
 import type { CliRuntime } from '../runtime.ts';
@@ -33,10 +35,13 @@ const uploadMethod = (v: string): 'sftp' | 'exec-cat' => {
   return v;
 };
 
-/** Exit 0 when every host succeeded or was skipped, 3 when cancelled, else 1 (cli.md). */
-function applyExit(r: { status: string; hosts: { status: string }[] }): number {
-  if (r.status === 'cancelled') return EXIT.cancelled;
-  return r.hosts.some((h) => h.status === 'failed' || h.status === 'cancelled') ? EXIT.failed : EXIT.ok;
+/** The human rendering of a finished job: its status, the outcome counts, one row per host. */
+function jobText(r: { jobId: string; status: string; outcome: Parameters<typeof formatCounts>[0]; hosts: { host: string; status: string; version: string | null; error?: { code: string; message: string }; warning?: string }[] }): string {
+  return [
+    `job ${r.jobId}: ${r.status.replace(/_/g, ' ')}`,
+    `  ${formatCounts(r.outcome)}`,
+    table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : (h.warning ?? null) })), ['host', 'status', 'version', 'error']),
+  ].join('\n');
 }
 
 export function registerDeploy(program: Command, rt: CliRuntime): void {
@@ -94,18 +99,27 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--accept <checkId>', 'accept a failing prerequisite check (recorded in the journal; repeatable)', collect, [])
     .option('--concurrency <n>', 'hosts examined at once', int('--concurrency', 1))
     .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; passphraseFile?: string; vaultCredentials?: string; friendlyName?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
-      if (o.passphraseFile || o.vaultCredentials) await rt.needVault();
+      if (o.passphraseFile || o.vaultCredentials || o.proxy) await rt.needVault();
       const plan = await rt.call(
         'plan.create',
         { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
         { onEvent: progressPrinter(rt.out) },
       );
       const doc = rt.out.verbose ? plan : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };
+      const counts = plan.counts ?? planCounts(plan.items);
+      const work = counts.install + counts.upgrade;
       rt.out.result(doc, () => {
         const rows = plan.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason }));
         const lines = rt.out.verbose ? plan.items.flatMap((i) => (i.commandLines ?? []).map((c) => `  ${i.host}$ ${c.join(' ')}`)) : [];
-        return [`plan ${plan.planId}: ${plan.component} ${plan.version}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, `apply it with: asr-deploy apply ${plan.planId}`].join('\n');
+        const next = work
+          ? `apply it with: asr-deploy apply ${plan.planId}${counts.blocked ? ` (the ${counts.blocked} blocked host${counts.blocked > 1 ? 's are' : ' is'} not touched)` : ''}`
+          : counts.blocked
+            ? `nothing to apply: ${counts.blocked === plan.items.length ? 'every host is' : `${counts.blocked} host${counts.blocked > 1 ? 's are' : ' is'}`} blocked (see the reasons above, fix them, then plan again)`
+            : 'nothing to apply: every host is already current';
+        return [`plan ${plan.planId}: ${plan.component} ${plan.version}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, next].join('\n');
       });
+      // Nothing can be installed and hosts are blocked: the plan is blocked (cli.md, exit 4).
+      if (!work && counts.blocked) throw new ExitRequest(EXIT.blocked);
     });
 
   program
@@ -116,12 +130,26 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--retries <n>', 'attempts per host for transient errors (default 3)', int('--retries', 1))
     .option('--step-timeout <seconds>', 'wall-clock bound of each remote step (default 1800)', int('--step-timeout', 1))
     .option('--upload-method <m>', 'sftp (fastPut, then an SFTP stream, then cat) or exec-cat first')
-    .option('--yes', 'do not ask for confirmation')
+    .option('--yes', 'do not ask for confirmation (needed when there is no terminal to ask on)')
     .action(async (planId: string, o: RunFlags & { yes?: boolean }) => {
+      // Like `terraform apply`: a terminal is asked, a script must say --yes; without either nothing runs.
+      if (!o.yes && !rt.interactive) {
+        fail('usage', `apply changes hosts and asks first, but there is no terminal to ask on; plan ${planId} was not applied.`, { remedy: `Review the plan (asr-deploy plan …), then run \`asr-deploy apply ${planId} --yes\`.` });
+      }
+      const plan = await rt.call('plan.show', { planId });
+      if (!o.yes) {
+        const c = plan.counts ?? planCounts(plan.items);
+        rt.out.info(`plan ${plan.planId}: ${plan.component} ${plan.version} on ${plan.items.length} host${plan.items.length === 1 ? '' : 's'}: ${formatPlanCounts(c)}`);
+        for (const i of plan.items.filter((x) => x.action === 'install' || x.action === 'upgrade')) rt.out.info(`  ${i.action.padEnd(7)} ${i.host}${i.from ? ` (${i.from} → ${i.to})` : ''}`);
+        if (!(await rt.confirm(`Apply it to ${c.install + c.upgrade} host${c.install + c.upgrade === 1 ? '' : 's'}? [y/N] `))) {
+          rt.out.info('not applied: nothing was changed.');
+          throw new ExitRequest(EXIT.cancelled);
+        }
+      }
       await rt.needVault();
       const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => [`job ${r.jobId}: ${r.status}`, table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : (h.warning ?? null) })), ['host', 'status', 'version', 'error'])].join('\n'));
-      const code = applyExit(r);
+      rt.out.result(r, () => jobText(r));
+      const code = exitForJob(r.status);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 
@@ -131,7 +159,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .description('recent jobs')
     .action(async () => {
       const list = await rt.call('jobs.list', { limit: 50 });
-      rt.out.result(list, () => table(list.map((j) => ({ ...j, counts: Object.entries(j.counts).map(([k, v]) => `${k}=${v}`).join(' ') })), ['id', 'kind', 'status', 'planId', 'createdAt', 'counts']));
+      rt.out.result(list, () => table(list.map((j) => ({ ...j, outcome: formatCounts(j.outcome) })), ['id', 'kind', 'status', 'planId', 'createdAt', 'outcome']));
     });
   jobs
     .command('show <jobId>')
@@ -140,7 +168,8 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       const j = await rt.call('jobs.show', { jobId });
       rt.out.result(j, () =>
         [
-          `job ${j.id} (${j.kind}) ${j.status}`,
+          `job ${j.id} (${j.kind}) ${j.status.replace(/_/g, ' ')}`,
+          `  ${formatCounts(j.outcome)}`,
           table(j.hosts.map((h) => ({ host: h.host, status: h.status, version: h.version, attempts: h.attempts, steps: h.steps.map((s) => `${s.step}:${s.status}`).join(' '), error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'attempts', 'steps', 'error']),
         ].join('\n'),
       );
@@ -171,8 +200,8 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .action(async (jobId: string, o: RunFlags & { retryFailed?: boolean }) => {
       await rt.needVault();
       const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => [`job ${r.jobId}: ${r.status}`, table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'error'])].join('\n'));
-      const code = applyExit(r);
+      rt.out.result(r, () => jobText(r));
+      const code = exitForJob(r.status);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 

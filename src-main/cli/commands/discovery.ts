@@ -137,10 +137,14 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
           lines.push(`${h.host}: ${h.verdict.toUpperCase()}`);
           for (const c of h.checks.filter((x) => x.verdict !== 'pass' || rt.out.verbose)) lines.push(`  [${c.verdict}] ${c.id}: ${c.evidence}${c.remedy && c.verdict !== 'pass' ? `\n      remedy: ${c.remedy}` : ''}`);
         }
+        const unexamined = doc.hosts.filter((h) => h.error).length;
+        if (unexamined) lines.push(`${unexamined === doc.hosts.length ? 'no host' : `${doc.hosts.length - unexamined} of ${doc.hosts.length} hosts`} could be examined`);
         lines.push(`report: asr-deploy report ${doc.runId} --format html --out report.html`);
         return lines.join('\n');
       });
+      // 4: a host fails a prerequisite; 1: none fails, but a host could not be examined (its checks are unknown).
       if (documentVerdict(doc) === 'fail') throw new ExitRequest(EXIT.blocked);
+      if (doc.hosts.some((h) => h.error)) throw new ExitRequest(EXIT.failed);
     });
 
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, fail } from '../../model/errors.ts';
-import { ExitRequest } from '../exit.ts';
+import { ExitRequest, exitForJob } from '../exit.ts';
 import { table } from '../io.ts';
 import { progressPrinter } from '../progress.ts';
 import type { CliRuntime } from '../runtime.ts';
@@ -50,8 +50,8 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
       rt.out.result({ jobId: r.jobId ?? null, planId: r.planId, status: r.status, hosts: r.hosts ?? [], outdated: r.outdated, retry: r.retry, report: r.report ?? null }, () =>
         [`sweep ${r.jobId ?? '(nothing to upgrade)'}: ${r.status}`, table((r.hosts ?? []).map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'error'])].join('\n'),
       );
-      if (r.status === 'cancelled') throw new ExitRequest(EXIT.cancelled);
-      if ((r.hosts ?? []).some((h) => h.status === 'failed')) throw new ExitRequest(EXIT.failed);
+      const code = exitForJob(r.status ?? 'succeeded');
+      if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 
   const catalog = program.command('catalog').description('the catalog of component versions');

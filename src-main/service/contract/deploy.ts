@@ -2,16 +2,31 @@ import { z } from 'zod';
 import { AsrErrorSchema } from '../../model/errors.ts';
 import { COMPONENT_IDS } from '../../components/catalog.ts';
 import { PlanDocumentSchema } from '../../deploy/plan.ts';
+import { HOST_RESULT_STATUSES, HOST_STATUSES, JOB_STATUSES } from '../../model/status.ts';
 import { HostSelector } from './inventory.ts';
+
+/** installed / upgraded / skipped / blocked / failed of a job's hosts (model/status.ts outcomeCounts). */
+export const OutcomeCountsSchema = z.object({
+  installed: z.number(),
+  upgraded: z.number(),
+  awaitingConfig: z.number(),
+  skipped: z.number(),
+  blocked: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+  pending: z.number(),
+});
 
 const HostResultSchema = z.object({
   host: z.string(),
-  status: z.enum(['succeeded', 'succeeded_with_warnings', 'failed', 'skipped', 'cancelled', 'blocked']),
+  status: z.enum(HOST_RESULT_STATUSES),
+  /** The plan's action for the host (install / upgrade / skip / blocked). */
+  action: z.string().nullable().optional(),
   version: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() }).optional(),
   warning: z.string().optional(),
 });
-export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.string(), hosts: z.array(HostResultSchema) });
+export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.enum(JOB_STATUSES), outcome: OutcomeCountsSchema, hosts: z.array(HostResultSchema) });
 
 const RunOptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(512).optional(),
@@ -28,10 +43,12 @@ const JobSummarySchema = z.object({
   id: z.string(),
   kind: z.string(),
   planId: z.string().nullable(),
-  status: z.string(),
+  status: z.enum(JOB_STATUSES),
   createdAt: z.string(),
   updatedAt: z.string(),
-  counts: z.record(z.string(), z.number()),
+  /** Hosts per journal status. */
+  counts: z.partialRecord(z.enum(HOST_STATUSES), z.number()),
+  outcome: OutcomeCountsSchema,
 });
 
 export const InstallerFileSchema = z.object({
@@ -91,6 +108,11 @@ export const deployCommands = {
       accept: z.array(z.string()).default([]),
       concurrency: z.number().int().min(1).max(512).optional(),
     }),
+    output: PlanDocumentSchema,
+  },
+  'plan.show': {
+    summary: 'A stored plan with its counts per action (what apply would do).',
+    input: z.object({ planId: z.string().min(1) }),
     output: PlanDocumentSchema,
   },
   'apply.start': {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../components/catalog.ts';
 import { scanSources } from '../../components/sources.ts';
 import { createPlan } from '../../deploy/plan.ts';
-import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
+import { createJobFromPlan, runJob, toResult } from '../../deploy/runner.ts';
 import { loadPlan } from '../../deploy/plan.ts';
 import pLimit from 'p-limit';
 import { recipeFor } from '../../components/recipes.ts';
@@ -14,12 +14,14 @@ import type { Store } from '../../store/store.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
 import type { HandlerPart } from './types.ts';
+import { outcomeCounts, type HostStatus } from '../../model/status.ts';
 
 function summary(store: Store, id: string) {
   const j = store.journal.job(id)!;
-  const counts: Record<string, number> = {};
-  for (const h of store.journal.hosts(id)) counts[h.status] = (counts[h.status] ?? 0) + 1;
-  return { id: j.id, kind: j.kind, planId: j.planId, status: store.journal.effectiveStatus(j), createdAt: j.createdAt, updatedAt: j.updatedAt, counts };
+  const counts: Partial<Record<HostStatus, number>> = {};
+  const hosts = store.journal.hosts(id);
+  for (const h of hosts) counts[h.status] = (counts[h.status] ?? 0) + 1;
+  return { id: j.id, kind: j.kind, planId: j.planId, status: store.journal.effectiveStatus(j), createdAt: j.createdAt, updatedAt: j.updatedAt, counts, outcome: outcomeCounts(hosts) };
 }
 
 export const deployHandlers = {
@@ -37,6 +39,7 @@ export const deployHandlers = {
       { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
     );
   },
+  'plan.show': (input: CommandInput<'plan.show'>, { store }: HandlerContext) => loadPlan(store, input.planId),
   'apply.start': async (input: CommandInput<'apply.start'>, { store, signal, emit }: HandlerContext) => {
     const { planId, ...opts } = input;
     const plan = loadPlan(store, planId);
@@ -52,7 +55,7 @@ export const deployHandlers = {
       ...summary(store, input.jobId),
       hosts: store.journal.hosts(input.jobId).map((h) => ({
         host: h.host,
-        status: (h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status) as never,
+        status: toResult(h).status,
         version: h.version,
         attempts: h.attempts,
         action: h.action,
@@ -118,4 +121,4 @@ export const deployHandlers = {
     let done = 0;
     return queryVersions(store, hosts, { signal, ...(input.concurrency ? { concurrency: input.concurrency } : {}), onHost: (v) => emit({ type: 'progress', done: ++done, total: hosts.length, message: `${v.host}: ${v.ok ? v.components.map((c) => `${c.id} ${c.version ?? 'none'}`).join(', ') : v.error?.code}` }) });
   },
-} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;
+} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'plan.show' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;

@@ -196,6 +196,7 @@ export const discoveryHandlers = {
     const catalog = loadCatalog();
     const version = input.version ?? catalog.latest(input.component).version;
     const hosts = store.hosts.select(input.hosts);
+    if (!hosts.length) fail('validation', 'No hosts are selected: there is nothing to check.', { remedy: 'Add hosts with `asr-deploy hosts add` or `discover … --add`, or check --hosts.' });
     const limit = pLimit(input.concurrency ?? 16);
     let done = 0;
     const results = await Promise.all(
@@ -206,7 +207,7 @@ export const discoveryHandlers = {
           if (ex.error) {
             ex.checks.checks[0] = { ...ex.checks.checks[0]!, evidence: `${ex.error.code}: ${ex.error.message}`, remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy };
           }
-          return { host: h.name, result: ex.checks };
+          return { host: h.name, result: ex.checks, ...(ex.error ? { error: ex.error } : {}) };
         }),
       ),
     );

@@ -150,7 +150,7 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     for (const h of [a, c]) expect((await cli(['hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'root'])).code).toBe(0);
     expect((await cli(['trust', 'approve', a.address, c.address])).code).toBe(0);
     const planOld = (await cli(['--json', 'plan', '--component', 'mobility-service', '--version', OLD, '--source', b.source, '--hosts', `${a.name},${c.name}`])).json() as { planId: string };
-    expect((await cli(['apply', planOld.planId])).code).toBe(0);
+    expect((await cli(['apply', planOld.planId, '--yes'])).code).toBe(0);
     for (const h of [a, c]) await onHost(h, 'echo SLEEP=3 > /usr/local/asr-fixture.conf');
     const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'sweep', '--hosts', `${a.name},${c.name}`, '--source', b.source, '--version', NEW], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

@@ -53,9 +53,10 @@ describe('plan: Provider on Windows hosts', () => {
     expect(JSON.stringify(raw)).not.toContain('plan-secret-KEY');
   });
 
-  it('without --vault-credentials a Provider install is blocked with the reason', async () => {
-    const plan = await createPlan(store, { component: 'provider', source });
-    expect(plan.items.every((i) => i.action === 'blocked' && /--vault-credentials/.test(i.reason))).toBe(true);
+  it('without --vault-credentials a Provider install is refused at plan time (missing_secret, exit 2), storing no plan', async () => {
+    const err = await failureOf(createPlan(store, { component: 'provider', source }));
+    expect(err).toMatchObject({ code: 'missing_secret', remedy: expect.stringContaining('--vault-credentials'), details: { need: 'vault_credentials', hosts: ['vmmnode1', 'vmmnode2'] } });
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM plans').get()).toEqual({ n: 0 });
   });
 
   it('refuses an empty or missing vault credentials file and a friendly name for several hosts, storing nothing', async () => {
