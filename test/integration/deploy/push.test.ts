@@ -60,6 +60,10 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
         maxParallel = Math.max(maxParallel, inFlight.size);
         // While installers run, no process on the target carries the passphrase in its command line.
         for (const h of Object.values(hosts)) if (hostProcs(h).some((p) => p.cmdline.includes(PASSPHRASE))) passphraseSeenInArgv = true;
+      } else if (e.type === 'host-step' && e.step === 'install') {
+        // Succeeded, failed, retrying, cancelled: this host's installer is no longer running, so
+        // maxParallel counts installers that really ran at the same time.
+        inFlight.delete(e.host);
       }
     });
     const elapsed = Date.now() - started;
