@@ -27,6 +27,8 @@ export interface CheckDefinition extends CheckMeta {
   needs: Partial<Record<OsFamily, readonly string[]>>;
   /** Present when the check only makes sense for matrices carrying some data (ports, storage...). */
   appliesTo?: (matrix: Matrix) => boolean;
+  /** Present when the check only makes sense for some run settings (the appliance's checks replace the configuration server's). */
+  appliesToSettings?: (settings: CheckSettings) => boolean;
   run: CheckFn;
 }
 

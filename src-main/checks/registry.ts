@@ -85,7 +85,7 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
   }
   const facts = parsed.data;
   const extra = { probes, agentVersion: version };
-  const checks = checksFor(componentId, facts.family, matrix).map((c) => {
+  const checks = checksFor(componentId, facts.family, matrix).filter((c) => !c.appliesToSettings || c.appliesToSettings(settings)).map((c) => {
     try {
       return c.run(facts, matrix, settings, extra);
     } catch (e) {

@@ -58,6 +58,10 @@ export const CheckSettingsSchema = z.object({
   configurationServer: z.string().min(1).nullable().optional(),
   /** Process server address (--ps); defaults to the configuration server (its built-in PS). */
   processServer: z.string().min(1).nullable().optional(),
+  /** Modernized replication appliance address (--appliance): control (443) and data (9443) from the host. */
+  appliance: z.string().min(1).nullable().optional(),
+  /** Classic (configuration server + passphrase) retirement, from the catalog's data: a `warn` when --cs is used. */
+  classicRetired: z.object({ date: z.string(), source: z.string() }).nullable().optional(),
   /** Process server data port when changed from the matrix default (9443 is configurable). */
   processServerPort: z.number().int().min(1).max(65535).nullable().optional(),
   /** Master target size planned for this server's replicas (2015 generation). */
@@ -69,7 +73,7 @@ export type CheckSettings = z.infer<typeof CheckSettingsSchema>;
 
 /** A TCP connection the engine should attempt from the host (over its own transport). */
 export interface ReachabilityTarget {
-  role: 'configuration-server' | 'process-server';
+  role: 'configuration-server' | 'process-server' | 'appliance-control' | 'appliance-data';
   target: string;
   port: number;
 }

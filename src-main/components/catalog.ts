@@ -10,6 +10,7 @@ export type ComponentId = (typeof COMPONENT_IDS)[number];
 export type Platform = 'linux' | 'windows';
 
 const Argv = z.array(z.string().min(1)).min(1);
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 /** Documented optional switches, appended to one line when the plan has the matching setting. */
 const ExtraArgsSchema = z.object({
@@ -50,6 +51,16 @@ const CommandLinesSchema = z.object({
    * configurator is in VMM's bin folder (the directory of the service's program, else binDir).
    */
   vmm: z.object({ service: z.string(), binDir: z.string(), marker: z.string() }).optional(),
+  /**
+   * Windows: the setup program in the extracted package, `{setupProgram}` in the lines. Microsoft's
+   * documents name it UnifiedAgentInstaller.exe and UnifiedAgent.exe; the first one present runs.
+   */
+  setupPrograms: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Modernized appliance: where the machine's "Agent Config Input" string comes from: the install
+   * output after `marker`, else `command`'s output after `commandMarker` (re-read on resume).
+   */
+  configRequest: z.object({ marker: z.string().min(1), command: Argv.nullable(), commandMarker: z.string().min(1).nullable() }).optional(),
 });
 export type CommandLines = z.infer<typeof CommandLinesSchema>;
 
@@ -58,6 +69,8 @@ const VersionSchema = z.object({
   released: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
   rollup: z.string().nullable(),
   generation: z.string(),
+  /** The generation used when the plan registers with a modernized replication appliance (--appliance). */
+  applianceGeneration: z.string().optional(),
   osIds: z.array(z.string()),
   downloads: z.record(z.string(), z.url()),
   /** Known SHA-256 per installer file name or OS id; a mismatch refuses to stage. */
@@ -72,7 +85,14 @@ export const ComponentCatalogSchema = z
     name: z.string(),
     platforms: z.array(z.enum(['linux', 'windows'])).min(1),
     installerPattern: z.partialRecord(z.enum(['linux', 'windows']), z.string()),
-    generations: z.record(z.string(), z.object({ source: z.string(), linux: CommandLinesSchema.optional(), windows: CommandLinesSchema.optional() })),
+    generations: z.record(z.string(), z.object({ source: z.string(), registration: z.enum(['cs', 'appliance']).default('cs'), linux: CommandLinesSchema.optional(), windows: CommandLinesSchema.optional() })),
+    /** Registration architectures with their dates and ports (Mobility service). */
+    architectures: z
+      .object({
+        classic: z.object({ registration: z.literal('cs'), newDeploymentsStopped: IsoDate, discontinued: IsoDate, retired: IsoDate, source: z.string() }),
+        modernized: z.object({ registration: z.literal('appliance'), ports: z.object({ control: z.number().int().min(1).max(65535), data: z.number().int().min(1).max(65535) }), source: z.string() }),
+      })
+      .optional(),
     exitCodes: z.object({
       success: z.array(z.number().int()),
       successWithWarnings: z.array(z.number().int()),
@@ -85,6 +105,7 @@ export const ComponentCatalogSchema = z
   .superRefine((c, ctx) => {
     c.versions.forEach((v, i) => {
       if (!c.generations[v.generation]) ctx.addIssue({ code: 'custom', path: ['versions', i, 'generation'], message: `unknown generation "${v.generation}"` });
+      if (v.applianceGeneration && c.generations[v.applianceGeneration]?.registration !== 'appliance') ctx.addIssue({ code: 'custom', path: ['versions', i, 'applianceGeneration'], message: `"${v.applianceGeneration}" is not a generation with registration "appliance"` });
     });
     for (const [p, re] of Object.entries(c.installerPattern)) {
       try {
@@ -103,8 +124,14 @@ export interface Catalog {
   versions(id: ComponentId): CatalogVersion[];
   latest(id: ComponentId): CatalogVersion;
   find(id: ComponentId, version: string): CatalogVersion | undefined;
-  commandLines(id: ComponentId, version: string, platform: Platform): CommandLines;
+  /** `registration: 'appliance'` selects the version's modernized (CSPrime) generation. */
+  commandLines(id: ComponentId, version: string, platform: Platform, registration?: Registration): CommandLines;
+  /** Whether the version has command lines for a registration target (unknown newer versions: the newest known's). */
+  supportsRegistration(id: ComponentId, version: string, registration: Registration): boolean;
 }
+
+/** Where a Mobility service registers: a classic configuration server, or a modernized replication appliance. */
+export type Registration = 'cs' | 'appliance';
 
 /** Parses catalog documents; one invalid document rejects the whole catalog (nothing half-loaded). */
 export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
@@ -136,14 +163,24 @@ export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
     find(id, version) {
       return catalog.component(id).versions.find((v) => compareVersions(v.version, version) === 0);
     },
-    commandLines(id, version, platform) {
+    commandLines(id, version, platform, registration = 'cs') {
       const c = catalog.component(id);
-      const v = catalog.find(id, version);
       // An unknown (newer) version uses the generation of the newest known one.
-      const gen = c.generations[(v ?? catalog.latest(id)).generation]!;
-      const lines = gen[platform];
+      const v = catalog.find(id, version) ?? catalog.latest(id);
+      const genId = registration === 'appliance' ? v.applianceGeneration : v.generation;
+      if (!genId) {
+        fail('unsupported', `${c.name} ${version} has no command lines for the modernized replication appliance in the catalog.`, {
+          remedy: 'Use a version the catalog marks for the appliance (9.60 and later), or register with a classic configuration server (--cs).',
+          details: { reason: 'no_appliance_generation' },
+        });
+      }
+      const lines = c.generations[genId]![platform];
       if (!lines) fail('unsupported', `${c.name} ${version} has no ${platform} command lines in the catalog.`);
       return lines;
+    },
+    supportsRegistration(id, version, registration) {
+      const v = catalog.find(id, version) ?? catalog.latest(id);
+      return registration === 'cs' ? true : !!v.applianceGeneration;
     },
   };
   return catalog;

@@ -20,6 +20,10 @@ export interface RecipeTarget {
   installer: InstallerFile;
   csAddress: string | null;
   csPort: number | null;
+  /** Modernized replication appliance (CSPrime): the lines of the version's appliance generation run. */
+  appliance?: string | null;
+  /** The appliance's config file for this machine (a secret): null until `jobs configure` brings it. */
+  configFile?: string | null;
   /** Secrets travel as values in memory and reach the target only as 0600 files or stdin. */
   passphrase: string | null;
   /** Provider registration: the vault credentials (registration key) file's content, a secret. */
@@ -50,6 +54,11 @@ export interface StepOutcome {
 
 export interface RecipeStep {
   name: string;
+  /**
+   * `configure` steps of a modernized (appliance) target need the machine's config file: without
+   * one the runner stops before them and the host waits in `awaiting_config`.
+   */
+  phase?: 'configure';
   run(ctx: StepContext): Promise<StepOutcome | void>;
   /** A step that finished in an earlier run of the job is not repeated on resume. */
   skipIfDone: boolean;

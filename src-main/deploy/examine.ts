@@ -34,7 +34,7 @@ export async function examineHost(store: Store, host: Host, want: { component: C
     const facts = await gatherFacts(host.os, transport, want.signal ? { signal: want.signal } : {});
     store.hosts.setFacts(host.id, facts);
     const matrix = matrixFor(want.component, want.version, loadMatrices());
-    const targets = matrix && (want.settings.configurationServer || want.settings.processServer) ? reachabilityProbesFor(matrix, want.settings) : [];
+    const targets = matrix && (want.settings.configurationServer || want.settings.processServer || want.settings.appliance) ? reachabilityProbesFor(matrix, want.settings) : [];
     const probes = targets.length ? await probeFrom(transport, targets, want.signal) : undefined;
     const checks = runChecks({ ...base, facts, ...(probes ? { probes } : {}) });
     const recipe = want.detect ? recipeFor(want.component, host.os) : undefined;

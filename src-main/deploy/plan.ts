@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import pLimit from 'p-limit';
-import { loadCatalog, type Catalog, type ComponentId } from '../components/catalog.ts';
+import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { chooseInstaller, scanSources, type InstallerFile } from '../components/sources.ts';
 import { compareVersions } from '../components/version.ts';
@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import { providerOrder, providerWaves } from '../components/provider/roles.ts';
 import { examineHost } from './examine.ts';
 import { proxyAccount, requireProxy, type ProxyRecord } from '../proxy/proxies.ts';
+import { registrationSettings, resolveRegistration } from './registration.ts';
 
 export const PlanItemSchema = z.object({
   host: z.string(),
@@ -39,6 +40,8 @@ export const PlanDocumentSchema = z.object({
   source: z.string().nullable(),
   cs: z.string().nullable(),
   csPort: z.number().nullable(),
+  /** Modernized replication appliance (CSPrime): hosts install, print a config request, wait for their config file. */
+  appliance: z.string().nullable().optional(),
   passphraseRef: z.string().nullable(),
   /** Provider registration key (vault credentials file), stored encrypted like the passphrase. */
   vaultCredentialsRef: z.string().nullable().optional(),
@@ -71,6 +74,8 @@ export interface PlanInput {
   source?: string;
   hosts?: string;
   cs?: string;
+  /** Modernized replication appliance address (CSPrime registration with a per-machine config file). */
+  appliance?: string;
   passphraseFile?: string;
   /** Vault credentials (registration key) file for the Provider's DRConfigurator /Credentials. */
   vaultCredentialsFile?: string;
@@ -96,9 +101,18 @@ export interface PlanCallbacks {
 export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbacks = {}): Promise<PlanDocument> {
   const catalog = loadCatalog();
   const comp = catalog.component(input.component);
+  const registration = resolveRegistration({ cs: input.cs, appliance: input.appliance });
+  if (registration.appliance && input.component !== 'mobility-service') fail('usage', `--appliance is where the Mobility service registers; ${comp.name} does not use it.`, { remedy: 'Leave --appliance out, or use it with --component mobility-service.', details: { reason: 'appliance_not_for_component' } });
+  if (registration.appliance && input.passphraseFile) fail('usage', 'The replication appliance takes no passphrase: each machine registers with its own config file.', { remedy: 'Leave --passphrase-file out; after apply, use `asr-deploy jobs config-requests JOB --out DIR` and `jobs configure JOB --from DIR`.', details: { reason: 'passphrase_with_appliance' } });
   const version = input.version ?? catalog.latest(input.component).version;
   if (!catalog.find(input.component, version)) {
     fail('validation', `${comp.name} ${version} is not in the catalog.`, { remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}.` });
+  }
+  if (registration.appliance && !catalog.supportsRegistration(input.component, version, 'appliance')) {
+    fail('validation', `${comp.name} ${version} has no command lines for the modernized replication appliance in the catalog.`, {
+      remedy: `Use a version the catalog marks for the appliance (${catalog.versions(input.component).filter((v) => v.applianceGeneration).map((v) => v.version).join(', ')}), or a classic configuration server (--cs).`,
+      details: { reason: 'no_appliance_generation' },
+    });
   }
   const sources = input.source ? await scanSources(catalog, input.source, store.db) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
@@ -149,7 +163,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const items = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const item = await planHost(store, catalog, h, { ...input, version }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
+        const item = await planHost(store, catalog, h, { ...input, version, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
         cb.onHost?.(item);
         return item;
       }),
@@ -170,8 +184,9 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     component: input.component,
     version,
     source: input.source ?? null,
-    cs: input.cs ?? null,
+    cs: registration.cs,
     csPort: null,
+    ...(registration.appliance ? { appliance: registration.appliance } : {}),
     passphraseRef,
     ...(vaultCredentialsRef ? { vaultCredentialsRef } : {}),
     ...(input.friendlyName ? { friendlyName: input.friendlyName } : {}),
@@ -203,9 +218,10 @@ const missingSecret = (need: SecretNeed, host: string): AsrError => ({ code: 'mi
  * The configure line runs only with --cs (without it the agent is installed, not registered).
  * Config files of the replication appliance come later by design (`awaiting_config`), not here.
  */
-function secretsNeeded(catalog: Catalog, component: ComponentId, version: string, os: 'linux' | 'windows', action: 'install' | 'upgrade', cs: string | null): SecretNeed[] {
+function secretsNeeded(catalog: Catalog, component: ComponentId, version: string, os: 'linux' | 'windows', action: 'install' | 'upgrade', cs: string | null, registration: Registration = 'cs'): SecretNeed[] {
   if (component !== 'mobility-service') return [];
-  const cl = catalog.commandLines(component, version, os);
+  // The appliance's lines need no passphrase: each machine's config file comes after the install.
+  const cl = catalog.commandLines(component, version, os, registration);
   const lines = [action === 'upgrade' ? cl.upgrade : cl.install, ...(cs && cl.configure ? [cl.configure] : [])].flat();
   const needs: SecretNeed[] = [];
   if (lines.some((a) => a.includes('{csAddress}')) && !cs) needs.push('cs');
@@ -241,7 +257,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (!host.os || !host.transport) return blocked('The host’s OS family is unknown: add it with --os, or discover it.');
   const recipe = recipeFor(input.component, host.os);
   if (!recipe) return blocked(`${catalog.component(input.component).name} has no ${host.os} recipe in this build.`);
-  const ex = await examineHost(store, host, { component: input.component, version: input.version, settings: { configurationServer: input.cs ?? null }, detect: true, ...(signal ? { signal } : {}) });
+  const ex = await examineHost(store, host, { component: input.component, version: input.version, settings: registrationSettings(catalog, { cs: input.cs ?? null, ps: null, appliance: input.appliance ?? null }), detect: true, ...(signal ? { signal } : {}) });
   if (ex.error) return blocked(`${ex.error.code}: ${ex.error.message}${ex.error.remedy ? ` — ${ex.error.remedy}` : ''}`, { error: ex.error });
   const installed = ex.installed!;
   const from = installed.installed ? installed.version : null;
@@ -250,7 +266,8 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   const unaccepted = failing.filter((id) => !accepted.includes(id));
   const acceptedHere = failing.filter((id) => accepted.includes(id));
   const acc = acceptedHere.length ? { acceptedChecks: acceptedHere } : {};
-  if (from && compareVersions(from, input.version) >= 0 && (installed.configured || !input.cs)) {
+  const registers = !!(input.cs || input.appliance);
+  if (from && compareVersions(from, input.version) >= 0 && (installed.configured || !registers)) {
     return { ...base, from, action: 'skip', reason: compareVersions(from, input.version) === 0 ? 'already current' : `a newer version (${from}) is installed`, osId, ...acc };
   }
   if (input.upgradesOnly && !from) return { ...base, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
@@ -267,12 +284,15 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
     return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }
-  const needs = secretsNeeded(catalog, input.component, input.version, host.os, action, input.cs ?? null);
+  const needs = secretsNeeded(catalog, input.component, input.version, host.os, action, input.cs ?? null, input.appliance ? 'appliance' : 'cs');
   if (needs.includes('cs')) return blocked(`${catalog.component(input.component).name} ${input.version} registers during ${action}: it needs --cs (the configuration server)`, { from, osId, error: missingSecret('cs', host.name) });
   if (needs.includes('passphrase') && !input.passphraseFile) return blocked(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, { from, osId, error: missingSecret('passphrase', host.name) });
-  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
+  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, appliance: input.appliance ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
   const commandLines = recipe.commandLines(catalog, target);
-  const reason = action === 'upgrade' ? `upgrade ${from} → ${input.version}` : `install ${input.version}${input.cs ? ` and register with ${input.cs}` : ' (no --cs: installed, not registered)'}`;
+  const reason =
+    action === 'upgrade'
+      ? `upgrade ${from} → ${input.version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
+      : `install ${input.version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`;
   const { file, path, sha256, size, version } = installer;
   return { ...base, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version }, commandLines, ...acc };
 }

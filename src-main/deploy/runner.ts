@@ -182,11 +182,14 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     return 'failed';
   }
   const { passphrase, vaultCredentials, proxy } = planSecrets;
-  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined, proxy?.password ?? undefined]);
+  // The appliance's config file for this host (encrypted at rest), once `jobs configure` stored it.
+  const configRef = configFileRef(jobId, host.id);
+  const configFile = plan.appliance && store.secrets.has(configRef) ? store.secrets.get(configRef) : null;
+  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined, proxy?.password ?? undefined, configFile ?? undefined]);
   const started = Date.now();
   const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
-  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
+  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
 
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {
@@ -216,13 +219,23 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       const before: InstalledState = await recipe.detect(transport, signal);
       log.line(`detected: ${JSON.stringify(before)}`);
       const installStep = store.journal.step(jobId, host.id, item.action);
-      if (before.version === plan.version && (before.configured || !plan.cs) && installStep?.status !== 'running') {
+      const registers = !!(plan.cs || plan.appliance);
+      if (before.version === plan.version && (before.configured || !registers) && installStep?.status !== 'running') {
         // Already at the target: nothing is copied (an update sweep's "current" host, or a resumed job).
         store.journal.setHost(jobId, host.id, { status: installStep?.status === 'succeeded' ? 'succeeded' : 'skipped', version: before.version, error: null });
         hostEvent('detect', 'skipped');
         return installStep?.status === 'succeeded' ? 'succeeded' : 'skipped';
       }
       for (const step of recipe.steps(catalog, target)) {
+        // Modernized appliance: without this host's config file the run stops before configuring, and the host waits.
+        if (step.phase === 'configure' && !configFile && store.journal.step(jobId, host.id, 'config-request')?.detail?.needsConfig === true) {
+          store.journal.setHost(jobId, host.id, { status: 'awaiting_config', error: null });
+          store.journal.event(jobId, host.id, 'awaiting-config', { host: host.name });
+          hostEvent('config-request', 'succeeded');
+          log.line('awaiting the replication appliance config file (asr-deploy jobs config-requests / jobs configure)');
+          await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
+          return 'awaiting_config';
+        }
         const prev = store.journal.step(jobId, host.id, step.name);
         if (step.skipIfDone && prev?.status === 'succeeded') {
           hostEvent(step.name, 'skipped');
@@ -241,6 +254,8 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       const status: HostStatus = warning ? 'succeeded_with_warnings' : 'succeeded';
       store.journal.setHost(jobId, host.id, { status, version: after.version ?? null, error: warning ? { code: 'install_failed', message: warning, retryable: false } : null });
       log.line(`done: ${status}${warning ? ` (${warning})` : ''}`);
+      // Registered: the stored config file has served its purpose.
+      if (configFile) store.secrets.delete(configRef);
       await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
       return status;
     } catch (e) {
@@ -277,3 +292,6 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     }
   }
 }
+
+/** Where `jobs configure` keeps a host's config file (the secret store: encrypted at rest). */
+export const configFileRef = (jobId: string, hostId: string): string => `job/${jobId}/config/${hostId}`;

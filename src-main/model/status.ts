@@ -18,15 +18,18 @@ export const TERMINAL: ReadonlySet<HostStatus> = new Set<HostStatus>(HOST_RESULT
 /**
  * A job's status. `completed_with_blocked`: every host that could run did, without a failure, but
  * some hosts were blocked (prerequisites, unreachable at plan time): not a success (exit 4).
+ * `awaiting_config`: no failure, and hosts wait for their replication appliance config files
+ * (`jobs config-requests` / `jobs configure`; exit 0: the run did all it could without them).
  * `interrupted` is never stored: it is a running job whose owner process died.
  */
-export const JOB_STATUSES = ['pending', 'running', 'cancelling', 'succeeded', 'completed_with_blocked', 'failed', 'cancelled', 'interrupted'] as const;
+export const JOB_STATUSES = ['pending', 'running', 'cancelling', 'succeeded', 'awaiting_config', 'completed_with_blocked', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** The job status a finished run ends in, from its hosts (cli.md). */
 export function finalJobStatus(hosts: readonly { status: HostStatus }[], opts: { cancelled: boolean; budgetExhausted?: boolean }): JobStatus {
   if (opts.cancelled) return 'cancelled';
   if (opts.budgetExhausted || hosts.some((h) => h.status === 'failed')) return 'failed';
+  if (hosts.some((h) => h.status === 'awaiting_config')) return 'awaiting_config';
   if (hosts.some((h) => h.status === 'blocked')) return 'completed_with_blocked';
   return 'succeeded';
 }

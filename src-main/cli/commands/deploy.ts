@@ -44,6 +44,12 @@ function jobText(r: { jobId: string; status: string; outcome: Parameters<typeof 
   ].join('\n');
 }
 
+/** After a modernized apply: what the admin does next. */
+function awaitingHint(r: { jobId: string; hosts: { status: string }[] }): string[] {
+  const n = r.hosts.filter((h) => h.status === 'awaiting_config').length;
+  return n ? [`${n} host(s) await their replication appliance config file: asr-deploy jobs config-requests ${r.jobId} --out DIR, then asr-deploy jobs configure ${r.jobId} --from DIR`] : [];
+}
+
 export function registerDeploy(program: Command, rt: CliRuntime): void {
   const components = program.command('components').description('components the catalog knows');
   components
@@ -91,18 +97,19 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--version <v>', 'component version (default: the newest in the catalog)')
     .requiredOption('--source <dir>', 'folder with the installers')
     .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
-    .option('--cs <address>', 'configuration server to register with')
-    .option('--passphrase-file <file>', 'configuration server passphrase (stored encrypted with the plan)')
+    .option('--appliance <address>', 'modernized replication appliance to register with (CSPrime: a config file per machine after apply)')
+    .option('--cs <address>', 'classic configuration server to register with (retired by Microsoft; needs --passphrase-file)')
+    .option('--passphrase-file <file>', 'classic configuration server passphrase (stored encrypted with the plan)')
     .option('--vault-credentials <file>', 'Provider registration key from the Recovery Services vault (stored encrypted with the plan)')
     .option('--friendly-name <name>', 'name the Provider registers under (one host only; default: the host name)')
     .option('--proxy <name>', 'a proxy defined with `proxy set`')
     .option('--accept <checkId>', 'accept a failing prerequisite check (recorded in the journal; repeatable)', collect, [])
     .option('--concurrency <n>', 'hosts examined at once', int('--concurrency', 1))
-    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; passphraseFile?: string; vaultCredentials?: string; friendlyName?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
+    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; appliance?: string; passphraseFile?: string; vaultCredentials?: string; friendlyName?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
       if (o.passphraseFile || o.vaultCredentials || o.proxy) await rt.needVault();
       const plan = await rt.call(
         'plan.create',
-        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs !== undefined ? { cs: o.cs } : {}), ...(o.appliance !== undefined ? { appliance: o.appliance } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
         { onEvent: progressPrinter(rt.out) },
       );
       const doc = rt.out.verbose ? plan : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };
@@ -116,7 +123,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
           : counts.blocked
             ? `nothing to apply: ${counts.blocked === plan.items.length ? 'every host is' : `${counts.blocked} host${counts.blocked > 1 ? 's are' : ' is'}`} blocked (see the reasons above, fix them, then plan again)`
             : 'nothing to apply: every host is already current';
-        return [`plan ${plan.planId}: ${plan.component} ${plan.version}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, next].join('\n');
+        return [`plan ${plan.planId}: ${plan.component} ${plan.version}${plan.appliance ? ` → replication appliance ${plan.appliance}` : plan.cs ? ` → configuration server ${plan.cs} (classic)` : ''}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, next].join('\n');
       });
       // Nothing can be installed and hosts are blocked: the plan is blocked (cli.md, exit 4).
       if (!work && counts.blocked) throw new ExitRequest(EXIT.blocked);
@@ -148,7 +155,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       }
       await rt.needVault();
       const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => jobText(r));
+      rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
       const code = exitForJob(r.status);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
@@ -190,6 +197,42 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       rt.out.result(r, () => `job ${r.jobId}: ${r.status}`);
     });
   jobs
+    .command('config-requests <jobId>')
+    .description("write each awaiting host's Agent Config Input (DIR/<host>.txt) and DIR/requests.csv, for the replication appliance")
+    .requiredOption('--out <dir>', 'folder to write (created when missing)')
+    .action(async (jobId: string, o: { out: string }) => {
+      const r = await rt.call('jobs.configRequests', { jobId, out: o.out });
+      rt.out.result(r, () =>
+        [
+          `${r.requests.length} request(s) in ${r.dir}:`,
+          table(r.requests.map(({ host, address, file }) => ({ host, address, file })), ['host', 'address', 'file']),
+          'At the appliance (Microsoft Azure Appliance Configuration Manager → Mobility service configuration details): paste each <host>.txt string,',
+          `"Download configuration file", save it as <host>.json in one folder, then: asr-deploy jobs configure ${jobId} --from DIR`,
+        ].join('\n'),
+      );
+    });
+  jobs
+    .command('configure <jobId>')
+    .description('register the awaiting hosts with the replication appliance from DIR/<host>.json (every file is checked before anything changes)')
+    .requiredOption('--from <dir>', 'folder with the config files from the appliance')
+    .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
+    .option('--retries <n>', 'attempts per host', int('--retries', 1))
+    .option('--step-timeout <seconds>', 'bound of each remote step', int('--step-timeout', 1))
+    .action(async (jobId: string, o: RunFlags & { from: string }) => {
+      await rt.needVault();
+      const r = await rt.call('jobs.configure', { jobId, from: o.from, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      rt.out.result(r, () =>
+        [
+          jobText(r),
+          ...r.configFiles.matched.map((m) => `  ${m.name} → ${m.host}${m.matchedBy === 'name-only' ? ' (by name; no machine identity could be read in the file)' : ''}`),
+          ...r.configFiles.ignored.map((i) => `  ${i.name}: ignored (${i.why})`),
+          ...awaitingHint(r),
+        ].join('\n'),
+      );
+      const code = exitForJob(r.status);
+      if (code !== EXIT.ok) throw new ExitRequest(code);
+    });
+  jobs
     .command('resume <jobId>')
     .description('finish an interrupted job; hosts already done are not touched')
     .option('--retry-failed', 'also retry hosts that failed')
@@ -200,7 +243,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .action(async (jobId: string, o: RunFlags & { retryFailed?: boolean }) => {
       await rt.needVault();
       const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => jobText(r));
+      rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
       const code = exitForJob(r.status);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });

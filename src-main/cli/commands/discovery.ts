@@ -127,10 +127,11 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
     .option('--hosts <sel>', 'all | names,addresses,ids | tag:NAME', 'all')
     .option('--cs <address>', 'configuration server: tested for reachability from each host')
     .option('--ps <address>', 'process server (default: the configuration server)')
+    .option('--appliance <address>', 'modernized replication appliance: TCP 443 and 9443 tested from each host')
     .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
-    .action(async (o: { component: string; version?: string; hosts: string; cs?: string; ps?: string; concurrency?: number }) => {
+    .action(async (o: { component: string; version?: string; hosts: string; cs?: string; ps?: string; appliance?: string; concurrency?: number }) => {
       await rt.needVault();
-      const doc = await rt.call('check.run', { component: o.component as never, hosts: o.hosts, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.ps ? { ps: o.ps } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
+      const doc = await rt.call('check.run', { component: o.component as never, hosts: o.hosts, ...(o.version ? { version: o.version } : {}), ...(o.cs ? { cs: o.cs } : {}), ...(o.ps ? { ps: o.ps } : {}), ...(o.appliance !== undefined ? { appliance: o.appliance } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
       rt.out.result(doc, () => {
         const lines = [`check ${doc.runId}: ${doc.component} ${doc.version ?? ''}`];
         for (const h of doc.hosts) {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import type { Transport } from '../../remote/transport.ts';
-import type { Catalog } from '../catalog.ts';
+import type { Catalog, Registration } from '../catalog.ts';
 import { judgeExit } from '../exit-codes.ts';
 import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
@@ -25,20 +25,39 @@ async function detect(t: Transport, signal?: AbortSignal): Promise<InstalledStat
   return { installed: doc.installed, version: doc.version, configured: doc.configured, service: doc.service, installDir: doc.installDir };
 }
 
-function lines(catalog: Catalog, target: RecipeTarget, passphraseFile: string) {
-  const cl = catalog.commandLines('mobility-service', target.version, 'linux');
+/** The registration target decides the catalog generation: the appliance's (CSPrime) or the classic one. */
+const registrationOf = (target: RecipeTarget): Registration => (target.appliance ? 'appliance' : 'cs');
+
+function lines(catalog: Catalog, target: RecipeTarget, dir: string, installDir?: string | null) {
+  const cl = catalog.commandLines('mobility-service', target.version, 'linux', registrationOf(target));
   const values = {
-    installDir: cl.installDir,
+    installDir: installDir || cl.installDir,
     csAddress: target.csAddress,
     csPort: target.csPort ?? cl.csPort,
-    passphraseFile,
+    passphraseFile: posix.join(dir, 'passphrase'),
+    configFile: posix.join(dir, 'config.json'),
     installer: target.installer.file,
   };
+  const registers = !!(target.csAddress || target.appliance);
   return {
     main: renderArgv(target.action === 'upgrade' ? cl.upgrade : cl.install, values),
-    configure: cl.configure && target.csAddress ? renderArgv(cl.configure, values) : null,
+    configure: cl.configure && registers ? renderArgv(cl.configure, values) : null,
+    configRequest: cl.configRequest ? { ...cl.configRequest, command: cl.configRequest.command ? renderArgv(cl.configRequest.command, values) : null } : null,
+    configFile: values.configFile,
     needsPassphraseAtInstall: (target.action === 'upgrade' ? cl.upgrade : cl.install).some((p) => p.includes('{passphraseFile}')),
   };
+}
+
+/** The machine's "Agent Config Input" string: the text after the marker on its line (trimmed). */
+export function configRequestFrom(output: string, marker: string): string | null {
+  for (const line of output.split(/\r?\n/)) {
+    const i = line.indexOf(marker);
+    if (i >= 0) {
+      const v = line.slice(i + marker.length).trim();
+      if (v) return v;
+    }
+  }
+  return null;
 }
 
 /** Runs a documented command line as a detached, resumable step (resources/scripts/linux/run-step.sh). */
@@ -73,6 +92,204 @@ function stepFailure(catalog: Catalog, name: string, code: number, output: strin
   });
 }
 
+function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): RecipeStep[] {
+  return [
+    {
+      name: 'stage',
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingDir(ctx.jobId);
+        const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
+        const info = JSON.parse(prep.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; freeKiB?: number | null };
+        if (prep.exitCode !== 0 || info.error) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, { host, remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).' });
+        const need = stagingBytesNeeded(target.installer.size);
+        if (typeof info.freeKiB === 'number' && info.freeKiB * 1024 < need) {
+          fail('disk_full', `${host} has ${Math.floor(info.freeKiB / 1024)} MiB free under /tmp; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`, {
+            host,
+            remedy: 'Free space in /tmp on the host (or enlarge it) and retry; ASR also needs at least 100 MB free (error 95524).',
+            asrErrorId: 95524,
+          });
+        }
+        const remote = posix.join(dir, target.installer.file);
+        const up = await ctx.transport.upload(target.installer.path, remote, {
+          sha256: target.installer.sha256,
+          signal: ctx.signal,
+          timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
+          onProgress: (sent, total) => ctx.progress('stage', sent, total),
+        });
+        return { detail: { remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs } };
+      },
+    },
+    {
+      name: 'extract',
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingDir(ctx.jobId);
+        const x = posix.join(dir, 'x');
+        const r = await ctx.transport.exec(['sh', '-c', 'rm -rf "$2" && mkdir "$2" && tar -xzf "$1" -C "$2"', 'extract', posix.join(dir, target.installer.file), x], {
+          timeoutMs: ctx.stepTimeoutMs,
+          signal: ctx.signal,
+          allowNonZero: true,
+        });
+        if (r.exitCode !== 0) {
+          if (/No space left/i.test(r.stderr)) fail('disk_full', `Extracting the installer on ${host} ran out of space.`, { host, remedy: 'Free space in /tmp on the host and retry.' });
+          fail('command_failed', `Extracting ${target.installer.file} failed on ${host}: ${r.stderr.trim().slice(0, 300)}`, { host, exitCode: r.exitCode });
+        }
+      },
+    },
+    {
+      name: 'passphrase',
+      skipIfDone: false,
+      async run(ctx) {
+        if (!target.passphrase) return;
+        // 0600 in the private staging directory; never in argv.
+        await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), { stdin: target.passphrase, timeoutMs: 60_000, signal: ctx.signal });
+      },
+    },
+    {
+      name: target.action,
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingDir(ctx.jobId);
+        const l = lines(catalog, target, dir);
+        if (l.needsPassphraseAtInstall && (!target.passphrase || !target.csAddress)) {
+          fail('validation', `Mobility service ${target.version} registers during install: it needs --cs and --passphrase-file.`, { host });
+        }
+        const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
+        const v = judgeExit(catalog, 'mobility-service', code);
+        if (v === 'ok') return { detail: { exitCode: code } };
+        // On Linux a reboot-required code (3010/1641) is reported as installed with warnings.
+        if (v === 'warn' || v === 'reboot') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code } };
+        return stepFailure(catalog, target.action, code, output, host);
+      },
+    },
+    {
+      name: 'configure',
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingDir(ctx.jobId);
+        const l = lines(catalog, target, dir);
+        if (!l.configure) return;
+        if (!target.passphrase) fail('validation', 'Registering with the configuration server needs --passphrase-file.', { host });
+        const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure);
+        if (judgeExit(catalog, 'mobility-service', code) === 'fail') stepFailure(catalog, 'configure', code, output, host);
+        return { detail: { exitCode: code } };
+      },
+    },
+    {
+      name: 'verify',
+      skipIfDone: false,
+      async run(ctx) {
+        const s = await detect(ctx.transport, ctx.signal);
+        if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
+        if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the install`, detail: s as unknown as Record<string, unknown> };
+        if (target.csAddress && s.configured !== true) fail('install_failed', `${host} is installed but not registered with ${target.csAddress}.`, { host, remedy: 'Check the passphrase and that the host reaches the configuration server on 443.' });
+        return { detail: s as unknown as Record<string, unknown> };
+      },
+    },
+  ];
+}
+
+/**
+ * Modernized replication appliance (CSPrime), documented lines (vmware-physical-mobility-service-overview.md,
+ * upgrade-mobility-service-modernized.md): `./install -q -r MS -v VmWare -c CSPrime [-d DIR]` or
+ * `./install -q -r MS -v VmWare -a Upgrade -c CSPrime`; the install prints "Agent Config Input:
+ * <string>" (read again with `AzureRcmCli --getagentconfiginput` when the output is gone); the
+ * appliance turns it into this machine's config file; `<dir>/Vx/bin/UnifiedAgentConfigurator.sh
+ * -c CSPrime -S config.json -q` registers with it. The file is staged 0600 and removed right after.
+ */
+function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): RecipeStep[] {
+  return [
+    {
+      name: target.action,
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingDir(ctx.jobId);
+        const before = await detect(ctx.transport, ctx.signal);
+        // Installed at the target already (an earlier job, or by hand): the request is read from the agent instead.
+        if (before.version === target.version && target.action === 'install' && !ctx.previous(target.action)) return { detail: { exitCode: null, skipped: `Mobility service ${before.version} is already installed` } };
+        const l = lines(catalog, target, dir);
+        const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
+        const v = judgeExit(catalog, 'mobility-service', code);
+        const configRequest = l.configRequest ? configRequestFrom(output, l.configRequest.marker) : null;
+        if (v === 'ok') return { detail: { exitCode: code, configRequest } };
+        if (v === 'warn' || v === 'reboot') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code, configRequest } };
+        return stepFailure(catalog, target.action, code, output, host);
+      },
+    },
+    {
+      name: 'config-request',
+      skipIfDone: true,
+      async run(ctx) {
+        const state = await detect(ctx.transport, ctx.signal);
+        // An upgrade keeps the registration ("Registration will be triggered automatically after the agent has been updated").
+        if (state.configured === true) return { detail: { needsConfig: false, configRequest: null } };
+        const l = lines(catalog, target, stagingDir(ctx.jobId), state.installDir);
+        const printed = ctx.previous(target.action)?.configRequest;
+        let request = typeof printed === 'string' && printed ? printed : null;
+        let via = 'install output';
+        if (!request && l.configRequest?.command && l.configRequest.commandMarker) {
+          const r = await ctx.transport.exec(l.configRequest.command, { elevate: true, timeoutMs: 120_000, signal: ctx.signal, allowNonZero: true });
+          request = configRequestFrom(r.stdout, l.configRequest.commandMarker);
+          via = l.configRequest.command.join(' ');
+        }
+        if (!request) {
+          fail('install_failed', `${host} gave no Agent Config Input string (neither in the install output nor from ${l.configRequest?.command?.join(' ') ?? 'the agent'}).`, {
+            host,
+            remedy: 'Check that the installer ran with -c CSPrime (see the host log); run AzureRcmCli --getagentconfiginput on the host to read it by hand.',
+            details: { reason: 'config_request_missing' },
+          });
+        }
+        ctx.log(`[config-request] Agent Config Input read from ${via}`);
+        return { detail: { needsConfig: true, configRequest: request, via } };
+      },
+    },
+    {
+      name: 'configure',
+      phase: 'configure',
+      skipIfDone: true,
+      async run(ctx) {
+        const state = await detect(ctx.transport, ctx.signal);
+        if (state.configured === true) return { detail: { skipped: 'already registered' } };
+        if (!target.configFile) fail('validation', `${host} has no config file from the replication appliance yet.`, { host, remedy: 'asr-deploy jobs config-requests JOB --out DIR, make the files at the appliance, then asr-deploy jobs configure JOB --from DIR.', details: { reason: 'config_file_missing' } });
+        const dir = stagingDir(ctx.jobId);
+        const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
+        if (prep.exitCode !== 0) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${prep.stdout.trim() || prep.stderr.trim()}`, { host });
+        const l = lines(catalog, target, dir, state.installDir);
+        try {
+          // 0600 in the private staging directory, from stdin; never in argv or a log.
+          await ctx.transport.exec(shScript('write-secret.sh', l.configFile), { stdin: target.configFile, timeoutMs: 60_000, signal: ctx.signal });
+          const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure!);
+          if (judgeExit(catalog, 'mobility-service', code) === 'fail') {
+            const mismatch = /another machine|different machine|not.*this machine/i.test(output);
+            fail('install_failed', `Registering ${host} with the replication appliance ${target.appliance} failed with exit code ${code}: ${output.trim().split('\n').slice(-2).join(' / ').slice(0, 300)}`, {
+              host,
+              exitCode: code,
+              remedy: mismatch ? `The config file is not this machine's: make it at the appliance from ${host}'s request (DIR/${host}.txt) and run jobs configure again.` : 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.',
+              ...(mismatch ? { details: { reason: 'config_mismatch' } } : {}),
+            });
+          }
+          return { detail: { exitCode: code } };
+        } finally {
+          await ctx.transport.exec(['rm', '-f', '--', l.configFile], { elevate: true, timeoutMs: 60_000, allowNonZero: true }).catch(() => undefined);
+        }
+      },
+    },
+    {
+      name: 'verify',
+      phase: 'configure',
+      skipIfDone: false,
+      async run(ctx) {
+        const s = await detect(ctx.transport, ctx.signal);
+        if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
+        if (s.configured !== true) fail('install_failed', `${host} is installed but not registered with the replication appliance ${target.appliance}.`, { host, remedy: 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.' });
+        if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the registration`, detail: s as unknown as Record<string, unknown> };
+        return { detail: s as unknown as Record<string, unknown> };
+      },
+    },
+  ];
+}
+
 export const mobilityServiceLinux: Recipe = {
   component: 'mobility-service',
   platform: 'linux',
@@ -80,107 +297,17 @@ export const mobilityServiceLinux: Recipe = {
 
   commandLines(catalog, target) {
     const dir = stagingDir('JOB');
-    const l = lines(catalog, target, posix.join(dir, 'passphrase'));
-    return [['tar', '-xzf', target.installer.file, '-C', posix.join(dir, 'x')], l.main, ...(l.configure ? [l.configure] : [])];
+    const l = lines(catalog, target, dir);
+    return [['tar', '-xzf', target.installer.file, '-C', posix.join(dir, 'x')], l.main, ...(l.configRequest?.command ? [l.configRequest.command] : []), ...(l.configure ? [l.configure] : [])];
   },
 
   steps(catalog, target): RecipeStep[] {
     const host = target.host.name;
-    return [
-      {
-        name: 'stage',
-        skipIfDone: true,
-        async run(ctx) {
-          const dir = stagingDir(ctx.jobId);
-          const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
-          const info = JSON.parse(prep.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; freeKiB?: number | null };
-          if (prep.exitCode !== 0 || info.error) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, { host, remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).' });
-          const need = stagingBytesNeeded(target.installer.size);
-          if (typeof info.freeKiB === 'number' && info.freeKiB * 1024 < need) {
-            fail('disk_full', `${host} has ${Math.floor(info.freeKiB / 1024)} MiB free under /tmp; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`, {
-              host,
-              remedy: 'Free space in /tmp on the host (or enlarge it) and retry; ASR also needs at least 100 MB free (error 95524).',
-              asrErrorId: 95524,
-            });
-          }
-          const remote = posix.join(dir, target.installer.file);
-          const up = await ctx.transport.upload(target.installer.path, remote, {
-            sha256: target.installer.sha256,
-            signal: ctx.signal,
-            timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
-            onProgress: (sent, total) => ctx.progress('stage', sent, total),
-          });
-          return { detail: { remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs } };
-        },
-      },
-      {
-        name: 'extract',
-        skipIfDone: true,
-        async run(ctx) {
-          const dir = stagingDir(ctx.jobId);
-          const x = posix.join(dir, 'x');
-          const r = await ctx.transport.exec(['sh', '-c', 'rm -rf "$2" && mkdir "$2" && tar -xzf "$1" -C "$2"', 'extract', posix.join(dir, target.installer.file), x], {
-            timeoutMs: ctx.stepTimeoutMs,
-            signal: ctx.signal,
-            allowNonZero: true,
-          });
-          if (r.exitCode !== 0) {
-            if (/No space left/i.test(r.stderr)) fail('disk_full', `Extracting the installer on ${host} ran out of space.`, { host, remedy: 'Free space in /tmp on the host and retry.' });
-            fail('command_failed', `Extracting ${target.installer.file} failed on ${host}: ${r.stderr.trim().slice(0, 300)}`, { host, exitCode: r.exitCode });
-          }
-        },
-      },
-      {
-        name: 'passphrase',
-        skipIfDone: false,
-        async run(ctx) {
-          if (!target.passphrase) return;
-          // 0600 in the private staging directory; never in argv.
-          await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), { stdin: target.passphrase, timeoutMs: 60_000, signal: ctx.signal });
-        },
-      },
-      {
-        name: target.action,
-        skipIfDone: true,
-        async run(ctx) {
-          const dir = stagingDir(ctx.jobId);
-          const l = lines(catalog, target, posix.join(dir, 'passphrase'));
-          if (l.needsPassphraseAtInstall && (!target.passphrase || !target.csAddress)) {
-            fail('validation', `Mobility service ${target.version} registers during install: it needs --cs and --passphrase-file.`, { host });
-          }
-          const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
-          const v = judgeExit(catalog, 'mobility-service', code);
-          if (v === 'ok') return { detail: { exitCode: code } };
-          // On Linux a reboot-required code (3010/1641) is reported as installed with warnings.
-          if (v === 'warn' || v === 'reboot') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code } };
-          return stepFailure(catalog, target.action, code, output, host);
-        },
-      },
-      {
-        name: 'configure',
-        skipIfDone: true,
-        async run(ctx) {
-          const dir = stagingDir(ctx.jobId);
-          const l = lines(catalog, target, posix.join(dir, 'passphrase'));
-          if (!l.configure) return;
-          if (!target.passphrase) fail('validation', 'Registering with the configuration server needs --passphrase-file.', { host });
-          const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure);
-          if (judgeExit(catalog, 'mobility-service', code) === 'fail') stepFailure(catalog, 'configure', code, output, host);
-          return { detail: { exitCode: code } };
-        },
-      },
-      {
-        name: 'verify',
-        skipIfDone: false,
-        async run(ctx) {
-          const s = await detect(ctx.transport, ctx.signal);
-          if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
-          if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the install`, detail: s as unknown as Record<string, unknown> };
-          if (target.csAddress && s.configured !== true) fail('install_failed', `${host} is installed but not registered with ${target.csAddress}.`, { host, remedy: 'Check the passphrase and that the host reaches the configuration server on 443.' });
-          return { detail: s as unknown as Record<string, unknown> };
-        },
-      },
-    ];
+    const all = classicSteps(catalog, target, host);
+    if (!target.appliance) return all;
+    // Modernized: the same staging, then install with -c CSPrime, the machine's config request,
+    // and (once `jobs configure` brings the appliance's file) configure and verify.
+    return [...all.filter((s) => s.name === 'stage' || s.name === 'extract'), ...applianceSteps(catalog, target, host)];
   },
 
   async cleanup(ctx) {

@@ -100,6 +100,8 @@ export const deployCommands = {
       source: z.string().min(1),
       hosts: HostSelector,
       cs: z.string().optional(),
+      /** Modernized replication appliance (CSPrime); excludes cs. */
+      appliance: z.string().optional(),
       passphraseFile: z.string().optional(),
       /** Provider registration key (stored encrypted with the plan). */
       vaultCredentialsFile: z.string().optional(),
@@ -146,6 +148,23 @@ export const deployCommands = {
     summary: 'Finish an interrupted job; hosts already done are not touched again.',
     input: RunOptionsSchema.extend({ jobId: z.string().min(1), retryFailed: z.boolean().default(false) }),
     output: ApplyResultSchema,
+  },
+  'jobs.configRequests': {
+    summary: 'The Agent Config Input string of every host awaiting its replication appliance config file; with `out`, written as <host>.txt + requests.csv.',
+    input: z.object({ jobId: z.string().min(1), out: z.string().min(1).optional() }),
+    output: z.object({ jobId: z.string(), dir: z.string().nullable(), requests: z.array(z.object({ host: z.string(), address: z.string(), file: z.string(), request: z.string() })) }),
+  },
+  'jobs.configure': {
+    summary: 'Configure the awaiting hosts with the appliance’s config files (<host>.json, from a folder or as file contents); all files are checked before anything changes.',
+    input: RunOptionsSchema.extend({
+      jobId: z.string().min(1),
+      from: z.string().min(1).optional(),
+      /** The files themselves (the wizard uploads them: no server paths). */
+      files: z.array(z.object({ name: z.string().min(1).max(255), content: z.string().max(1 << 20) })).max(10_000).optional(),
+    }),
+    output: ApplyResultSchema.extend({
+      configFiles: z.object({ matched: z.array(z.object({ name: z.string(), host: z.string(), matchedBy: z.enum(['identity', 'name-only']) })), ignored: z.array(z.object({ name: z.string(), why: z.string() })), waiting: z.array(z.string()) }),
+    }),
   },
   'components.uninstall': {
     summary: 'Remove a component from hosts with its documented uninstall command.',

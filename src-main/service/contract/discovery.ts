@@ -145,7 +145,7 @@ export const discoveryCommands = {
   },
   'check.run': {
     summary: 'Prerequisite checks against the support matrix of a component version.',
-    input: z.object({ component: z.enum(COMPONENT_IDS), version: z.string().optional(), hosts: HostSelector, cs: z.string().optional(), ps: z.string().optional(), concurrency: z.number().int().min(1).max(512).optional() }),
+    input: z.object({ component: z.enum(COMPONENT_IDS), version: z.string().optional(), hosts: HostSelector, cs: z.string().optional(), ps: z.string().optional(), appliance: z.string().optional(), concurrency: z.number().int().min(1).max(512).optional() }),
     output: CheckRunDocumentSchema.extend({ runId: z.string() }),
   },
   'report.create': {

@@ -5,6 +5,7 @@ import { scanSources } from '../../components/sources.ts';
 import { createPlan } from '../../deploy/plan.ts';
 import { createJobFromPlan, runJob, toResult } from '../../deploy/runner.ts';
 import { loadPlan } from '../../deploy/plan.ts';
+import { acceptConfigFiles, configRequests, readConfigDir, writeConfigRequests } from '../../deploy/config-files.ts';
 import pLimit from 'p-limit';
 import { recipeFor } from '../../components/recipes.ts';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
@@ -35,7 +36,7 @@ export const deployHandlers = {
     const total = store.hosts.select(input.hosts ?? 'all').length;
     return createPlan(
       store,
-      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs ? { cs: input.cs } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs !== undefined ? { cs: input.cs } : {}), ...(input.appliance !== undefined ? { appliance: input.appliance } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
       { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
     );
   },
@@ -89,6 +90,24 @@ export const deployHandlers = {
     const { jobId, ...opts } = input;
     return runJob(store, jobId, { ...opts, signal, onEvent: emit });
   },
+  'jobs.configRequests': (input: CommandInput<'jobs.configRequests'>, { store }: HandlerContext) => {
+    if (input.out) {
+      const w = writeConfigRequests(store, input.jobId, input.out);
+      const byHost = new Map(configRequests(store, input.jobId).map((r) => [r.host, r.request]));
+      return { jobId: w.jobId, dir: w.dir, requests: w.requests.map((r) => ({ ...r, request: byHost.get(r.host) ?? r.request })) };
+    }
+    return { jobId: input.jobId, dir: null, requests: configRequests(store, input.jobId).map(({ hostId: _h, ...r }) => r) };
+  },
+  'jobs.configure': async (input: CommandInput<'jobs.configure'>, { store, signal, emit }: HandlerContext) => {
+    const { jobId, from, files, ...opts } = input;
+    const job = store.journal.job(jobId);
+    if (job && store.journal.effectiveStatus(job) === 'running') fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it to finish, then run jobs configure again.' });
+    if (!!from === !!files) fail('usage', 'Give the config files either as a folder (from) or as file contents (files), not both or neither.', { remedy: 'asr-deploy jobs configure JOB --from DIR' });
+    const accepted = acceptConfigFiles(store, jobId, files ?? readConfigDir(from!));
+    emit({ type: 'progress', done: 0, total: accepted.matched.length, message: `config files: ${accepted.matched.map((m) => `${m.name} → ${m.host}`).join(', ')}` });
+    const r = await runJob(store, jobId, { ...opts, signal, onEvent: emit });
+    return { ...r, configFiles: { ...accepted, waiting: r.hosts.filter((h) => h.status === 'awaiting_config').map((h) => h.host) } };
+  },
   'components.uninstall': async (input: CommandInput<'components.uninstall'>, { store, signal, emit }: HandlerContext) => {
     const catalog = loadCatalog();
     const hosts = store.hosts.select(input.hosts);
@@ -121,4 +140,4 @@ export const deployHandlers = {
     let done = 0;
     return queryVersions(store, hosts, { signal, ...(input.concurrency ? { concurrency: input.concurrency } : {}), onHost: (v) => emit({ type: 'progress', done: ++done, total: hosts.length, message: `${v.host}: ${v.ok ? v.components.map((c) => `${c.id} ${c.version ?? 'none'}`).join(', ') : v.error?.code}` }) });
   },
-} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'plan.show' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'versions.query'>;
+} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'plan.show' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'jobs.configRequests' | 'jobs.configure' | 'versions.query'>;

@@ -1,5 +1,6 @@
 import { writeReportFile } from '../../reports/write-report.ts';
 import { randomBytes } from 'node:crypto';
+import { registrationSettings, resolveRegistration } from '../../deploy/registration.ts';
 import pLimit from 'p-limit';
 import { documentVerdict, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
 import { loadCatalog } from '../../components/catalog.ts';
@@ -194,6 +195,8 @@ export const discoveryHandlers = {
   },
   'check.run': async (input: CommandInput<'check.run'>, { store, signal, emit }: HandlerContext) => {
     const catalog = loadCatalog();
+    const registration = resolveRegistration({ cs: input.cs, ps: input.ps, appliance: input.appliance });
+    const settings = registrationSettings(catalog, registration);
     const version = input.version ?? catalog.latest(input.component).version;
     const hosts = store.hosts.select(input.hosts);
     if (!hosts.length) fail('validation', 'No hosts are selected: there is nothing to check.', { remedy: 'Add hosts with `asr-deploy hosts add` or `discover … --add`, or check --hosts.' });
@@ -202,7 +205,7 @@ export const discoveryHandlers = {
     const results = await Promise.all(
       hosts.map((h) =>
         limit(async () => {
-          const ex = await examineHost(store, h, { component: input.component, version, settings: { configurationServer: input.cs ?? null, processServer: input.ps ?? null }, detect: false, signal });
+          const ex = await examineHost(store, h, { component: input.component, version, settings, detect: false, signal });
           emit({ type: 'progress', done: ++done, total: hosts.length, message: `${h.name}: ${ex.checks.verdict}${ex.error ? ` (${ex.error.code})` : ''}` });
           if (ex.error) {
             ex.checks.checks[0] = { ...ex.checks.checks[0]!, evidence: `${ex.error.code}: ${ex.error.message}`, remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy };

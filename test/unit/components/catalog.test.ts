@@ -100,11 +100,13 @@ describe('installer sources', () => {
 
 describe('catalog: Windows generations', () => {
   const c = loadCatalog();
-  const values = { installer: 'X.exe', extractDir: 'C:\\E', installDir: 'C:\\I', configuratorDir: 'C:\\B', friendlyName: 'F', vaultCredentialsFile: 'C:\\v.VaultCredentials', csAddress: '10.0.0.5', csPort: 443, passphraseFile: 'C:\\p', logFile: 'C:\\l.txt' };
+  const values = { installer: 'X.exe', extractDir: 'C:\\E', installDir: 'C:\\I', configuratorDir: 'C:\\B', friendlyName: 'F', vaultCredentialsFile: 'C:\\v.VaultCredentials', csAddress: '10.0.0.5', csPort: 443, passphraseFile: 'C:\\p', logFile: 'C:\\l.txt', setupProgram: 'UnifiedAgentInstaller.exe', configFile: 'C:\\c.json' };
   const documented: Record<string, { install: string[]; configure: string[] | null }> = {
     'provider-5x': { install: ['setupdr.exe', '/i'], configure: ['C:\\B\\DRConfigurator.exe', '/r', '/Friendlyname', 'F', '/Credentials', 'C:\\v.VaultCredentials'] },
     'mars-2x': { install: ['X.exe', '/q', '/nu'], configure: null },
     'unified-9x': { install: ['UnifiedAgent.exe', '/Role', 'MS', '/InstallLocation', 'C:\\I', '/Platform', 'VmWare', '/Silent'], configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/CSEndPoint', '10.0.0.5', '/PassphraseFilePath', 'C:\\p'] },
+    // vmware-physical-mobility-service-overview.md (command prompt, preview) / upgrade-mobility-service-modernized.md
+    'csprime-9x': { install: ['UnifiedAgentInstaller.exe', '/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', 'C:\\I'], configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/SourceConfigFilePath', 'C:\\c.json', '/CSType', 'CSPrime'] },
     'legacy-8x': { install: ['X.exe', '-ip', '10.0.0.5', '-port', '443', '-mode', 'UA', '/LOG=C:\\l.txt', '/DIR=C:\\I', '/VERYSILENT', '/SUPPRESSMSGBOXES', '/norestart', '-usesysvolumes', '/CommunicationMode', 'https', '/PassphrasePath', 'C:\\p'], configure: null },
   };
   it('every Windows generation renders its documented argv, with no placeholder left', () => {
@@ -121,7 +123,7 @@ describe('catalog: Windows generations', () => {
         expect(g.windows.detect?.services.length).toBeGreaterThan(0);
       }
     }
-    expect(seen).toBe(4);
+    expect(seen).toBe(5);
     expect(c.commandLines('provider', '5.24.0614.1', 'windows').vmm?.service).toBe('SCVMMService');
     expect(c.commandLines('mobility-service', '8.3.0.0', 'windows').extract).toBeUndefined();
     expect(c.commandLines('mobility-service', '9.65.0.0', 'windows').detect?.productCode).toBe('{275197FC-14FD-4560-A5EB-38217F80CBD1}');
