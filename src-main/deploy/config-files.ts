@@ -222,13 +222,13 @@ export function readConfigDir(dir: string): ConfigFileInput[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    fail('usage', `Cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { remedy: 'Give the folder that holds the <host>.json files from the appliance.' });
+    fail('usage', `Cannot read the config files folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { remedy: 'Give the folder that holds the <host>.json files from the appliance.' });
   }
   const out: ConfigFileInput[] = [];
   for (const name of names.filter((n) => n.toLowerCase().endsWith('.json')).sort()) {
     const p = join(dir, name);
     const st = lstatSync(p);
-    if (st.isSymbolicLink() || !st.isFile()) fail('validation', `${name} in ${dir} is not a regular file.`, { remedy: 'Copy the config files into the folder (links are not followed). Nothing was changed.', details: { reason: 'config_file_invalid', file: name } });
+    if (st.isSymbolicLink() || !st.isFile()) fail('validation', `The config file ${name} is not a regular file.`, { remedy: 'Copy the config files into the folder (links are not followed). Nothing was changed.', details: { reason: 'config_file_invalid', file: name } });
     if (st.size > MAX_CONFIG_BYTES) fail('validation', `The config file ${name} is larger than 1 MiB, which no appliance config file is.`, { remedy: 'Check that the right file was saved. Nothing was changed.', details: { reason: 'config_file_invalid', file: name } });
     out.push({ name, content: readFileSync(p, 'utf8') });
   }

@@ -155,13 +155,9 @@ export const deployCommands = {
     output: z.object({ jobId: z.string(), dir: z.string().nullable(), requests: z.array(z.object({ host: z.string(), address: z.string(), file: z.string(), request: z.string() })) }),
   },
   'jobs.configure': {
-    summary: 'Configure the awaiting hosts with the appliance’s config files (<host>.json, from a folder or as file contents); all files are checked before anything changes.',
-    input: RunOptionsSchema.extend({
-      jobId: z.string().min(1),
-      from: z.string().min(1).optional(),
-      /** The files themselves (the wizard uploads them: no server paths). */
-      files: z.array(z.object({ name: z.string().min(1).max(255), content: z.string().max(1 << 20) })).max(10_000).optional(),
-    }),
+    summary: 'Configure the awaiting hosts with the appliance’s config files (<host>.json in one folder); all files are checked before anything changes.',
+    /** `from`: the folder of <host>.json files (the wizard uploads them into one folder and passes its handle). */
+    input: RunOptionsSchema.extend({ jobId: z.string().min(1), from: z.string().min(1) }),
     output: ApplyResultSchema.extend({
       configFiles: z.object({ matched: z.array(z.object({ name: z.string(), host: z.string(), matchedBy: z.enum(['identity', 'name-only']) })), ignored: z.array(z.object({ name: z.string(), why: z.string() })), waiting: z.array(z.string()) }),
     }),

@@ -38,6 +38,8 @@ export const FILE_INPUTS: Readonly<Record<string, Readonly<Record<string, FileIn
   'export.ansible': { out: { kind: 'save', label: 'Ansible folder' } },
   'schedule.add': { vaultKeyFile: { kind: 'file', label: 'Vault key file' } },
   'credentials.add': { keyFile: { kind: 'file', label: 'Key file' } },
+  'jobs.configRequests': { out: { kind: 'save', label: 'Config requests folder' } },
+  'jobs.configure': { from: { kind: 'dir', label: 'Config files' } },
 };
 
 const Handle = z.string().regex(/^asr-file:[A-Za-z0-9_-]{22}$/, 'not a file handle');

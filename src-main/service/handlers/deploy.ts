@@ -99,11 +99,10 @@ export const deployHandlers = {
     return { jobId: input.jobId, dir: null, requests: configRequests(store, input.jobId).map(({ hostId: _h, ...r }) => r) };
   },
   'jobs.configure': async (input: CommandInput<'jobs.configure'>, { store, signal, emit }: HandlerContext) => {
-    const { jobId, from, files, ...opts } = input;
+    const { jobId, from, ...opts } = input;
     const job = store.journal.job(jobId);
     if (job && store.journal.effectiveStatus(job) === 'running') fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it to finish, then run jobs configure again.' });
-    if (!!from === !!files) fail('usage', 'Give the config files either as a folder (from) or as file contents (files), not both or neither.', { remedy: 'asr-deploy jobs configure JOB --from DIR' });
-    const accepted = acceptConfigFiles(store, jobId, files ?? readConfigDir(from!));
+    const accepted = acceptConfigFiles(store, jobId, readConfigDir(from));
     emit({ type: 'progress', done: 0, total: accepted.matched.length, message: `config files: ${accepted.matched.map((m) => `${m.name} → ${m.host}`).join(', ')}` });
     const r = await runJob(store, jobId, { ...opts, signal, onEvent: emit });
     return { ...r, configFiles: { ...accepted, waiting: r.hosts.filter((h) => h.status === 'awaiting_config').map((h) => h.host) } };
