@@ -140,7 +140,7 @@ export const grubUuid = defineCheck({
 
 export const linuxRootAccess = defineCheck({
   id: 'linux-root-access',
-  title: 'root or passwordless sudo for the push account',
+  title: 'root, passwordless sudo, or sudo with the credential\'s password for the push account',
   asrErrorId: 95108,
   families: LINUX,
   components: MOBILITY,
@@ -152,11 +152,12 @@ export const linuxRootAccess = defineCheck({
     if (a.isRoot) return result(this, 'pass', `Connected as ${user} (root).`);
     if (a.sudoNoPassword == null) return unknownFacts(this, ['access.sudoNoPassword'], facts);
     if (a.sudoNoPassword) return result(this, 'pass', `${user} is not root but has passwordless sudo.`);
+    if (a.sudoWithPassword) return result(this, 'pass', `${user} is not root; sudo accepted the credential's sudo password (used through sudo -S, on stdin).`);
     return result(
       this,
       'fail',
-      `${user} is neither root nor allowed passwordless sudo.`,
-      `Use the built-in root account for the push install, or allow ${user} passwordless sudo: run \`visudo -f /etc/sudoers.d/asr-deploy\` as root and add \`${a.user ?? '<user>'} ALL=(ALL) NOPASSWD: ALL\`.`,
+      a.sudoWithPassword === false ? `${user} is not root, and sudo refused the credential's sudo password.` : `${user} is neither root nor allowed passwordless sudo, and the credential has no sudo password.`,
+      `Use the built-in root account for the push install; or store ${user}'s sudo password with the credential (\`asr-deploy credentials add NAME --user ${a.user ?? '<user>'} --password-stdin --sudo-password-stdin\`, two lines on stdin); or allow passwordless sudo: run \`visudo -f /etc/sudoers.d/asr-deploy\` as root and add \`${a.user ?? '<user>'} ALL=(ALL) NOPASSWD: ALL\`.`,
     );
   },
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fail } from '../model/errors.ts';
+import { fail, toAsrError } from '../model/errors.ts';
 import { resourcePath } from '../model/resources.ts';
 import { type Facts, FactsSchema } from '../model/facts.ts';
 import type { Transport } from '../remote/transport.ts';
@@ -33,7 +33,31 @@ export async function gatherLinuxFacts(transport: Transport, opts: GatherOptions
     allowNonZero: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  return parseFactsOutput(result.stdout, result.stderr, transport.host, result.exitCode);
+  const facts = parseFactsOutput(result.stdout, result.stderr, transport.host, result.exitCode);
+  return withSudoPasswordProbe(transport, facts, opts);
+}
+
+/**
+ * A push account that is not root and has no NOPASSWD rule can still install when its credential
+ * carries a sudo password: the transport elevates with `sudo -S` (the password on stdin, never in
+ * argv). Whether sudo accepts it is a fact, so it is tried here once (`true` as root).
+ */
+async function withSudoPasswordProbe(transport: Transport, facts: Facts, opts: GatherOptions): Promise<Facts> {
+  const a = facts.access;
+  if (!a || a.isRoot !== false || a.sudoNoPassword === true || !transport.sudoWithPassword) return facts;
+  let ok: boolean;
+  let note: string | null = null;
+  try {
+    const r = await transport.exec(['id', '-u'], { elevate: true, timeoutMs: 30_000, allowNonZero: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    ok = r.exitCode === 0 && r.stdout.trim() === '0';
+    if (!ok) note = `access: sudo -S ran, but not as root (uid ${r.stdout.trim() || '?'})`;
+  } catch (e) {
+    const err = toAsrError(e, transport.host);
+    if (err.code !== 'permission_denied') throw e;
+    ok = false;
+    note = `access: ${err.message}`;
+  }
+  return { ...facts, access: { ...a, sudoWithPassword: ok }, ...(note ? { notes: [...(facts.notes ?? []), note] } : {}) };
 }
 
 /** Find the facts document in the script's output and validate it against FactsSchema. */

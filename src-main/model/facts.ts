@@ -77,6 +77,11 @@ export const FactsSchema = z.object({
       user: n(z.string()),
       isRoot: n(z.boolean()),
       sudoNoPassword: n(z.boolean()),
+      /**
+       * The credential's sudo password was accepted by `sudo -S` (true), refused (false); null when
+       * the credential has none or none was needed. Tried by the facts gatherer, not by facts.sh.
+       */
+      sudoWithPassword: n(z.boolean()).optional(),
       sftp: n(z.boolean()),
       isAdmin: n(z.boolean()),
     }),

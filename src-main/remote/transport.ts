@@ -7,6 +7,8 @@ export interface Transport {
   readonly kind: 'ssh' | 'powershell';
   /** Host label used in errors and logs (inventory name). */
   readonly host: string;
+  /** A sudo password is configured: `elevate` runs through `sudo -S` with it on stdin (SSH). */
+  readonly sudoWithPassword?: boolean;
   connect(opts?: { signal?: AbortSignal }): Promise<void>;
   /**
    * Run a program with arguments passed as data. The implementation quotes them with its shell's

@@ -84,6 +84,9 @@ export class SshTransport implements Transport {
   private closed = false;
   /** Facts of the last connection attempt; exposed for `trust`/diagnostics screens. */
   diagnostics: ConnectionDiagnostics = newDiagnostics();
+  get sudoWithPassword(): boolean {
+    return this.opts.sudoPassword !== undefined;
+  }
   /** Milliseconds from TCP connect start to authenticated session, of the last connect. */
   loginMs: number | null = null;
 

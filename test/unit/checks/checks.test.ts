@@ -270,6 +270,15 @@ describe('Linux storage, boot and access', () => {
     const c = check(run(facts), 'linux-root-access');
     expect(c).toMatchObject({ verdict: 'fail', asrErrorId: 95108 });
     expect(c.remedy).toContain('deploy ALL=(ALL) NOPASSWD: ALL');
+    expect(c.remedy).toContain('--sudo-password-stdin');
+  });
+
+  it('a non-root account whose credential has a sudo password that sudo -S accepted passes; a refused one fails', () => {
+    const facts = loadFacts('linux-centos-6.6');
+    facts.access = { user: 'deploy', isRoot: false, sudoNoPassword: false, sudoWithPassword: true, sftp: true, isAdmin: null };
+    expect(check(run(facts), 'linux-root-access')).toMatchObject({ verdict: 'pass', evidence: expect.stringContaining('sudo -S') });
+    facts.access = { ...facts.access, sudoWithPassword: false };
+    expect(check(run(facts), 'linux-root-access')).toMatchObject({ verdict: 'fail', evidence: expect.stringContaining('refused') });
   });
 });
 
