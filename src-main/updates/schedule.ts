@@ -62,12 +62,47 @@ export function sweepCommand(s: Pick<Schedule, 'name' | 'home' | 'sweepArgs'>, e
   return [process.execPath, entry, '--home', s.home, '--quiet', 'sweep', '--schedule', s.name, ...s.sweepArgs];
 }
 
-/** A line of /etc/cron.d: five fields, the user, then a POSIX command; `%` is special to cron. */
+/**
+ * C0/C1 controls (newline, carriage return, escape…), DEL, the Unicode line/paragraph separators
+ * and the bidi controls: each can end a scheduler line early or make what is shown differ from
+ * what runs. Refused in everything that goes into a scheduled task.
+ */
+// eslint-disable-next-line no-control-regex
+const SCHEDULE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+/** Refuses a schedule whose options, paths or timing hold a character no scheduler syntax can carry safely. */
+export function checkScheduleText(what: string, value: string): void {
+  const m = SCHEDULE_UNSAFE.exec(value);
+  if (m) {
+    const cp = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    fail('usage', `${what} contains the control character U+${cp}, which a scheduled task cannot carry safely; nothing was scheduled.`, { remedy: 'Remove control characters (newlines, escapes, bidi marks) from the sweep options and paths.' });
+  }
+}
+
+/** A line of /etc/cron.d: five fields, the user, then a POSIX command; `%` is special to cron (unescaped it is a newline). */
 export function cronFile(s: Schedule, user = 'root'): string {
+  for (const a of [s.home, s.vaultKeyFile ?? '', ...s.sweepArgs]) checkScheduleText('A schedule argument', a);
   const env = s.vaultKeyFile ? `ASR_DEPLOY_VAULT_KEY_FILE=${shJoin([s.vaultKeyFile])} ` : '';
   const log = shJoin([join(s.home, 'logs', `schedule-${s.name}.log`)]);
   const cmd = `${env}${shJoin(sweepCommand(s))} >>${log} 2>&1`.replace(/%/g, '\\%');
-  return `# Managed by asr-deploy: schedule ${s.name} (${s.every}). Remove with: asr-deploy schedule remove ${s.name}\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${s.cron} ${user} ${cmd}\n`;
+  return `# Managed by asr-deploy: schedule ${s.name} (${s.cron}). Remove with: asr-deploy schedule remove ${s.name}\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${s.cron} ${user} ${cmd}\n`;
+}
+
+/**
+ * One word of a systemd ExecStart= line (systemd.service "Command lines"): double-quoted with C
+ * escapes for `\\` and `"`, `%` doubled (specifiers), `$` doubled (variable expansion); a lone
+ * `;` (a command separator) written `\\;`.
+ */
+export function systemdExecWord(a: string): string {
+  checkScheduleText('A schedule argument', a);
+  if (a === ';') return '\\;';
+  return `"${a.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%').replace(/\$/g, '$$$$')}"`;
+}
+
+/** The value of an Environment= assignment: quoted, specifiers doubled (systemd does not expand `$` there). */
+export function systemdEnvValue(assignment: string): string {
+  checkScheduleText('A schedule argument', assignment);
+  return `"${assignment.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%')}"`;
 }
 
 /** cron fields → systemd OnCalendar (DOW *-MON-DOM HH:MM:00). */
@@ -80,11 +115,11 @@ export function cronToOnCalendar(cron: string): string {
 }
 
 export function systemdUnits(s: Schedule): { service: string; timer: string } {
-  const env = s.vaultKeyFile ? `Environment=${JSON.stringify(`ASR_DEPLOY_VAULT_KEY_FILE=${s.vaultKeyFile}`)}\n` : '';
-  const exec = sweepCommand(s).map((a) => JSON.stringify(a)).join(' ');
+  const env = s.vaultKeyFile ? `Environment=${systemdEnvValue(`ASR_DEPLOY_VAULT_KEY_FILE=${s.vaultKeyFile}`)}\n` : '';
+  const exec = sweepCommand(s).map(systemdExecWord).join(' ');
   return {
     service: `[Unit]\nDescription=ASR Deploy update sweep (${s.name})\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nType=oneshot\n${env}ExecStart=${exec}\n`,
-    timer: `[Unit]\nDescription=ASR Deploy update sweep (${s.name}), ${s.every}\n\n[Timer]\nOnCalendar=${cronToOnCalendar(s.cron)}\nPersistent=true\nRandomizedDelaySec=300\n\n[Install]\nWantedBy=timers.target\n`,
+    timer: `[Unit]\nDescription=ASR Deploy update sweep (${s.name}), ${s.cron}\n\n[Timer]\nOnCalendar=${cronToOnCalendar(s.cron)}\nPersistent=true\nRandomizedDelaySec=300\n\n[Install]\nWantedBy=timers.target\n`,
   };
 }
 
@@ -111,7 +146,7 @@ export function taskXml(s: Schedule, author = 'asr-deploy'): string {
   };
   const reg = el(root, 'RegistrationInfo');
   el(reg, 'Author', author);
-  el(reg, 'Description', `ASR Deploy update sweep "${s.name}" (${s.every})`);
+  el(reg, 'Description', `ASR Deploy update sweep "${s.name}" (${s.cron})`);
   el(reg, 'URI', `\\ASR Deploy\\${s.name}`);
   const trig = el(el(root, 'Triggers'), 'CalendarTrigger');
   el(trig, 'StartBoundary', `2026-01-01T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:00`);
@@ -137,6 +172,11 @@ export function taskXml(s: Schedule, author = 'asr-deploy'): string {
   el(set, 'ExecutionTimeLimit', 'PT12H');
   const exec = el(el(root, 'Actions', undefined, { Context: 'Author' }), 'Exec');
   const [cmd, ...args] = sweepCommand(s);
+  for (const a of [cmd!, ...args]) {
+    checkScheduleText('A schedule argument', a);
+    // Task Scheduler expands %NAME% in Command and Arguments and has no escape for it.
+    if (a.includes('%')) fail('usage', `A schedule argument contains "%", which Windows Task Scheduler would expand as an environment variable: ${JSON.stringify(a)}; nothing was scheduled.`, { remedy: 'Leave "%" out of the sweep options (for a URL, use a form without percent-escapes).' });
+  }
   el(exec, 'Command', cmd!);
   el(exec, 'Arguments', args.map(winQuote).join(' '));
   if (s.vaultKeyFile) el(exec, 'WorkingDirectory', s.home);
@@ -152,6 +192,10 @@ export function winQuote(a: string): string {
 export function addSchedule(store: Store, input: { name: string; every: string; at?: string; sweepArgs: string[]; vaultKeyFile?: string; backend?: Backend; cronDir?: string }): Schedule {
   if (!SCHEDULE_NAME.test(input.name)) fail('usage', `"${input.name}" is not a valid schedule name (letters, digits, _ . -).`);
   if (store.settings.get(`schedule.${input.name}`)) fail('conflict', `A schedule named ${input.name} exists.`, { remedy: `asr-deploy schedule remove ${input.name} first.` });
+  checkScheduleText('--every', input.every);
+  for (const a of input.sweepArgs) checkScheduleText('A sweep option', a);
+  if (input.vaultKeyFile) checkScheduleText('--vault-key-file', input.vaultKeyFile);
+  checkScheduleText('The data directory', store.home);
   if (input.vaultKeyFile) checkKeyFile(input.vaultKeyFile);
   const cron = toCron(input.every, input.at);
   const backend = input.backend ?? detectBackend();
