@@ -50,7 +50,7 @@ const lab = await labUp({ hosts: Math.max(...sizes) + 6, vcsim: false, proxy: fa
 try {
   const pool = lab.hosts.filter((h) => h.profile === 'ubuntu-22.04' && !h.nonEnglishName && h.sftp);
   const home = join(work, 'home');
-  const env = { ...process.env, ASR_DEPLOY_VAULT_KEY: 'bench', NO_COLOR: '1' };
+  const env = { ...process.env, ASR_DEPLOY_VAULT_KEY: 'bench-vault-key', NO_COLOR: '1' };
   const cli = (...args: string[]) => execFileSync(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, ...args], { env, encoding: 'utf8' });
   cli('credentials', 'add', 'root', '--user', 'root', '--key-file', lab.users.root.keyPath);
   for (const h of pool) cli('hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'root', '--tag', 'bench');

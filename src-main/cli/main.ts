@@ -29,6 +29,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   let service: LocalService | undefined;
   // Unattended runs (schedules) read the key from a file only its owner can read.
   const vault: { key?: string } = { key: env.ASR_DEPLOY_VAULT_KEY };
+  const envKey = env.ASR_DEPLOY_VAULT_KEY;
+  let warned = false;
   if (!vault.key && env.ASR_DEPLOY_VAULT_KEY_FILE) {
     try {
       vault.key = readKeyFile(env.ASR_DEPLOY_VAULT_KEY_FILE);
@@ -60,7 +62,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const getService = (): ServiceApi => {
     if (!service) {
       const opts = program.opts() as GlobalOptions;
-      store = openStore(resolveHome(opts.home, env), (db) => new LazyVaultStore(db, () => vault.key));
+      store = openStore(
+        resolveHome(opts.home, env),
+        (db) =>
+          new LazyVaultStore(db, () => {
+            // Said when the vault is opened, so commands that never touch a secret stay quiet.
+            if (envKey && vault.key === envKey && !warned && !opts.quiet) {
+              warned = true;
+              process.stderr.write('warning: the vault key comes from ASR_DEPLOY_VAULT_KEY, which other processes of this user (and root) can read in /proc/<pid>/environ while asr-deploy runs; prefer ASR_DEPLOY_VAULT_KEY_FILE=FILE (a file only you can read, mode 0600) or type the key when asked.\n');
+            }
+            return vault.key;
+          }),
+      );
       service = createService(store);
     }
     return service;

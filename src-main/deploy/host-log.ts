@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { REDACTED, redactText } from '../model/redact.ts';
 
 /**
  * One log file per host per job (`<home>/logs/<job>/<host>.log`). Every known secret value is
@@ -17,8 +18,9 @@ export class HostLog {
   }
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('[redacted]');
-    return out;
+    for (const s of this.secrets) out = out.split(s).join(REDACTED);
+    // Then the one redactor: every secret value this process has stored or read.
+    return redactText(out);
   }
   line(text: string): void {
     const stamp = new Date().toISOString();

@@ -1,5 +1,6 @@
 import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { fail } from '../model/errors.ts';
+import { redactText } from '../model/redact.ts';
 
 /**
  * Writes a report (it names hosts, accounts and errors) private to its owner: 0600, and never
@@ -24,7 +25,8 @@ export function writeReportFile(path: string, content: string): void {
     if (!fstatSync(fd).isFile()) fail('permission_denied', `${path} is not a regular file.`, { remedy: 'Give the path of a regular file (or a new name).' });
     fchmodSync(fd, 0o600);
     ftruncateSync(fd, 0);
-    const buf = Buffer.from(content, 'utf8');
+    // The one redactor: a report never carries a secret value this process has seen.
+    const buf = Buffer.from(redactText(content), 'utf8');
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, off);
   } finally {

@@ -1,3 +1,4 @@
+import { redactValue } from '../model/redact.ts';
 import { z } from 'zod';
 import type { ServiceEvent } from '../model/events.ts';
 import type { Result } from './contract/envelope.ts';
@@ -57,13 +58,9 @@ export interface ServiceApi {
   call<N extends CommandName>(name: N, input: CommandInput<N>, opts?: CallOptions): Promise<Result<CommandOutput<N>>>;
 }
 
-/** Field names whose values are secrets: never logged, never echoed back, redacted in journals. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'privateKey', 'passphrase', 'sudoPassword', 'proxyPassword', 'vaultCredentials', 'token']);
+export { SECRET_FIELDS } from '../model/redact.ts';
 
+/** The one redactor (model/redact.ts): secret fields and every secret value this process has seen. */
 export function redact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(redact) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? '[redacted]' : redact(v)])) as T;
-  }
-  return value;
+  return redactValue(value);
 }

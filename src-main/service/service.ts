@@ -2,6 +2,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
+import { redactValue } from '../model/redact.ts';
 import { useStoredCatalog } from '../components/catalog-update.ts';
 import type { Store } from '../store/store.ts';
 import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type FrontEnd, type Result, type ServiceApi } from './contract.ts';
@@ -135,14 +136,16 @@ export function createService(store: Store): LocalService {
       } catch (e) {
         return { ok: false, error: toAsrError(e) };
       }
-      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: opts.onEvent ?? (() => {}), files, frontEnd };
+      // Every event and every answer leaves through the one redactor (model/redact.ts).
+      const onEvent = opts.onEvent;
+      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: onEvent ? (ev) => onEvent(redactValue(ev)) : () => {}, files, frontEnd };
       try {
         const handler = handlers[name] as Handler<N>;
         const value = await handler(data as never, ctx);
-        return { ok: true, value: (granted.size ? scrubOutput(value, granted) : value) as CommandOutput<N> };
+        return { ok: true, value: redactValue(granted.size ? scrubOutput(value, granted) : value) as CommandOutput<N> };
       } catch (e) {
         if (!(e instanceof AsrFailure) && process.env.ASR_DEPLOY_DEBUG) console.error(e);
-        const error = toAsrError(e);
+        const error = redactValue(toAsrError(e));
         if (!windowed) return { ok: false, error };
         const pairs: [string, string][] = [...granted].flatMap(([p, n]): [string, string][] => [
           [p, `"${n}"`],

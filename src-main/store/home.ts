@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -15,4 +15,18 @@ export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.
 export function ensureHome(home: string): void {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
+  // On every open, not only at creation: a folder copied, restored or made by hand may be open to others.
+  if (process.platform !== 'win32') {
+    chmodSync(home, 0o700);
+    chmodSync(join(home, 'logs'), 0o700);
+  }
+}
+
+/** The database and its WAL/shared-memory files readable by the owner only (they hold ciphertext, hosts, accounts, the journal). */
+export function privateFiles(home: string, file = 'asr-deploy.db'): void {
+  if (process.platform === 'win32') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    const p = join(home, f);
+    if (existsSync(p) && lstatSync(p).isFile()) chmodSync(p, 0o600);
+  }
 }

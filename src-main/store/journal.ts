@@ -1,3 +1,4 @@
+import { redactValue } from '../model/redact.ts';
 import { randomBytes } from 'node:crypto';
 import type { AsrError } from '../model/errors.ts';
 import type { HostStatus, JobStatus } from '../model/status.ts';
@@ -49,9 +50,9 @@ export class JournalRepository {
     const id = `j-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
     const now = nowIso();
     transaction(this.db, () => {
-      this.db.prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)').run(id, input.kind, input.planId, 'pending', JSON.stringify(input.options), now, now);
+      this.db.prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)').run(id, input.kind, input.planId, 'pending', JSON.stringify(redactValue(input.options)), now, now);
       const ins = this.db.prepare('INSERT INTO job_hosts (job_id, host_id, host_name, status, action, version, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)');
-      for (const h of input.hosts) ins.run(id, h.hostId, h.host, h.status ?? 'pending', h.action, h.version, h.error ? JSON.stringify(h.error) : null, now);
+      for (const h of input.hosts) ins.run(id, h.hostId, h.host, h.status ?? 'pending', h.action, h.version, h.error ? JSON.stringify(redactValue(h.error)) : null, now);
     });
     return this.job(id)!;
   }
@@ -102,7 +103,7 @@ export class JournalRepository {
     const h = toJobHost(cur);
     this.db
       .prepare('UPDATE job_hosts SET status = ?, error = ?, version = ?, attempts = ?, updated_at = ? WHERE job_id = ? AND host_id = ?')
-      .run(patch.status ?? h.status, patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(patch.error) : null, patch.version === undefined ? h.version : patch.version, h.attempts + (patch.attemptsDelta ?? 0), nowIso(), jobId, hostId);
+      .run(patch.status ?? h.status, patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(redactValue(patch.error)) : null, patch.version === undefined ? h.version : patch.version, h.attempts + (patch.attemptsDelta ?? 0), nowIso(), jobId, hostId);
   }
 
   step(jobId: string, hostId: string, step: string): JobStep | undefined {
@@ -122,16 +123,16 @@ export class JournalRepository {
         `INSERT INTO steps (job_id, host_id, step, status, attempt, started_at, ended_at, detail) VALUES (?, ?, ?, 'running', 1, ?, NULL, ?)
          ON CONFLICT(job_id, host_id, step) DO UPDATE SET status = 'running', attempt = attempt + 1, started_at = excluded.started_at, ended_at = NULL, detail = excluded.detail`,
       )
-      .run(jobId, hostId, step, now, JSON.stringify(detail));
+      .run(jobId, hostId, step, now, JSON.stringify(redactValue(detail)));
   }
 
   stepEnded(jobId: string, hostId: string, step: string, status: JobStep['status'], detail: Record<string, unknown> = {}): void {
     const prev = this.step(jobId, hostId, step);
-    this.db.prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(status, nowIso(), JSON.stringify({ ...(prev?.detail ?? {}), ...detail }), jobId, hostId, step);
+    this.db.prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(status, nowIso(), JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })), jobId, hostId, step);
   }
 
   event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {
-    this.db.prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(jobId, hostId, nowIso(), type, JSON.stringify(data));
+    this.db.prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(jobId, hostId, nowIso(), type, JSON.stringify(redactValue(data)));
   }
 
   events(jobId: string, afterSeq = 0): { seq: number; hostId: string | null; ts: string; type: string; data: unknown }[] {

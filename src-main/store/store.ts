@@ -1,6 +1,6 @@
 import { CredentialRepository } from './credentials.ts';
 import { openDatabase, type Db } from './db.ts';
-import { ensureHome } from './home.ts';
+import { ensureHome, privateFiles } from './home.ts';
 import { HostRepository } from './hosts.ts';
 import { JournalRepository } from './journal.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
@@ -23,6 +23,7 @@ export interface Store {
 export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): Store {
   ensureHome(home);
   const db = openDatabase(home);
+  privateFiles(home);
   const secrets = makeSecrets(db);
   return {
     home,

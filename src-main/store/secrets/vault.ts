@@ -1,10 +1,30 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { fail } from '../../model/errors.ts';
-import { nowIso, type Db } from '../db.ts';
+import { registerSecret } from '../../model/redact.ts';
+import { nowIso, transaction, type Db } from '../db.ts';
 import type { SecretCipher, SecretStore } from './secret-store.ts';
 
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+/**
+ * scrypt at OWASP's Password Storage Cheat Sheet minimum (N=2^17, r=8, p=1: 128 MiB; Argon2id is
+ * not in Node 22's crypto). `vault.kdf` in `settings` records the parameters of a vault; a vault
+ * without it was made with N=2^15 and is re-keyed to the current parameters the first time the
+ * right key opens it.
+ */
+export interface KdfParams {
+  alg: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+}
+export const KDF: KdfParams = { alg: 'scrypt', N: 1 << 17, r: 8, p: 1 };
+const LEGACY_KDF: KdfParams = { alg: 'scrypt', N: 1 << 15, r: 8, p: 1 };
+/** A new vault's key must be at least this long (an existing vault opens with the key it has). */
+export const MIN_VAULT_KEY_LENGTH = 12;
 const VERIFIER = 'asr-deploy vault v1';
+
+function derive(passphrase: string, salt: Buffer, k: KdfParams): Buffer {
+  return scryptSync(passphrase.normalize('NFC'), salt, 32, { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r + 1024 * 1024 });
+}
 
 /**
  * AES-256-GCM with a key derived by scrypt from the vault passphrase (ASR_DEPLOY_VAULT_KEY).
@@ -20,28 +40,55 @@ export class VaultCipher implements SecretCipher {
   }
 
   static open(db: Db, passphrase: string): VaultCipher {
-    if (!passphrase) fail('vault_locked', 'The vault key is empty.', { remedy: 'Set ASR_DEPLOY_VAULT_KEY to a long passphrase.' });
-    const saltRow = db.prepare(`SELECT value FROM settings WHERE key = 'vault.salt'`).get() as { value: string } | undefined;
-    const salt = saltRow ? Buffer.from(JSON.parse(saltRow.value) as string, 'base64') : randomBytes(16);
-    const cipher = new VaultCipher(scryptSync(passphrase.normalize('NFC'), salt, 32, SCRYPT));
-    const verRow = db.prepare(`SELECT value FROM settings WHERE key = 'vault.verifier'`).get() as { value: string } | undefined;
-    if (!saltRow || !verRow) {
-      const verifier = cipher.encrypt(Buffer.from(VERIFIER)).toString('base64');
-      db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('vault.salt', ?), ('vault.verifier', ?)`).run(JSON.stringify(salt.toString('base64')), JSON.stringify(verifier));
-      return cipher;
+    if (!passphrase) fail('vault_locked', 'The vault key is empty.', { remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file (mode 0600) holding a long passphrase, or type it when asked.' });
+    registerSecret(passphrase);
+    const setting = (key: string) => {
+      const r = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+      return r ? (JSON.parse(r.value) as unknown) : undefined;
+    };
+    const saltText = setting('vault.salt') as string | undefined;
+    const verText = setting('vault.verifier') as string | undefined;
+    if (!saltText || !verText) {
+      if ([...passphrase].length < MIN_VAULT_KEY_LENGTH) {
+        fail('validation', `A new vault needs a key of at least ${MIN_VAULT_KEY_LENGTH} characters; nothing was stored.`, { remedy: 'Choose a long passphrase (several words) for the vault key.' });
+      }
+      return VaultCipher.create(db, passphrase);
     }
+    const kdf = (setting('vault.kdf') as KdfParams | undefined) ?? LEGACY_KDF;
+    const cipher = new VaultCipher(derive(passphrase, Buffer.from(saltText, 'base64'), kdf));
     let ok: boolean;
     try {
-      ok = cipher.decrypt(Buffer.from(JSON.parse(verRow.value) as string, 'base64')).toString() === VERIFIER;
+      ok = cipher.decrypt(Buffer.from(verText, 'base64')).toString() === VERIFIER;
     } catch {
       ok = false;
     }
     if (!ok) {
       fail('vault_key_wrong', 'The vault key does not open this data directory’s vault.', {
-        remedy: 'Set ASR_DEPLOY_VAULT_KEY to the passphrase used when the credentials were added (or use another --home).',
+        remedy: 'Give the passphrase used when the credentials were added (ASR_DEPLOY_VAULT_KEY_FILE, the prompt or ASR_DEPLOY_VAULT_KEY), or use another --home.',
       });
     }
+    if (kdf.N < KDF.N || kdf.r < KDF.r) return VaultCipher.rekey(db, passphrase, cipher);
     return cipher;
+  }
+
+  private static create(db: Db, passphrase: string): VaultCipher {
+    const salt = randomBytes(16);
+    const cipher = new VaultCipher(derive(passphrase, salt, KDF));
+    const verifier = cipher.encrypt(Buffer.from(VERIFIER)).toString('base64');
+    db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('vault.salt', ?), ('vault.verifier', ?), ('vault.kdf', ?)`).run(JSON.stringify(salt.toString('base64')), JSON.stringify(verifier), JSON.stringify(KDF));
+    return cipher;
+  }
+
+  /** Migration: every blob re-encrypted under a key derived with the current parameters, in one transaction. */
+  private static rekey(db: Db, passphrase: string, old: VaultCipher): VaultCipher {
+    return transaction(db, () => {
+      const rows = db.prepare('SELECT ref, blob FROM secrets WHERE scheme = ?').all(old.scheme) as { ref: string; blob: Uint8Array }[];
+      const plain = rows.map((r) => ({ ref: r.ref, value: old.decrypt(Buffer.from(r.blob)) }));
+      const next = VaultCipher.create(db, passphrase);
+      const upd = db.prepare('UPDATE secrets SET blob = ? WHERE ref = ?');
+      for (const r of plain) upd.run(next.encrypt(r.value), r.ref);
+      return next;
+    });
   }
 
   encrypt(plain: Buffer): Buffer {
@@ -71,6 +118,7 @@ export class DbSecretStore implements SecretStore {
     return this.cipher.scheme;
   }
   put(ref: string, secret: string): void {
+    registerSecret(secret);
     const blob = this.cipher.encrypt(Buffer.from(secret, 'utf8'));
     this.db
       .prepare(`INSERT INTO secrets (ref, scheme, blob, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(ref) DO UPDATE SET scheme = excluded.scheme, blob = excluded.blob`)
@@ -85,7 +133,9 @@ export class DbSecretStore implements SecretStore {
       });
     }
     try {
-      return this.cipher.decrypt(Buffer.from(row.blob)).toString('utf8');
+      const value = this.cipher.decrypt(Buffer.from(row.blob)).toString('utf8');
+      registerSecret(value);
+      return value;
     } catch {
       return fail('vault_key_wrong', `The secret ${ref} cannot be decrypted with this key.`, { remedy: 'Check ASR_DEPLOY_VAULT_KEY.' });
     }
@@ -116,7 +166,7 @@ export class LazyVaultStore implements SecretStore {
       const key = this.keySource();
       if (!key) {
         fail('vault_locked', 'Credentials are kept in an encrypted vault and no vault key was given.', {
-          remedy: 'Set the environment variable ASR_DEPLOY_VAULT_KEY to a long passphrase (the same one every time for this data directory).',
+          remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file only you can read (mode 0600) holding a long passphrase (the same one every time for this data directory), or run in a terminal to be asked.',
         });
       }
       this.inner = new DbSecretStore(this.db, VaultCipher.open(this.db, key));

@@ -51,7 +51,7 @@ describe.skipIf(!lab?.proxy)(`proxy test through the lab's squid (${why})`, () =
   let call: (input: Parameters<ReturnType<typeof createService>['call']>[1] & object) => Promise<TestResult>;
 
   beforeAll(() => {
-    store = openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'lab-key'));
+    store = openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'lab-test-vault-key'));
     store.credentials.add({ name: 'root', user: 'root', privateKey: readFileSync(lab!.users.root.keyPath, 'utf8') });
     store.trust.approve({ host: centos.address, port: 22, kind: 'ssh', fingerprint: centos.hostKeyFingerprint, keyType: null, subject: null, notAfter: null });
     store.hosts.upsert({ address: centos.address, name: centos.name, os: 'linux', credential: 'root' });

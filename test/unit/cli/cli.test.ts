@@ -59,7 +59,7 @@ describe('asr-deploy CLI', () => {
     const home = tempHome();
     const key = `${home}/id_ed25519`;
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'kp-secret', '-f', key]);
-    const env = { ASR_DEPLOY_VAULT_KEY: 'vk' };
+    const env = { ASR_DEPLOY_VAULT_KEY: 'cli-test-vault-key' };
     const no = await runCli(['credentials', 'add', 'k', '--user', 'root', '--key-file', key], { home, env });
     expect(no.code).toBe(2);
     expect(no.stderr).toMatch(/--passphrase-stdin/);

@@ -8,7 +8,7 @@ import { openStore } from '../../../src-main/store/store.ts';
 import { FakePowerShell, transcript } from '../../helpers/fake-powershell.ts';
 import { failureOf } from '../../helpers/failure.ts';
 
-const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'k'));
+const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
 
 
 describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {

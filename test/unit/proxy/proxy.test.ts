@@ -13,7 +13,7 @@ import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
 import { FakePowerShell, transcript } from '../../helpers/fake-powershell.ts';
 
-const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'k'));
+const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
 const SECRET = 'Pr0xy-p@ss \'"$(x)`';
 
 function errorOf(f: () => unknown): AsrError {

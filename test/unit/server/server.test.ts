@@ -18,7 +18,7 @@ writeFileSync(join(staticDir, 'assets', '.hidden.js'), 'SECRET=2');
 
 const running: RunningServer[] = [];
 async function serve(): Promise<RunningServer> {
-  const store = openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'k'));
+  const store = openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
   const s = await startServer({ service: createService(store), staticDir });
   running.push(s);
   return s;

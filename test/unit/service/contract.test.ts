@@ -6,7 +6,7 @@ import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
 import { tempHome } from '../../helpers/cli.ts';
 
-const service = () => createService(openStore(tempHome(), (db) => new LazyVaultStore(db, () => 'k')));
+const service = () => createService(openStore(tempHome(), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key')));
 
 describe('service contract', () => {
   it('every command declares a summary and input/output schemas', () => {

@@ -19,7 +19,7 @@ import { tempHome } from '../../helpers/cli.ts';
 
 function setup(): { home: string; store: Store; svc: LocalService } {
   const home = tempHome();
-  const store = openStore(home, (db) => new LazyVaultStore(db, () => 'k'));
+  const store = openStore(home, (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
   return { home, store, svc: createService(store) };
 }
 

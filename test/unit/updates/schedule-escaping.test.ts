@@ -154,7 +154,7 @@ describe('schedule escaping, fuzzed with the shell quoting hostile strings', () 
       expect(() => systemdUnits({ ...base, sweepArgs: [c] })).toThrow(/control character U\+/);
       expect(() => taskXml({ ...base, sweepArgs: [c.replace(/%/g, '')] })).toThrow(/control character U\+/);
     }
-    const store = openStore(tempHome(), (db) => new LazyVaultStore(db, () => 'k'));
+    const store = openStore(tempHome(), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
     const cronDir = mkdtempSync(join(tmpdir(), 'asr-cron-'));
     for (const bad of [{ sweepArgs: ['--hosts', 'all\n* * * * * root rm -rf /'] }, { sweepArgs: [], every: '0 3 * * *\n* * * * * root id' }, { sweepArgs: ['\u202etag:prod'] }]) {
       expect(() => addSchedule(store, { name: 'evil', every: 'daily', backend: 'cron', cronDir, ...bad })).toThrow(/control character/);
