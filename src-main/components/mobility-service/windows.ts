@@ -6,7 +6,8 @@ import type { Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts
 import { renderArgv } from '../recipe.ts';
 import { compareVersions } from '../version.ts';
 import { judgeExit } from '../exit-codes.ts';
-import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, runLine, runPs, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
+import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, outcomeOf, runInstallerStep, runLine, runPs, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
+import { configRequestFrom } from './linux.ts';
 
 /**
  * The Mobility service on Windows. The catalog's generation decides the command lines:
@@ -18,11 +19,14 @@ import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, r
  */
 const detect = (t: Transport, signal?: AbortSignal) => detectComponent(t, loadCatalog(), 'mobility-service', signal);
 
-function lines(catalog: Catalog, target: RecipeTarget, dir: string, installerPath: string, installDir?: string | null): { extract: WinLine | null; main: WinLine; configure: WinLine | null; registersAtInstall: boolean } {
-  const cl = catalog.commandLines('mobility-service', target.version, 'windows');
+function lines(catalog: Catalog, target: RecipeTarget, dir: string, installerPath: string, installDir?: string | null, setupProgram?: string | null): { extract: WinLine | null; main: WinLine; configure: WinLine | null; registersAtInstall: boolean; configFile: string } {
+  const cl = catalog.commandLines('mobility-service', target.version, 'windows', target.appliance ? 'appliance' : 'cs');
   const x = win32.join(dir, 'x');
   const passphraseFile = win32.join(dir, 'connection.passphrase');
+  const configFile = win32.join(dir, 'config.json');
   const values = {
+    setupProgram: setupProgram ?? cl.setupPrograms?.[0] ?? null,
+    configFile,
     installer: installerPath,
     extractDir: x,
     installDir: installDir || cl.installDir,
@@ -33,11 +37,94 @@ function lines(catalog: Catalog, target: RecipeTarget, dir: string, installerPat
   };
   const template = target.action === 'upgrade' ? cl.upgrade : cl.install;
   const registersAtInstall = template.some((p) => p.includes('{passphraseFile}'));
-  const secret = target.passphrase ? [{ path: passphraseFile, value: target.passphrase }] : [];
+  const secret = target.appliance ? (target.configFile ? [{ path: configFile, value: target.configFile }] : []) : target.passphrase ? [{ path: passphraseFile, value: target.passphrase }] : [];
   const extract = cl.extract ? { step: 'extract' as const, argv: renderArgv(cl.extract, values), cwd: dir, secretFiles: [], secretArgs: [] } : null;
   const main: WinLine = { step: target.action, argv: renderArgv(template, values), cwd: extract ? x : dir, secretFiles: registersAtInstall ? secret : [], secretArgs: [] };
-  const configure: WinLine | null = cl.configure && target.csAddress ? { step: 'configure', argv: renderArgv(cl.configure, values), cwd: win32.join(values.installDir, 'agent'), secretFiles: secret, secretArgs: [] } : null;
-  return { extract, main, configure, registersAtInstall };
+  const configure: WinLine | null = cl.configure && (target.csAddress || target.appliance) ? { step: 'configure', argv: renderArgv(cl.configure, values), cwd: win32.join(values.installDir, 'agent'), secretFiles: secret, secretArgs: [] } : null;
+  return { extract, main, configure, registersAtInstall, configFile };
+}
+
+/**
+ * Modernized replication appliance (CSPrime): `<installer> /q /x:<dir>`, then the setup program the
+ * package holds (UnifiedAgentInstaller.exe or UnifiedAgent.exe: the documents name both; the one
+ * that ran is journalled) `/Platform vmware /Silent /Role MS /CSType CSPrime /InstallLocation <dir>`
+ * (vmware-physical-mobility-service-overview.md) or `/Role MS /Platform VmWare /Silent
+ * /InstallationType Upgrade /CSType CSPrime /InstallLocation <dir>` (upgrade-mobility-service-modernized.md).
+ * The setup prints "Agent Config Input"; once `jobs configure` brings the appliance's file,
+ * `<dir>\agent\UnifiedAgentConfigurator.exe /SourceConfigFilePath <file> /CSType CSPrime` registers,
+ * the file written (Administrators + SYSTEM) just before and removed right after.
+ */
+function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): RecipeStep[] {
+  const cl = catalog.commandLines('mobility-service', target.version, 'windows', 'appliance');
+  const stagingOf = (ctx: StepContext) => stagingDir(ctx, host);
+  return [
+    { name: 'stage', skipIfDone: true, run: (ctx) => stageInstaller(ctx, target) },
+    {
+      name: 'extract',
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingOf(ctx);
+        return runLine(ctx, catalog, 'mobility-service', 'Mobility service installer /x', dir, lines(catalog, target, dir, win32.join(dir, target.installer.file)).extract!, host, async () => false);
+      },
+    },
+    {
+      name: target.action,
+      skipIfDone: true,
+      async run(ctx) {
+        const dir = stagingOf(ctx);
+        const names = cl.setupPrograms ?? ['UnifiedAgentInstaller.exe'];
+        const found = await runPs<{ found: string | null }>(ctx.transport, 'find-setup-program.ps1', { Dir: win32.join(dir, 'x'), Names: names }, { signal: ctx.signal });
+        if (!found.found) {
+          fail('install_failed', `The extracted Mobility service package on ${host} holds none of ${names.join(', ')}.`, { host, remedy: 'Check that the installer is the Windows Mobility service package (Microsoft-ASR_UA_<version>_Windows_GA_<date>_release.exe) and not damaged.', details: { reason: 'setup_program_missing' } });
+        }
+        const l = lines(catalog, target, dir, win32.join(dir, target.installer.file), null, found.found);
+        ctx.log(`[${target.action}] setup program in the package: ${found.found}`);
+        const r = await runInstallerStep(ctx, dir, target.action, { argv: l.main.argv, cwd: l.main.cwd });
+        if (r.code === null) fail('install_failed', `${found.found} on ${host} ended without an exit code.`, { host, remedy: 'See ASRUnifiedAgentInstaller.log in the host log.' });
+        const out = await outcomeOf(ctx, catalog, 'mobility-service', found.found, dir, target.action, r.code, r.output, host);
+        return { ...out, detail: { ...out.detail, setupProgram: found.found, configRequest: configRequestFrom(r.output, cl.configRequest?.marker ?? 'Agent Config Input:') } };
+      },
+    },
+    {
+      name: 'config-request',
+      skipIfDone: true,
+      async run(ctx) {
+        const state = await detect(ctx.transport, ctx.signal);
+        if (state.configured === true) return { detail: { needsConfig: false, configRequest: null } };
+        const printed = ctx.previous(target.action)?.configRequest;
+        if (typeof printed !== 'string' || !printed) {
+          fail('install_failed', `${host}'s setup printed no Agent Config Input string.`, { host, remedy: 'See ASRUnifiedAgentInstaller.log in the host log; the setup program shows the string when run by hand.', details: { reason: 'config_request_missing' } });
+        }
+        return { detail: { needsConfig: true, configRequest: printed, via: 'setup output' } };
+      },
+    },
+    {
+      name: 'configure',
+      phase: 'configure',
+      skipIfDone: true,
+      async run(ctx) {
+        const state = await detect(ctx.transport, ctx.signal);
+        if (state.configured === true) return { detail: { skipped: 'already registered' } };
+        if (!target.configFile) fail('validation', `${host} has no config file from the replication appliance yet.`, { host, remedy: 'asr-deploy jobs config-requests JOB --out DIR, then asr-deploy jobs configure JOB --from DIR.', details: { reason: 'config_file_missing' } });
+        // The install half's cleanup removed the staging folder: prepare it again for the config file.
+        const prep = await runPs<{ dir: string }>(ctx.transport, 'prepare-staging.ps1', { Job: ctx.jobId }, { signal: ctx.signal });
+        const l = lines(catalog, target, prep.dir, win32.join(prep.dir, target.installer.file), state.installDir).configure!;
+        return runLine(ctx, catalog, 'mobility-service', 'UnifiedAgentConfigurator.exe', prep.dir, l, host, async () => (await detect(ctx.transport, ctx.signal)).configured === true);
+      },
+    },
+    {
+      name: 'verify',
+      phase: 'configure',
+      skipIfDone: false,
+      async run(ctx) {
+        const s = await detect(ctx.transport, ctx.signal);
+        if (!s.installed || (s.version !== null && compareVersions(s.version, target.version) !== 0)) fail('install_failed', `After setup ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See ASRUnifiedAgentInstaller.log in the host log.' });
+        if (s.configured !== true) fail('install_failed', `${host} is installed but not registered with the replication appliance ${target.appliance} (AgentConfigurationStatus is not Succeeded).`, { host, remedy: 'See ASRUnifiedAgentConfigurator.log; check that the host reaches the appliance on 443 and 9443.' });
+        if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after setup`, detail: s as unknown as Record<string, unknown> };
+        return { detail: s as unknown as Record<string, unknown> };
+      },
+    },
+  ];
 }
 
 export const mobilityServiceWindows: Recipe = {
@@ -52,6 +139,7 @@ export const mobilityServiceWindows: Recipe = {
 
   steps(catalog, target): RecipeStep[] {
     const host = target.host.name;
+    if (target.appliance) return applianceSteps(catalog, target, host);
     const atTarget = (ctx: StepContext) => async () => {
       const s = await detect(ctx.transport, ctx.signal);
       return !!s.version && compareVersions(s.version, target.version) === 0;
