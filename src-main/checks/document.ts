@@ -63,3 +63,35 @@ export function toCheckRunDocument(
 export function documentVerdict(doc: CheckRunDocument) {
   return worstVerdict(doc.hosts.map((h) => h.verdict));
 }
+
+/** One check's failures across hosts: the remedy once, the hosts listed (the 500-host view leads with these). */
+export const CheckGroupSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  verdict: z.enum(VERDICTS),
+  /** Distinct remedies, the most common first, each with how many of the hosts it was given for. */
+  remedies: z.array(z.object({ text: z.string(), hosts: z.number().int() })),
+  asrErrorId: z.number().int().optional(),
+  hosts: z.array(z.string()),
+});
+export type CheckGroup = z.infer<typeof CheckGroupSchema>;
+
+const SEVERITY: Record<string, number> = { fail: 0, unknown: 1, warn: 2, pass: 3 };
+
+/** Every (check, verdict) that is not a pass, with its hosts: fail first, then unknown, then warn; the most hosts first. */
+export function groupByCheck(doc: Pick<CheckRunDocument, 'hosts'>): CheckGroup[] {
+  const groups = new Map<string, { id: string; title: string; verdict: CheckGroup['verdict']; remedies: Map<string, number>; asrErrorId?: number; hosts: string[] }>();
+  for (const h of doc.hosts) {
+    for (const c of h.checks) {
+      if (c.verdict === 'pass') continue;
+      const key = `${c.verdict}\u0000${c.id}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { id: c.id, title: c.title, verdict: c.verdict, remedies: new Map(), hosts: [], ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}) }));
+      g.hosts.push(h.host);
+      if (c.remedy) g.remedies.set(c.remedy, (g.remedies.get(c.remedy) ?? 0) + 1);
+    }
+  }
+  return [...groups.values()]
+    .map((g) => ({ ...g, remedies: [...g.remedies].sort((a, b) => b[1] - a[1]).map(([text, hosts]) => ({ text, hosts })) }))
+    .sort((a, b) => SEVERITY[a.verdict]! - SEVERITY[b.verdict]! || b.hosts.length - a.hosts.length || a.id.localeCompare(b.id));
+}

@@ -9,5 +9,5 @@ export { CHECKS, META_CHECK_IDS, checksFor, listChecks, runChecks } from './regi
 export type { RunChecksInput, RunChecksResult } from './registry.ts';
 export { reachabilityProbesFor } from './reachability.ts';
 export { masterTargetFor, masterTargetSizing, processServerCache } from './capacity.ts';
-export { CheckRunDocumentSchema, documentVerdict, toCheckRunDocument } from './document.ts';
-export type { CheckRunDocument, CheckRunHost } from './document.ts';
+export { CheckGroupSchema, CheckRunDocumentSchema, documentVerdict, groupByCheck, toCheckRunDocument } from './document.ts';
+export type { CheckGroup, CheckRunDocument, CheckRunHost } from './document.ts';

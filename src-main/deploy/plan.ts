@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { z } from 'zod';
 import pLimit from 'p-limit';
 import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
@@ -32,6 +33,9 @@ export const PlanItemSchema = z.object({
 });
 export type PlanItem = z.infer<typeof PlanItemSchema>;
 
+export const AcceptanceSchema = z.object({ check: z.string(), by: z.string().nullable(), at: z.string(), hosts: z.array(z.string()) });
+export type Acceptance = z.infer<typeof AcceptanceSchema>;
+
 export const PlanDocumentSchema = z.object({
   planId: z.string(),
   createdAt: z.string(),
@@ -51,6 +55,8 @@ export const PlanDocumentSchema = z.object({
   /** Host ids that must finish before the rest start (the active node of a VMM cluster). */
   waves: z.array(z.array(z.string())).optional(),
   accepted: z.array(z.string()),
+  /** Each accepted failing check (`--accept`): who accepted it, when, and on which hosts it failed. */
+  acceptances: z.array(AcceptanceSchema).optional(),
   items: z.array(PlanItemSchema),
   /** Hosts per action (what `apply` asks about); recomputed from the items when a plan is loaded. */
   counts: z.object({ install: z.number(), upgrade: z.number(), skip: z.number(), blocked: z.number() }).optional(),
@@ -84,6 +90,8 @@ export interface PlanInput {
   /** `proxy set` name for the Provider / MARS agent switches. */
   proxy?: string;
   accept?: string[];
+  /** Who accepts the failing checks (the OS user, and the front end when it is not the CLI). */
+  acceptedBy?: string;
   concurrency?: number;
   /** Only hosts behind the target version (update sweeps). */
   upgradesOnly?: boolean;
@@ -178,6 +186,8 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const byId = new Map(hosts.map((h) => [h.id, h]));
   if (input.component === 'provider') items.sort((a, b) => providerOrder(byId.get(a.hostId)!) - providerOrder(byId.get(b.hostId)!));
   const waves = input.component === 'provider' ? providerWaves(items.filter((i) => i.action === 'install' || i.action === 'upgrade').map((i) => ({ hostId: i.hostId, host: byId.get(i.hostId)! }))) : [];
+  const at = nowIso();
+  const acceptances = accepted.map((check) => ({ check, by: input.acceptedBy ?? whoAmI(), at, hosts: items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }));
   const doc: PlanDocument = {
     planId,
     createdAt: nowIso(),
@@ -193,12 +203,22 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     ...(proxy ? { proxy: proxy.name } : {}),
     ...(waves.length ? { waves } : {}),
     accepted,
+    ...(acceptances.length ? { acceptances } : {}),
     items,
     counts: planCounts(items),
   };
   store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
-  if (accepted.length) store.journal.event(null, null, 'checks-accepted', { planId, checks: accepted, by: process.env.USER ?? null });
+  if (acceptances.length) store.journal.event(null, null, 'checks-accepted', { planId, acceptances });
   return doc;
+}
+
+/** The OS account running ASR Deploy (the one who accepts overrides here). */
+export function whoAmI(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? null;
+  }
 }
 
 export function loadPlan(store: Store, planId: string): PlanDocument {

@@ -213,6 +213,10 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     let warning: string | undefined;
     try {
       log.line(`attempt ${attempt}: ${item.action} ${plan.component} ${plan.version} (${item.installer.file})`);
+      for (const id of item.acceptedChecks ?? []) {
+        const a = plan.acceptances?.find((x) => x.check === id);
+        log.line(`failing check ${id} accepted by ${a?.by ?? 'unknown'} at ${a?.at ?? plan.createdAt} (plan ${plan.planId})`);
+      }
       hostEvent('connect', 'started');
       await transport.connect({ signal });
       hostEvent('connect', 'succeeded');

@@ -20,6 +20,7 @@ export const EventSchema = z.discriminatedUnion('type', [
     error: AsrErrorSchema.optional(),
   }),
   z.object({ type: z.literal('log'), jobId: z.string().optional(), host: z.string().optional(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
-  z.object({ type: z.literal('job'), jobId: z.string(), status: z.string() }),
+  /** `created` (with the plan it runs, so the page that started it knows it from the first second), then the job's status. */
+  z.object({ type: z.literal('job'), jobId: z.string(), status: z.string(), planId: z.string().optional() }),
 ]);
 export type ServiceEvent = z.infer<typeof EventSchema>;

@@ -12,6 +12,8 @@ export const JobReportSchema = z.object({
   version: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string(),
+  /** Failing checks accepted in the plan: who, when, on which hosts. */
+  acceptances: z.array(z.object({ check: z.string(), by: z.string().nullable(), at: z.string(), hosts: z.array(z.string()) })).default([]),
   hosts: z.array(
     z.object({
       host: z.string(),
@@ -24,7 +26,7 @@ export const JobReportSchema = z.object({
     }),
   ),
 });
-export type JobReport = z.infer<typeof JobReportSchema>;
+export type JobReport = z.input<typeof JobReportSchema>;
 
 const STATUS_COLOUR: Record<string, string> = { succeeded: 'ok', completed_with_blocked: 'warn', succeeded_with_warnings: 'warn', awaiting_config: 'warn', skipped: 'skip', failed: 'bad', cancelled: 'bad', blocked: 'bad', pending: 'skip' };
 
@@ -75,6 +77,9 @@ ${[...versions].sort((a, b) => b[1] - a[1]).map(([v, n]) => `<tr><td>${e(v)}</td
 <table><thead><tr><th>Host</th><th>Action</th><th>Status</th><th>Version</th><th>Attempts</th><th>Duration</th></tr></thead><tbody>
 ${r.hosts.map((h) => `<tr><td>${e(h.host)}</td><td>${e(h.action ?? '')}</td><td class="${STATUS_COLOUR[h.status] ?? ''}">${e(h.status.replace(/_/g, ' '))}</td><td>${e(h.version ?? '—')}</td><td>${h.attempts}</td><td>${h.durationMs === null ? '—' : (h.durationMs / 1000).toFixed(1) + ' s'}</td></tr>`).join('\n')}
 </tbody></table>
+${r.acceptances.length ? `<h2>Accepted failing checks</h2><table aria-label="Accepted failing checks"><thead><tr><th>Check</th><th>Accepted by</th><th>When</th><th>Hosts</th></tr></thead><tbody>
+${r.acceptances.map((a) => `<tr><td class="warn">${e(a.check)}</td><td>${e(a.by ?? 'unknown')}</td><td>${e(a.at)}</td><td>${e(a.hosts.join(', ') || '—')}</td></tr>`).join('\n')}
+</tbody></table>` : ''}
 ${failures.length ? `<h2>Failures and remedies</h2><table><thead><tr><th>Host</th><th>Error</th><th>Remedy</th></tr></thead><tbody>
 ${failures.map((h) => `<tr><td>${e(h.host)}</td><td class="bad">${e(h.error!.code)}: ${e(h.error!.message)}</td><td class="remedy">${e(h.error!.remedy ?? '')}</td></tr>`).join('\n')}
 </tbody></table>` : ''}

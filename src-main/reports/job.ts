@@ -16,6 +16,7 @@ export function jobReport(store: Store, jobId: string): JobReport {
     version: plan?.version ?? null,
     createdAt: job.createdAt,
     finishedAt: job.updatedAt,
+    acceptances: plan ? (plan.acceptances ?? plan.accepted.map((check) => ({ check, by: null, at: plan.createdAt, hosts: plan.items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }))) : [],
     hosts: store.journal.hosts(jobId).map((h) => {
       const mine = steps.filter((s) => s.hostId === h.hostId && s.startedAt);
       const first = mine.map((s) => Date.parse(s.startedAt!)).sort()[0];

@@ -40,6 +40,13 @@ const DEFAULTS: WizardState = {
 /** The wizard's state, saved in the store (ui.state.set) so a reload or a restart comes back to the same place. */
 class Wizard {
   state = $state<WizardState>({ ...DEFAULTS });
+  /**
+   * With nothing selected, host actions act on nothing until the user says "all N hosts" (not
+   * saved: it is asked again after a reload). Selecting hosts clears it.
+   */
+  allHosts = $state(false);
+  /** id → name of the inventory, for naming the hosts an action will touch (HostScope loads it). */
+  names = $state.raw<Map<string, string>>(new Map());
   loaded = $state(false);
   saveError = $state<string | null>(null);
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -71,7 +78,20 @@ class Wizard {
 
   update(patch: Partial<WizardState>): void {
     Object.assign(this.state, patch);
+    if (patch.selectedHosts?.length) this.allHosts = false;
     this.save();
+  }
+
+  /** The `hosts` selector for an action: the selected ids, `all` only when chosen explicitly, else null (nothing to act on). */
+  get hostSelector(): string | null {
+    if (this.state.selectedHosts.length) return this.state.selectedHosts.join(',');
+    return this.allHosts ? 'all' : null;
+  }
+
+  /** How many hosts an action would touch (null: none chosen). */
+  get hostCount(): number | null {
+    if (this.state.selectedHosts.length) return this.state.selectedHosts.length;
+    return this.allHosts ? this.names.size : null;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AsrErrorSchema } from '../../model/errors.ts';
 import { COMPONENT_IDS } from '../../components/catalog.ts';
-import { PlanDocumentSchema } from '../../deploy/plan.ts';
+import { AcceptanceSchema, PlanDocumentSchema } from '../../deploy/plan.ts';
 import { HOST_RESULT_STATUSES, HOST_STATUSES, JOB_STATUSES } from '../../model/status.ts';
 import { HostSelector } from './inventory.ts';
 
@@ -113,7 +113,7 @@ export const deployCommands = {
     output: PlanDocumentSchema,
   },
   'plan.show': {
-    summary: 'A stored plan with its counts per action (what apply would do).',
+    summary: 'A stored plan: its items, its counts per action (what apply would do), the overrides accepted (who, when).',
     input: z.object({ planId: z.string().min(1) }),
     output: PlanDocumentSchema,
   },
@@ -131,7 +131,10 @@ export const deployCommands = {
     summary: 'One job with its hosts and steps.',
     input: z.object({ jobId: z.string().min(1) }),
     output: JobSummarySchema.extend({
-      hosts: z.array(HostResultSchema.extend({ attempts: z.number(), action: z.string().nullable(), steps: z.array(z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() })) })),
+      /** Failing checks accepted in the job's plan (`--accept`): who, when, on which hosts. */
+      acceptances: z.array(AcceptanceSchema),
+      // The journal's own host states: a host not started yet is `pending`, one in flight `running`.
+      hosts: z.array(HostResultSchema.extend({ status: z.enum(HOST_STATUSES), attempts: z.number(), action: z.string().nullable(), steps: z.array(z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() })) })),
     }),
   },
   'jobs.logs': {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CheckRunDocumentSchema } from '../../checks/document.ts';
+import { CheckGroupSchema, CheckRunDocumentSchema } from '../../checks/index.ts';
 import { COMPONENT_IDS } from '../../components/catalog.ts';
 import { AsrErrorSchema } from '../../model/errors.ts';
 import { FactsSchema } from '../../model/facts.ts';
@@ -146,7 +146,8 @@ export const discoveryCommands = {
   'check.run': {
     summary: 'Prerequisite checks against the support matrix of a component version.',
     input: z.object({ component: z.enum(COMPONENT_IDS), version: z.string().optional(), hosts: HostSelector, cs: z.string().optional(), ps: z.string().optional(), appliance: z.string().optional(), concurrency: z.number().int().min(1).max(512).optional() }),
-    output: CheckRunDocumentSchema.extend({ runId: z.string() }),
+    /** `byCheck`: the failures grouped by check (groupByCheck), for views that lead with them. */
+    output: CheckRunDocumentSchema.extend({ runId: z.string(), byCheck: z.array(CheckGroupSchema) }),
   },
   'report.create': {
     summary: 'A report of a job or a check run (latest = the newest of either) as HTML, CSV or JSON.',

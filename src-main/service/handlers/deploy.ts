@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../components/catalog.ts';
 import { scanSources } from '../../components/sources.ts';
 import { createPlan } from '../../deploy/plan.ts';
-import { createJobFromPlan, runJob, toResult } from '../../deploy/runner.ts';
-import { loadPlan } from '../../deploy/plan.ts';
+import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
+import { loadPlan, whoAmI } from '../../deploy/plan.ts';
 import { acceptConfigFiles, configRequests, readConfigDir, writeConfigRequests } from '../../deploy/config-files.ts';
 import pLimit from 'p-limit';
 import { recipeFor } from '../../components/recipes.ts';
@@ -25,18 +25,28 @@ function summary(store: Store, id: string) {
   return { id: j.id, kind: j.kind, planId: j.planId, status: store.journal.effectiveStatus(j), createdAt: j.createdAt, updatedAt: j.updatedAt, counts, outcome: outcomeCounts(hosts) };
 }
 
+/** The plan's accepted checks; a plan from before they were recorded with who/when gives its bare ids. */
+function planAcceptances(store: Store, planId: string) {
+  try {
+    const p = loadPlan(store, planId);
+    return p.acceptances ?? p.accepted.map((check) => ({ check, by: null, at: p.createdAt, hosts: p.items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }));
+  } catch {
+    return [];
+  }
+}
+
 export const deployHandlers = {
   'components.list': () => {
     const c = loadCatalog();
     return c.components.map((x) => ({ id: x.id, name: x.name, platforms: x.platforms, versions: c.versions(x.id).map((v) => v.version), latest: c.latest(x.id).version }));
   },
   'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.db),
-  'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit }: HandlerContext) => {
+  'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit, frontEnd }: HandlerContext) => {
     let done = 0;
     const total = store.hosts.select(input.hosts ?? 'all').length;
     return createPlan(
       store,
-      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, ...(input.version ? { version: input.version } : {}), ...(input.cs !== undefined ? { cs: input.cs } : {}), ...(input.appliance !== undefined ? { appliance: input.appliance } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { component: input.component, source: input.source, hosts: input.hosts, accept: input.accept, acceptedBy: `${whoAmI() ?? 'unknown'}${frontEnd === 'cli' ? '' : ` (${frontEnd === 'desktop' ? 'desktop app' : 'browser wizard'})`}`, ...(input.version ? { version: input.version } : {}), ...(input.cs !== undefined ? { cs: input.cs } : {}), ...(input.appliance !== undefined ? { appliance: input.appliance } : {}), ...(input.passphraseFile ? { passphraseFile: input.passphraseFile } : {}), ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.friendlyName !== undefined ? { friendlyName: input.friendlyName } : {}), ...(input.proxy ? { proxy: input.proxy } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
       { signal, onHost: (i) => emit({ type: 'progress', done: ++done, total, message: `${i.host}: ${i.action} (${i.reason})` }) },
     );
   },
@@ -45,18 +55,20 @@ export const deployHandlers = {
     const { planId, ...opts } = input;
     const plan = loadPlan(store, planId);
     const jobId = createJobFromPlan(store, plan, opts);
-    emit({ type: 'job', jobId, status: 'created' });
+    emit({ type: 'job', jobId, status: 'created', planId });
     return runJob(store, jobId, { ...opts, signal, onEvent: emit });
   },
   'jobs.list': (input: CommandInput<'jobs.list'>, { store }: HandlerContext) => store.journal.list(input.limit).map((j) => summary(store, j.id)),
   'jobs.show': (input: CommandInput<'jobs.show'>, { store }: HandlerContext): CommandOutput<'jobs.show'> => {
     if (!store.journal.job(input.jobId)) fail('not_found', `No job ${input.jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
     const steps = store.journal.steps(input.jobId);
+    const planId = store.journal.job(input.jobId)!.planId;
     return {
       ...summary(store, input.jobId),
+      acceptances: planId ? planAcceptances(store, planId) : [],
       hosts: store.journal.hosts(input.jobId).map((h) => ({
         host: h.host,
-        status: toResult(h).status,
+        status: h.status,
         version: h.version,
         attempts: h.attempts,
         action: h.action,

@@ -2,7 +2,7 @@ import { writeReportFile } from '../../reports/write-report.ts';
 import { randomBytes } from 'node:crypto';
 import { registrationSettings, resolveRegistration } from '../../deploy/registration.ts';
 import pLimit from 'p-limit';
-import { documentVerdict, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
+import { documentVerdict, groupByCheck, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
 import { loadCatalog } from '../../components/catalog.ts';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
 import { examineHost } from '../../deploy/examine.ts';
@@ -217,7 +217,7 @@ export const discoveryHandlers = {
     const doc = toCheckRunDocument(input.component, version, results);
     const runId = `c-${randomBytes(4).toString('hex')}`;
     store.db.prepare('INSERT INTO check_runs (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(runId, nowIso(), input.component, version, JSON.stringify(doc));
-    return { ...doc, runId };
+    return { ...doc, runId, byCheck: groupByCheck(doc) };
   },
   'report.create': (input: CommandInput<'report.create'>, { store }: HandlerContext) => {
     const { kind, id } = resolveReportId(store, input.id);

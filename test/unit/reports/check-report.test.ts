@@ -52,17 +52,34 @@ describe('check report: HTML', () => {
     expect(html).toContain('&amp;');
   });
 
-  it('has one table hosts × checks with colour and text per cell, and the remedy on failures', () => {
-    const grid = /<table class="grid">([\s\S]*?)<\/table>/.exec(html)![1]!;
-    const rows = grid.match(/<tr><th scope="row">/g) ?? [];
-    expect(rows.length).toBe(4);
-    expect(grid).toContain('<code>etc-hosts</code>');
-    // Every verdict cell has a colour class and a text label.
-    for (const [cls, label] of [['fail', '✖ FAIL'], ['pass', '✔ PASS'], ['unknown', '? UNKNOWN']]) expect(grid).toContain(`<td class="${cls}"><div class="v">${label}</div>`);
-    expect(grid).toContain('10.201.0.16 (eth1)');
-    expect(grid).toContain('<div class="remedy"><strong>Remedy:</strong> Add these lines to /etc/hosts');
-    // The hostile host lacks most checks: those cells say so.
-    expect(grid).toContain('— not run');
+  it('leads with failures grouped by check (verdict, hosts counted, remedy once, hosts listed), then one drill-down entry per host', () => {
+    const fix = html.indexOf('What to fix, by check');
+    const drill = html.indexOf('<h2>Hosts</h2>');
+    expect(fix).toBeGreaterThan(0);
+    expect(drill).toBeGreaterThan(fix);
+    const groups = html.slice(fix, drill);
+    expect(groups).toMatch(/<section class="group fail"[^>]*>\s*<h3><span class="v">✖ FAIL<\/span> [^<]+<code>etc-hosts<\/code> — <span class="count">1 host<\/span><\/h3>/);
+    expect(groups).toContain('<strong>Remedy:</strong> Add these lines to /etc/hosts');
+    expect(groups).toContain('<li>linux-bad-etc-hosts</li>');
+    // fail groups come before unknown ones.
+    expect(groups.indexOf('group fail')).toBeLessThan(groups.indexOf('group unknown'));
+    const entries = html.slice(drill).match(/<details class="host">/g) ?? [];
+    expect(entries).toHaveLength(4);
+    expect(html.slice(drill)).toContain('10.201.0.16 (eth1)');
+  });
+
+  it('at 500 hosts: each failing check once, its remedy once, all its hosts listed; no table wider than the summary', () => {
+    const base = sampleDoc().hosts.filter((h) => h.host !== HOSTILE);
+    const many: CheckRunDocument = { component: 'mobility-service', version: '8.4.0.0', hosts: Array.from({ length: 500 }, (_, i) => ({ ...structuredClone(base[i % base.length]!), host: `srv-${String(i).padStart(3, '0')}` })) };
+    const big = renderCheckReportHtml(many);
+    const groups = big.slice(big.indexOf('What to fix, by check'), big.indexOf('<h2>Hosts</h2>'));
+    const etc = /<section class="group fail" aria-label="[^"]*">[\s\S]*?<code>etc-hosts<\/code>[\s\S]*?<\/section>/.exec(groups)![0];
+    expect(etc).toMatch(/<span class="count">167 hosts<\/span>/);
+    expect(etc.match(/Add these lines to \/etc\/hosts/g)).toHaveLength(1);
+    expect(etc.match(/<li>/g)).toHaveLength(167);
+    expect(big.match(/<details class="host">/g)).toHaveLength(500);
+    expect(big).not.toContain('class="grid"');
+    expect(big.match(/<table/g)).toHaveLength(1);
   });
 
   it('shows summary counts', () => {
