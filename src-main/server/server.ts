@@ -82,6 +82,34 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
+const HTML = { 'Content-Type': 'text/html; charset=utf-8' };
+
+/**
+ * What a browser shows when it is not signed in: a used (or wrong) one-time link, or no link at
+ * all. It says how to get a new link (issue 15 item 10). Static text: no script, no inline style (the CSP allows neither).
+ */
+export function signInPage(why: 'used' | 'none'): string {
+  const title = why === 'used' ? 'This sign-in link was already used' : 'Not signed in';
+  const lead =
+    why === 'used'
+      ? 'Each link that <code>asr-deploy serve</code> prints opens the wizard once, in one browser. This one was used already (or is not the current one), so it opens nothing: a link left in a shell history or a screenshot is of no use to anyone.'
+      : 'The wizard opens only through the one-time link that <code>asr-deploy serve</code> prints when it starts.';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>ASR Deploy: ${title}</title></head>
+<body>
+<h1>${title}</h1>
+<p>${lead}</p>
+<h2>To get a new link</h2>
+<ol>
+<li>If the wizard is already open in another tab or window of this browser, use that one: it stays signed in.</li>
+<li>Otherwise, in the terminal where <code>asr-deploy serve</code> runs, stop it with <kbd>Ctrl</kbd>+<kbd>C</kbd>.</li>
+<li>Start it again: <code>asr-deploy serve</code> (or <code>npm run asr-deploy -- serve</code> from the source folder). It prints a new link: open it once, here.</li>
+</ol>
+<p>Nothing you did in the wizard is lost: the inventory, plans and jobs are kept by ASR Deploy, and the wizard comes back to the step you were on.</p>
+</body></html>
+`;
+}
+
 /** Starts the loopback server; resolves once it listens. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const root = resolve(opts.staticDir);
@@ -113,9 +141,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
         });
       }
-      if (!authed(req)) return send(res, 401, 'This sign-in link was already used or is wrong. Run `asr-deploy serve` again for a new one.\n');
+      if (!authed(req)) return send(res, 401, signInPage('used'), HTML);
     }
-    if (!authed(req)) return send(res, 401, 'Not signed in: open the URL that `asr-deploy serve` printed (its token works once).\n');
+    if (!authed(req)) return send(res, 401, signInPage('none'), HTML);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' });
     const file = await resolveStatic(root, url.pathname);
     if (!file) return send(res, 404, 'Not found.\n');
