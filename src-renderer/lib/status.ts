@@ -14,6 +14,7 @@ export const JOB_WORDS: Record<JobStatus, { label: string; tone: Tone }> = {
   cancelling: { label: 'cancelling (hosts in flight finish their step)', tone: 'warn' },
   succeeded: { label: 'succeeded', tone: 'ok' },
   completed_with_blocked: { label: 'completed, but some hosts were blocked and not installed', tone: 'warn' },
+  awaiting_config: { label: 'installed; hosts wait for their appliance configuration', tone: 'warn' },
   failed: { label: 'failed', tone: 'bad' },
   cancelled: { label: 'cancelled', tone: 'bad' },
   interrupted: { label: 'interrupted (ASR Deploy stopped while it ran): resume it', tone: 'warn' },

@@ -6,6 +6,8 @@
 
 /** A CLI command (in backticks or not) → where the same thing is done in the wizard. */
 const COMMANDS: [RegExp, string][] = [
+  [/(?:asr-deploy )?jobs config-requests(?: [A-Z_.:<>[\]a-z0-9-]+)*(?: --out [A-Z_a-z0-9./-]+)?/g, 'the appliance configuration requests of the job (Apply)'],
+  [/(?:asr-deploy )?jobs configure(?: [A-Z_.:<>[\]a-z0-9-]+)*(?: --from [A-Z_a-z0-9./-]+)?/g, 'the appliance configuration files of the job (Apply)'],
   [/asr-deploy trust approve(?: --replace)?(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Scan, then Approve checked'],
   [/asr-deploy trust (?:scan|list)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Scan'],
   [/asr-deploy trust revoke(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Revoke'],
@@ -59,7 +61,6 @@ const FLAGS: Record<string, string> = {
   '--endpoint': 'the proxy Test button (Proxies)',
   '--server': 'the Server address field',
   '--format': 'the Format field (Summary)',
-  '--out': 'Export report (Summary)',
 };
 
 /** Long flags a message may carry that have no field (printed as "the matching setting"). */
