@@ -52,12 +52,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(opts: { home?: string } = {}): Promise<Session> {
+/** `wrap`: put something in front of the real service (a test stands in for what cannot run here, and says so). */
+export async function openSession(opts: { home?: string; wrap?: (service: ServiceApi, store: Store) => ServiceApi } = {}): Promise<Session> {
   const staticDir = await buildRenderer();
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'asr-e2e-home-'));
   const store = openStore(home, (db) => new LazyVaultStore(db, () => VAULT_KEY));
   const service = createService(store);
-  const server = await startServer({ service, staticDir });
+  const server = await startServer({ service: opts.wrap ? opts.wrap(service, store) : service, staticDir });
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'asr-e2e-profile-')), {
     executablePath: CHROMIUM,
     headless: true,

@@ -108,14 +108,15 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
     await goStep(page, 'Prerequisites');
     await page.getByLabel('Component').selectOption('mobility-service');
     await page.getByLabel('Configuration server').fill(lab!.bridgeAddress);
-    await page.getByRole('button', { name: /Run checks on 4 selected/ }).click();
-    const matrix = page.getByRole('table', { name: /Prerequisites/ });
-    await matrix.waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: await inventoryName(blocked), exact: true }).click();
-    const detail = page.locator('tr.detail');
+    await page.getByRole('button', { name: 'Run checks on 4 hosts' }).click();
+    await page.getByTestId('prereq-summary').waitFor({ timeout: 60_000 });
+    // The failing check leads, with the blocked host listed under it; its drill-down has the evidence and remedy.
+    const group = page.locator('[data-testid=check-group][data-verdict=fail]', { hasText: await inventoryName(blocked) }).first();
+    await group.getByRole('button', { name: await inventoryName(blocked), exact: true }).click();
+    const detail = page.locator(`[data-testid=prereq-host][data-host="${await inventoryName(blocked)}"] .detail`);
     await detail.waitFor();
     expect(await detail.textContent()).toMatch(/\/etc\/hosts/);
-    expect(await detail.textContent()).toMatch(/Remedy:/);
+    expect(await detail.textContent()).toMatch(/What to do:/);
     await s.shot('lab-03-checks');
   }, 90_000);
 
@@ -153,14 +154,42 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
     await s.shot('lab-04-plan');
 
     await goStep(page, 'Apply');
-    await page.getByRole('button', { name: 'Apply plan' }).click();
+    // The wizard confirms with the plan's counts and names the hosts it changes (issue 15 item 4, wizard half).
+    await page.getByRole('button', { name: 'Apply plan…' }).click();
+    const confirm = page.getByTestId('apply-confirm');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toMatch(/3 install · 0 upgrade · 0 skip \(already current\) · 1 blocked \(not touched\)/);
+    for (const h of mine) expect(await confirm.textContent()).toContain(await inventoryName(h));
+    await s.shot('item10-apply-confirm');
+    await confirm.getByRole('button', { name: 'Apply to 3 host(s)' }).click();
+    // Item 7: the header belongs to the job from its first second: its id is shown before any host has finished a step.
+    const jobId = page.getByTestId('job-id');
+    await expect.poll(async () => /^j-/.test((await jobId.textContent()) ?? ''), { timeout: 5000, interval: 100 }).toBe(true);
+    expect(await page.locator('[data-testid=apply-row][data-status=succeeded]').count()).toBe(0);
+    const id = (await jobId.textContent())!;
     await page.locator('[data-testid=apply-row][data-status=running]').first().waitFor({ timeout: 30_000 });
+    await s.shot('item7-apply-running');
     await s.shot('lab-05-apply-running');
-    // Reload while the installers run: the job is found again and keeps progressing.
+    // Reload while the installers run: exactly the journal's host states, never a phantom "cancelled".
     await page.reload();
     await page.getByTestId('step-heading').filter({ hasText: 'Apply' }).waitFor();
     await page.getByTestId('job-status').waitFor();
+    expect(await page.getByTestId('job-id').textContent()).toBe(id);
+    await page.getByTestId('apply-row').first().waitFor();
+    const journal = await s.call('jobs.show', { jobId: id });
+    const shownStatus = Object.fromEntries(await page.getByTestId('apply-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-host'), r.getAttribute('data-status')])));
+    for (const h of journal.hosts) if (h.status !== 'succeeded' && h.status !== 'running' && h.status !== 'pending') expect(shownStatus[h.host]).toBe(h.status);
+    expect(await page.locator('[data-testid=apply-row][data-status=cancelled]').count()).toBe(0);
+    await s.shot('item7-after-reload');
     await expect.poll(() => page.locator('[data-testid=apply-row][data-status=succeeded]').count(), { timeout: 90_000, interval: 500 }).toBe(3);
+    // The job ends with a blocked host: said in words and colour, and Recent jobs shows the end without a reload.
+    await page.locator('[data-testid=job-status][data-status=completed_with_blocked]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('blocked-banner').getByText('1 host(s) blocked').waitFor();
+    type Styled = { getComputedStyle(e: unknown): { color: string } };
+    const colour = (e: unknown) => (globalThis as unknown as Styled).getComputedStyle(e).color;
+    expect(await page.getByTestId('blocked-banner').evaluate(colour)).not.toBe(await page.locator('body').evaluate(colour));
+    await page.locator(`[data-testid=recent-jobs] tr[data-job="${id}"][data-status=completed_with_blocked]`).waitFor({ timeout: 10_000 });
+    await s.shot('item7-blocked-done');
     await s.shot('lab-06-apply-done');
     for (const h of mine) {
       const r = (await hostExec(h, ['cat', '/usr/local/.vx_version'])) as { stdout: string };
