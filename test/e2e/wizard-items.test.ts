@@ -184,8 +184,10 @@ describe.skipIf(!!noBrowser)(`wizard: prerequisites at 500 hosts, selections, th
           return d.scrollWidth - d.clientWidth;
         }),
       ).toBeLessThanOrEqual(0);
+      const artifacts = join(import.meta.dirname, '../artifacts/e2e');
+      await report.screenshot({ path: `${artifacts}/item8-check-report-500.png` });
       await report.locator('details.host').first().locator('summary').click();
-      await report.screenshot({ path: `${join(import.meta.dirname, '../artifacts/e2e')}/item8-check-report-500.png` });
+      await report.screenshot({ path: `${artifacts}/item8-check-report-500-drill.png` });
     } finally {
       await report.close();
     }
