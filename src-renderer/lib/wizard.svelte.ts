@@ -29,6 +29,7 @@ const DEFAULTS: WizardState = {
   component: null,
   componentVersion: null,
   cs: null,
+  appliance: null,
   selectedHosts: [],
   sourceDir: null,
   sourceName: null,

@@ -107,6 +107,8 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
     const { page } = s;
     await goStep(page, 'Prerequisites');
     await page.getByLabel('Component').selectOption('mobility-service');
+    // The classic path (a configuration server + passphrase); the modernized appliance is the default.
+    await page.getByLabel('Classic').check();
     await page.getByLabel('Configuration server').fill(lab!.bridgeAddress);
     await page.getByRole('button', { name: 'Run checks on 4 hosts' }).click();
     await page.getByTestId('prereq-summary').waitFor({ timeout: 60_000 });

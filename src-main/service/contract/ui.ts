@@ -21,6 +21,8 @@ export const WizardStateSchema = z
     componentVersion: z.string().max(64).nullable().default(null),
     /** Configuration server address (Mobility service registration). */
     cs: z.string().max(255).nullable().default(null),
+    /** Modernized replication appliance address (Mobility service registration, CSPrime). */
+    appliance: z.string().max(255).nullable().default(null),
     selectedHosts: z.array(z.string().max(255)).max(100_000).default([]),
     /** The installer folder: from the window, a file handle (contract/files.ts); sourceName is what to show. */
     sourceDir: z.string().max(4096).nullable().default(null),
