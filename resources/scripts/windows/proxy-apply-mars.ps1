@@ -9,7 +9,10 @@ if (-not (Get-Command Set-OBMachineSetting -ErrorAction SilentlyContinue)) {
   return ConvertTo-Json -Compress -InputObject @{ ok = $false; status = 'not_installed'; detail = 'Set-OBMachineSetting is not available: the MARS agent (MSOnlineBackup module) is not installed.' }
 }
 if ($ProxyUser) {
-  $secure = ConvertTo-SecureString -String $ProxyPassword -AsPlainText -Force
+  # Char by char into a SecureString, not through the -AsPlainText conversion cmdlet; the string is dropped at once.
+  $secure = New-Object System.Security.SecureString
+  foreach ($ch in $ProxyPassword.ToCharArray()) { $secure.AppendChar($ch) }
+  $secure.MakeReadOnly(); $ProxyPassword = $null; $ch = $null
   Set-OBMachineSetting -ProxyServer $ProxyAddress -ProxyPort $ProxyPort -ProxyUsername $ProxyUser -ProxyPassword $secure | Out-Null
 } else {
   Set-OBMachineSetting -ProxyServer $ProxyAddress -ProxyPort $ProxyPort | Out-Null

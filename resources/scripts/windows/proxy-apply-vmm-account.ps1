@@ -10,7 +10,10 @@ if (-not (Get-Module -ListAvailable -Name virtualmachinemanager)) {
 }
 Import-Module virtualmachinemanager
 $vmm = Get-SCVMMServer -ComputerName localhost
-$secure = ConvertTo-SecureString -String $ProxyPassword -AsPlainText -Force
+# Char by char into a SecureString, not through the -AsPlainText conversion cmdlet; the string is dropped at once.
+$secure = New-Object System.Security.SecureString
+foreach ($ch in $ProxyPassword.ToCharArray()) { $secure.AppendChar($ch) }
+$secure.MakeReadOnly(); $ProxyPassword = $null; $ch = $null
 $cred = New-Object System.Management.Automation.PSCredential($ProxyUser, $secure)
 $account = Get-SCRunAsAccount -VMMServer $vmm -Name $AccountName
 if ($account) {
