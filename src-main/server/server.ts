@@ -14,6 +14,12 @@ import { contentTypeOf, resolveStatic } from '../service/static-files.ts';
  * same contract calls and events as Electron IPC. Loopback only, behind a one-time token: the
  * first load with the token trades it for an HttpOnly SameSite=Strict cookie and the token is
  * spent, so a URL left in a shell history or a screenshot opens nothing.
+ *
+ * Cookies are not bound to a port: every server on 127.0.0.1 the browser visits receives ours. So
+ * the cookie alone opens nothing that matters: the WebSocket also needs a second secret, which
+ * the sign-in redirect hands to the page in the URL fragment (never sent to any server; the page
+ * keeps it in sessionStorage, per tab) and the page presents as its WebSocket subprotocol
+ * `asr-key.<secret>`. The session expires (cookie Max-Age and, authoritative, here).
  */
 
 export interface ServerOptions {
@@ -22,13 +28,23 @@ export interface ServerOptions {
   port?: number;
   /** The built renderer (dist/renderer). */
   staticDir: string;
+  /** How long a signed-in session lives (default 12 h). */
+  sessionMs?: number;
+  /** For tests: the clock. */
+  now?: () => number;
 }
+
+export const DEFAULT_SESSION_MS = 12 * 3600_000;
+/** The WebSocket subprotocol that carries the page's second secret. */
+export const WS_KEY_PROTOCOL = 'asr-key.';
 
 export interface RunningServer {
   /** Open this once: `http://127.0.0.1:PORT/?token=…`. */
   url: string;
   origin: string;
   port: number;
+  /** How long a session lives, counted from sign-in (the token's first use). */
+  sessionMs: number;
   close(): Promise<void>;
 }
 
@@ -88,10 +104,12 @@ const HTML = { 'Content-Type': 'text/html; charset=utf-8' };
  * What a browser shows when it is not signed in: a used (or wrong) one-time link, or no link at
  * all. It says how to get a new link (issue 15 item 10). Static text: no script, no inline style (the CSP allows neither).
  */
-export function signInPage(why: 'used' | 'none'): string {
-  const title = why === 'used' ? 'This sign-in link was already used' : 'Not signed in';
+export function signInPage(why: 'used' | 'none' | 'expired'): string {
+  const title = why === 'used' ? 'This sign-in link was already used' : why === 'expired' ? 'The session expired' : 'Not signed in';
   const lead =
-    why === 'used'
+    why === 'expired'
+      ? 'A signed-in session of <code>asr-deploy serve</code> lasts a limited time (the terminal said how long when it started); this one is over.'
+      : why === 'used'
       ? 'Each link that <code>asr-deploy serve</code> prints opens the wizard once, in one browser. This one was used already (or is not the current one), so it opens nothing: a link left in a shell history or a screenshot is of no use to anyone.'
       : 'The wizard opens only through the one-time link that <code>asr-deploy serve</code> prints when it starts.';
   return `<!doctype html>
@@ -101,7 +119,7 @@ export function signInPage(why: 'used' | 'none'): string {
 <p>${lead}</p>
 <h2>To get a new link</h2>
 <ol>
-<li>If the wizard is already open in another tab or window of this browser, use that one: it stays signed in.</li>
+<li>If the wizard is already open in another tab of this browser, use that one: it stays signed in until the session ends (a new tab needs a new link).</li>
 <li>Otherwise, in the terminal where <code>asr-deploy serve</code> runs, stop it with <kbd>Ctrl</kbd>+<kbd>C</kbd>.</li>
 <li>Start it again: <code>asr-deploy serve</code> (or <code>npm run asr-deploy -- serve</code> from the source folder). It prints a new link: open it once, here.</li>
 </ol>
@@ -115,10 +133,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const root = resolve(opts.staticDir);
   let token: string | null = random();
   const session = random();
+  const wsKey = random();
+  const now = opts.now ?? Date.now;
+  const sessionMs = opts.sessionMs ?? DEFAULT_SESSION_MS;
+  let expiresAt = Number.POSITIVE_INFINITY;
   let origin = '';
   let hostHeader = '';
 
-  const authed = (req: IncomingMessage) => sameSecret(readCookie(req.headers.cookie, COOKIE), session);
+  const authed = (req: IncomingMessage) => now() < expiresAt && sameSecret(readCookie(req.headers.cookie, COOKIE), session);
+  const keyed = (req: IncomingMessage) =>
+    String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .some((p) => p.startsWith(WS_KEY_PROTOCOL) && sameSecret(p.slice(WS_KEY_PROTOCOL.length), wsKey));
   // A DNS-rebinding page reaches us under its own host name: only our literal host:port is served.
   const rightHost = (req: IncomingMessage) => req.headers.host === hostHeader;
 
@@ -135,15 +162,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // The one-time token: trade it for the session cookie and strip it from the address bar.
       if (token !== null && sameSecret(offered, token)) {
         token = null;
+        expiresAt = now() + sessionMs;
         url.searchParams.delete('token');
         return send(res, 303, '', {
-          Location: url.pathname + url.search,
-          'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+          // The fragment reaches the page, never a server (not even this one).
+          Location: `${url.pathname}${url.search}#k=${wsKey}`,
+          'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(sessionMs / 1000)}`,
         });
       }
       if (!authed(req)) return send(res, 401, signInPage('used'), HTML);
     }
-    if (!authed(req)) return send(res, 401, signInPage('none'), HTML);
+    if (!authed(req)) return send(res, 401, signInPage(now() >= expiresAt ? 'expired' : 'none'), HTML);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' });
     const file = await resolveStatic(root, url.pathname);
     if (!file) return send(res, 404, 'Not found.\n');
@@ -174,7 +203,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (path !== WS_PATH || !rightHost(req)) return refuse(socket, 404, 'Not Found');
     // Browsers always send Origin on a WebSocket: another site's page fails here even with our cookie.
     if (req.headers.origin !== origin) return refuse(socket, 403, 'Forbidden');
-    if (!authed(req)) return refuse(socket, 401, 'Unauthorized');
+    if (!authed(req) || !keyed(req)) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
@@ -219,6 +248,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url: `${origin}/?token=${token}`,
     origin,
     port,
+    sessionMs,
     async close() {
       for (const c of clients) c.terminate();
       wss.close();

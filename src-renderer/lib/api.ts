@@ -63,16 +63,18 @@ class SocketTransport implements Transport {
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private retryMs = 250;
   readonly url: string;
+  private readonly protocols: string[];
 
-  constructor(url: string) {
+  constructor(url: string, protocols: string[] = []) {
     this.url = url;
+    this.protocols = protocols;
   }
 
   private open(): Promise<WebSocket> {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.ws);
     if (this.opening) return this.opening;
     this.opening = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(this.url);
+      const ws = this.protocols.length ? new WebSocket(this.url, this.protocols) : new WebSocket(this.url);
       ws.onopen = () => {
         this.ws = ws;
         this.opening = null;
@@ -222,7 +224,21 @@ export class Api {
 export function createApi(): Api {
   if (typeof window !== 'undefined' && window.asrDeploy) return new Api(new BridgeTransport(window.asrDeploy), 'desktop');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return new Api(new SocketTransport(`${scheme}//${location.host}/ws`), 'browser');
+  return new Api(new SocketTransport(`${scheme}//${location.host}/ws`, socketKeyProtocols()), 'browser');
+}
+
+/**
+ * The server's second secret (server.ts): it comes once in the sign-in redirect's fragment, is
+ * kept for this tab only and taken out of the address bar, and goes with every WebSocket handshake.
+ */
+function socketKeyProtocols(): string[] {
+  const m = /^#k=([A-Za-z0-9_-]{20,})$/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem('asr.wsKey', m[1]!);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const key = sessionStorage.getItem('asr.wsKey');
+  return key ? [`asr-key.${key}`] : [];
 }
 
 export const api = createApi();

@@ -30,8 +30,9 @@ export function registerServe(program: Command, rt: CliRuntime, getService: () =
     .action(async (o: { port?: number }) => {
       const staticDir = findRendererDir();
       const server = await startServer({ service: getService(), port: o.port, staticDir });
-      rt.out.result({ url: server.url }, () => server.url);
-      rt.out.info('Serving the wizard on 127.0.0.1 only; the link works once. Ctrl+C stops.');
+      rt.out.result({ url: server.url, sessionSeconds: Math.floor(server.sessionMs / 1000) }, () => server.url);
+      const hours = Math.round((server.sessionMs / 3600_000) * 10) / 10;
+      rt.out.info(`Serving the wizard on 127.0.0.1 only; the link works once, in one browser tab, and the session lasts ${hours} h from then. Ctrl+C stops.`);
       // main's SIGINT aborts rt.signal; SIGTERM (service managers, `kill`) stops us the same way.
       await new Promise<void>((done) => {
         const stop = () => {

@@ -17,9 +17,9 @@ writeFileSync(join(staticDir, '.env'), 'SECRET=1');
 writeFileSync(join(staticDir, 'assets', '.hidden.js'), 'SECRET=2');
 
 const running: RunningServer[] = [];
-async function serve(): Promise<RunningServer> {
+async function serve(extra: { now?: () => number; sessionMs?: number } = {}): Promise<RunningServer> {
   const store = openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
-  const s = await startServer({ service: createService(store), staticDir });
+  const s = await startServer({ service: createService(store), staticDir, ...extra });
   running.push(s);
   return s;
 }
@@ -51,13 +51,18 @@ async function signIn(s: RunningServer): Promise<string> {
   const setCookie = String(r.headers['set-cookie']);
   expect(setCookie).toMatch(/HttpOnly/);
   expect(setCookie).toMatch(/SameSite=Strict/);
-  expect(r.headers.location).toBe('/');
+  expect(setCookie).toMatch(/Max-Age=\d+/);
+  const m = /^\/#k=([A-Za-z0-9_-]{43})$/.exec(String(r.headers.location));
+  expect(m).not.toBeNull();
+  keys.set(s, m![1]!);
   return setCookie.split(';')[0]!;
 }
+const keys = new Map<RunningServer, string>();
 
-function connect(s: RunningServer, headers: Record<string, string>): Promise<WebSocket> {
+/** A WebSocket as the page opens it: the cookie, our Origin and the second secret from the sign-in fragment (unless `key` says otherwise). */
+function connect(s: RunningServer, headers: Record<string, string>, key: string | null = keys.get(s) ?? null): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${s.origin.replace('http', 'ws')}/ws`, { headers });
+    const ws = new WebSocket(`${s.origin.replace('http', 'ws')}/ws`, key ? [`asr-key.${key}`] : [], { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -140,6 +145,35 @@ describe('loopback web server', () => {
     const r = await call(ws, { id: 1, name: 'hosts.list', input: {} });
     expect(r).toEqual({ id: 1, result: { ok: true, value: [] } });
     ws.close();
+  });
+
+  it('WebSocket: the cookie alone (another 127.0.0.1 server the browser visits receives it) is not enough: the second secret from the sign-in fragment is needed', async () => {
+    const s = await serve();
+    const cookie = await signIn(s);
+    await expect(connect(s, { origin: s.origin, cookie }, null)).rejects.toThrow(/401/);
+    await expect(connect(s, { origin: s.origin, cookie }, 'A'.repeat(43))).rejects.toThrow(/401/);
+    // With the cookie a thief can load the page, but the page holds no secret: the fragment never reached a server.
+    const page = await get(`${s.origin}/`, { cookie });
+    expect(page.body).not.toContain(keys.get(s)!);
+    const ws = await connect(s, { origin: s.origin, cookie });
+    expect(ws.protocol).toBe(`asr-key.${keys.get(s)}`);
+    ws.close();
+  });
+
+  it('the session expires (cookie Max-Age and on the server); serve says how long it lives', async () => {
+    let t = 1_000_000;
+    const s = await serve({ now: () => t, sessionMs: 2 * 3600_000 });
+    expect(s.sessionMs).toBe(7_200_000);
+    const cookie = await signIn(s);
+    const r = await get(`${s.origin}/`, { cookie });
+    expect(r.status).toBe(200);
+    t += 2 * 3600_000 - 1;
+    expect((await get(`${s.origin}/`, { cookie })).status).toBe(200);
+    t += 1;
+    const late = await get(`${s.origin}/`, { cookie });
+    expect(late.status).toBe(401);
+    expect(late.body).toMatch(/session expired/);
+    await expect(connect(s, { origin: s.origin, cookie })).rejects.toThrow(/401/);
   });
 
   it('WebSocket: validates each message against the contract', async () => {
