@@ -46,11 +46,12 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
     .option('--ports <list>', 'ports to probe', '22,5985,5986')
     .option('--concurrency <n>', 'probes in flight', int('--concurrency', 1))
     .option('--timeout <ms>', 'connect timeout per probe', int('--timeout', 50))
-    .option('--force', 'allow blocks larger than /16')
+    .option('--force', 'allow a single block larger than /16 (the run still stops at --max-addresses)')
+    .option('--max-addresses <n>', 'most addresses probed in this run, all targets together (default 65536, a /16)', int('--max-addresses', 1))
     .option('--add', 'store what was found as hosts (re-running updates, never duplicates)')
     .option('--credential <name>', 'credential for the hosts added')
     .option('--tag <tag>', 'tag the hosts added (repeatable)', collect, [])
-    .action(async (targets: string[], o: { ports: string; concurrency?: number; timeout?: number; force?: boolean; add?: boolean; credential?: string; tag: string[] }) => {
+    .action(async (targets: string[], o: { ports: string; concurrency?: number; timeout?: number; force?: boolean; maxAddresses?: number; add?: boolean; credential?: string; tag: string[] }) => {
       const ports = o.ports.split(',').map((p) => {
         const n = Number(p.trim());
         if (!Number.isInteger(n) || n < 1 || n > 65535) fail('usage', `--ports: "${p}" is not a port number.`);
@@ -58,7 +59,7 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
       });
       const found = await rt.call(
         'discover.network',
-        { targets, ports, force: !!o.force, add: !!o.add, tags: o.tag, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.timeout ? { timeoutMs: o.timeout } : {}), ...(o.credential ? { credential: o.credential } : {}) },
+        { targets, ports, force: !!o.force, ...(o.maxAddresses ? { maxAddresses: o.maxAddresses } : {}), add: !!o.add, tags: o.tag, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.timeout ? { timeoutMs: o.timeout } : {}), ...(o.credential ? { credential: o.credential } : {}) },
         { onEvent: rt.out.verbose ? progressPrinter(rt.out) : undefined },
       );
       rt.out.result(found, () => table(found.map((d) => ({ address: d.address, open: d.open, os: d.os ?? null, ssh: d.ssh?.banner ?? null, winrm: d.winrm ? `${d.winrm.https ? 'https' : 'http'}${d.winrm.certificate ? ` ${d.winrm.certificate.subject}${d.winrm.certificate.expired ? ' EXPIRED' : d.winrm.certificate.expiresSoon ? ' expires soon' : ''}` : ''}` : null })), ['address', 'open', 'os', 'ssh', 'winrm']));

@@ -7,8 +7,13 @@ export const FORCE_THRESHOLD = 65_536;
 export const MAX_ADDRESSES = 16_777_216;
 
 export interface ParseTargetsOptions {
-  /** Allow blocks and ranges above FORCE_THRESHOLD addresses. */
+  /** Allow single blocks and ranges above FORCE_THRESHOLD addresses. */
   force?: boolean;
+  /**
+   * The most addresses one run probes, all targets together: FORCE_THRESHOLD (a /16) unless
+   * raised here explicitly (`--max-addresses`); `force` alone never raises it.
+   */
+  maxAddresses?: number;
 }
 
 /** Validated scan targets: IPv4 as merged numeric intervals, IPv6 as literals. Nothing is materialised. */
@@ -57,9 +62,11 @@ export function parseTargets(list: readonly string[], opts: ParseTargetsOptions 
   const count = ipv4.reduce((n, [a, b]) => n + (b - a + 1), 0) + v6.length;
   if (count === 0) fail('usage', 'no target given: pass an address, a CIDR block or a range');
   if (count > MAX_ADDRESSES) fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses; at most ${MAX_ADDRESSES.toLocaleString('en-US')} are scanned`);
-  if (count > FORCE_THRESHOLD && !opts.force) {
-    fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses, more than a /16 (${FORCE_THRESHOLD.toLocaleString('en-US')})`, {
-      remedy: 'pass --force to scan them anyway',
+  const limit = opts.maxAddresses ?? FORCE_THRESHOLD;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ADDRESSES) fail('usage', `--max-addresses must be 1-${MAX_ADDRESSES.toLocaleString('en-US')}, not ${limit}`);
+  if (count > limit) {
+    fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses, more than ${opts.maxAddresses === undefined ? `a /16 (${FORCE_THRESHOLD.toLocaleString('en-US')})` : `--max-addresses ${limit.toLocaleString('en-US')}`} per run; nothing was probed`, {
+      remedy: `give smaller targets, or raise the limit explicitly with --max-addresses ${count} (with --force for a single block above a /16); scan only networks you are responsible for`,
     });
   }
   return {

@@ -117,6 +117,8 @@ export const discoveryCommands = {
       concurrency: z.number().int().min(1).max(4096).optional(),
       timeoutMs: z.number().int().min(50).max(60_000).optional(),
       force: z.boolean().default(false),
+      /** All targets together; a /16 (65,536) unless raised explicitly. */
+      maxAddresses: z.number().int().min(1).max(16_777_216).optional(),
       add: z.boolean().default(false),
       credential: z.string().optional(),
       tags: z.array(z.string()).default([]),

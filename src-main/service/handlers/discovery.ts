@@ -99,7 +99,7 @@ export const discoveryHandlers = {
   },
   'discover.network': async (input: CommandInput<'discover.network'>, { store, signal, emit }: HandlerContext) => {
     // Every target is validated before the first probe: a bad CIDR is a usage error and nothing is stored.
-    const targets = parseTargets(input.targets, { force: input.force });
+    const targets = parseTargets(input.targets, { force: input.force, ...(input.maxAddresses ? { maxAddresses: input.maxAddresses } : {}) });
     if (input.credential && !store.credentials.info(input.credential)) fail('not_found', `No credential named "${input.credential}".`);
     const found = await discoverNetwork(targets, {
       signal,

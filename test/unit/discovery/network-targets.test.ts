@@ -48,14 +48,20 @@ describe('parseTargets', () => {
     const e = usageError(() => parseTargets(['127.0.0.0/15']));
     expect(e.message).toContain('131,070 addresses');
     expect(e.remedy).toContain('--force');
-    expect(parseTargets(['127.0.0.0/15'], { force: true }).count).toBe(131_070);
-    // the sum of several targets counts too
-    expect(usageError(() => parseTargets(['127.0.0.0/16', '127.1.0.0/16'])).remedy).toContain('--force');
+    // --force allows the block, but not the run: more than a /16 per run needs --max-addresses (issue 12 item 10).
+    const forced = usageError(() => parseTargets(['127.0.0.0/15'], { force: true }));
+    expect(forced.message).toMatch(/131,070 addresses, more than a \/16 \(65,536\) per run; nothing was probed/);
+    expect(forced.remedy).toContain('--max-addresses 131070');
+    expect(parseTargets(['127.0.0.0/15'], { force: true, maxAddresses: 131_070 }).count).toBe(131_070);
+    expect(usageError(() => parseTargets(['127.0.0.0/15'], { force: true, maxAddresses: 100_000 })).message).toContain('more than --max-addresses 100,000');
+    // the sum of several targets counts too, with or without --force
+    expect(usageError(() => parseTargets(['127.0.0.0/16', '127.1.0.0/16'])).remedy).toContain('--max-addresses');
+    expect(usageError(() => parseTargets(['127.0.0.0/16', '127.1.0.0/16'], { force: true })).message).toContain('per run');
     expect(usageError(() => parseTargets(['127.0.0.0-127.1.0.0'])).message).toContain('65,537 addresses');
   });
 
   it('refuses more than a /8 even with --force', () => {
-    expect(usageError(() => parseTargets(['10.0.0.0/7'], { force: true })).message).toContain('at most');
+    expect(usageError(() => parseTargets(['10.0.0.0/7'], { force: true, maxAddresses: 16_777_216 })).message).toContain('at most');
   });
 
   it.each([
