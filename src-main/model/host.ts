@@ -11,11 +11,24 @@ export const DEFAULT_PORT: Record<TransportKind, number> = { ssh: 22, winrm: 598
 /** A tag is a short label: letters, digits and `-_.:=/`, so `tag:NAME` selectors stay unambiguous. */
 export const TagSchema = z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N}_.:=/-]{0,127}$/u, 'a tag is 1-128 letters, digits or - _ . : = /');
 
+/**
+ * Characters a terminal or a text view acts on instead of showing: C0/C1 controls (ESC starts a
+ * terminal escape sequence), DEL, and the bidi controls that make text display in another order
+ * than it runs. No host name or address may hold them: they are printed in every table and log.
+ */
+// eslint-disable-next-line no-control-regex
+export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
 /** Host names as admins type them: DNS labels, NetBIOS names, or anything printable without separators. */
-export const HostNameSchema = z.string().min(1).max(255).regex(/^[^\s,]+$/u, 'a host name has no spaces or commas');
+export const HostNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s,]+$/u, 'a host name has no spaces or commas')
+  .refine((s) => !UNPRINTABLE.test(s), 'a host name has no control characters (terminal escapes) or bidi controls');
 
 export const HostInputSchema = z.object({
-  address: z.string().min(1).max(255),
+  address: z.string().min(1).max(255).refine((s) => !UNPRINTABLE.test(s), 'an address has no control or bidi characters'),
   name: HostNameSchema.optional(),
   os: z.enum(OS_FAMILIES).optional(),
   transport: z.enum(TRANSPORTS).optional(),
@@ -41,7 +54,7 @@ export const HOST_SOURCES = ['manual', 'import', 'network', 'vcenter', 'vmm', 'h
  */
 export const HostEntrySchema = z
   .object({
-    address: z.string().min(1).max(255),
+    address: z.string().min(1).max(255).refine((s) => !UNPRINTABLE.test(s), 'an address has no control or bidi characters'),
     name: HostNameSchema.optional(),
     os: z.enum(OS_FAMILIES).optional(),
     transport: z.enum(TRANSPORTS).optional(),

@@ -1,3 +1,4 @@
+import { UNPRINTABLE } from '../../model/host.ts';
 import type { HostInput } from '../../model/host.ts';
 import type { VcenterVm } from './inventory.ts';
 
@@ -53,7 +54,8 @@ export function vmsToHostInputs(vms: readonly VcenterVm[], opts: VmsToHostInputs
 
 /** The VM name as admins see it in vCenter, made a valid host name (no spaces or commas). */
 function hostName(vm: VcenterVm): string {
-  const fromVm = vm.name.trim().replace(/[\s,]+/g, '-').slice(0, 255);
+  // Terminal escapes and bidi controls in a VM name become '-' too (model/host.ts UNPRINTABLE).
+  const fromVm = vm.name.trim().replace(new RegExp(`[\\s,]+|${UNPRINTABLE.source}`, 'gu'), '-').slice(0, 255);
   if (fromVm) return fromVm;
   return (vm.hostName ?? vm.addresses[0] ?? vm.moref).replace(/[\s,]+/g, '-');
 }
