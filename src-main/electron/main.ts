@@ -40,7 +40,7 @@ export function createMainWindow(preload = join(here, 'preload.cjs')): BrowserWi
     show: false,
     title: 'ASR Deploy',
     backgroundColor: '#f6f7f9',
-    webPreferences: { ...secureWebPreferences(preload), additionalArguments: [COMMANDS_ARG + Object.keys(commands).join(',')] },
+    webPreferences: { ...secureWebPreferences(preload, { packaged: app.isPackaged }), additionalArguments: [COMMANDS_ARG + Object.keys(commands).join(',')] },
   });
   const id = win.webContents.id;
   ourWebContents.add(id);

@@ -28,9 +28,11 @@ export const CSP = [
 ].join('; ');
 
 /** Every renderer gets exactly these; a test fails if one weakens. */
-export function secureWebPreferences(preload: string): WebPreferences {
+export function secureWebPreferences(preload: string, opts: { packaged?: boolean } = {}): WebPreferences {
   return {
     preload,
+    // A packaged build has no DevTools: its console could call the bridge with anything (issue 12).
+    devTools: opts.packaged === false,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

@@ -20,6 +20,7 @@ const main = await import('../../../src-main/electron/main.ts');
 /** The exact options every window must have: change this only together with a security review. */
 const EXPECTED_WEB_PREFERENCES = {
   preload: '/app/dist/electron/preload.cjs',
+  devTools: false,
   contextIsolation: true,
   sandbox: true,
   nodeIntegration: false,
@@ -53,7 +54,11 @@ afterAll(() => {
 
 describe('Electron main: window', () => {
   it('creates one window whose webPreferences are exactly the locked-down set (fails if any weakens)', () => {
-    expect(security.secureWebPreferences('/app/dist/electron/preload.cjs')).toStrictEqual(EXPECTED_WEB_PREFERENCES);
+    expect(security.secureWebPreferences('/app/dist/electron/preload.cjs', { packaged: true })).toStrictEqual(EXPECTED_WEB_PREFERENCES);
+    // The mock is a packaged app (isPackaged = true): the window has no DevTools; only an unpackaged (dev) run has them.
+    expect((win.options.webPreferences as Record<string, unknown>).devTools).toBe(false);
+    expect(security.secureWebPreferences('/x/preload.cjs', { packaged: false }).devTools).toBe(true);
+    expect(security.secureWebPreferences('/x/preload.cjs').devTools).toBe(false);
     const prefs = win.options.webPreferences as Record<string, unknown>;
     const { additionalArguments, preload, ...rest } = prefs;
     const { preload: _expectedPreload, ...expectedRest } = EXPECTED_WEB_PREFERENCES;
