@@ -1,7 +1,7 @@
 import saxes from 'saxes';
 import type { SaxesTagNS } from 'saxes';
 import { AsrFailure } from '../../model/errors.ts';
-import { NS_SOAPENV, NS_XSI, type MoRef, type ObjectContent, type SoapFault, type VimObject, type VimValue, addProperty, parseEnvelope } from './xml.ts';
+import { MAX_XML_DEPTH, NS_SOAPENV, NS_XSI, tooDeep, type MoRef, type ObjectContent, type SoapFault, type VimObject, type VimValue, addProperty, parseEnvelope } from './xml.ts';
 
 /**
  * A streaming reader of one RetrievePropertiesEx / ContinueRetrievePropertiesEx response: the body
@@ -86,6 +86,7 @@ export class RetrieveResponseReader {
 
   private open(t: SaxesTagNS): void {
     const depth = ++this.depth;
+    if (depth > MAX_XML_DEPTH) throw tooDeep();
     const local = t.local;
     switch (depth) {
       case 1:
