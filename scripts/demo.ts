@@ -1,13 +1,14 @@
 // npm run demo [-- --ci]: ASR Deploy's main job on the built-in lab, end to end, as an admin runs it:
 // lab up → stand-in installers (TEST FIXTURE) → credentials → discover → trust approve → check →
-// plan → apply → report → serve. Every step is the real CLI (`asr-deploy …`), printed before it runs.
+// plan --appliance → apply → config requests → the stand-in appliance's config files → jobs configure →
+// report → serve (the modernized replication appliance, CSPrime). Every step is the real CLI, printed first.
 // Interactive: ends with the HTML report's path and a `serve` URL on the lab's inventory; Ctrl-C takes
 // the lab down. --ci: unattended; exit 0 only when every host the plan installs ended installed, and no
 // lab is left behind. The data directory (a temporary folder with the database, logs and report) is kept.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -116,20 +117,20 @@ async function main(): Promise<number> {
   lab = await labUp({ vcsim: false, pwsh: false, log: (m) => note(`[lab] ${m}`) });
   const hosts = lab.hosts;
   for (const h of hosts) note(`${h.name.padEnd(11)} ${h.address.padEnd(14)} ${h.profile}${h.etcHostsCorrect ? '' : ' (its /etc/hosts maps its name to another address)'}${h.sftp ? '' : ' (no SFTP)'}`);
-  const cs = lab.proxy?.endpoint.address;
-  if (!cs) throw new DemoFailure(`the lab's stand-in configuration server did not start: ${lab.unavailable.proxy ?? 'unknown reason'}`);
-  note(`stand-in configuration server (TEST FIXTURE: answers on 443 and 9443): ${cs}`);
+  const appliance = lab.appliance?.address;
+  if (!appliance) throw new DemoFailure(`the lab's stand-in replication appliance did not start: ${lab.unavailable.appliance ?? 'unknown reason'}`);
+  note(`stand-in replication appliance (TEST FIXTURE: answers on 443 and 9443, makes config files): ${appliance}`);
   if (stopping) return 130;
 
-  const version = '9.62.7096.1';
+  // The newest Mobility service version of the catalog (versions are listed newest first).
+  const components = await json<{ id: string; versions: string[] }[]>(['components', 'list']);
+  const version = components.find((c) => c.id === 'mobility-service')?.versions[0];
+  if (!version) throw new DemoFailure('the catalog lists no Mobility service version');
   const installers = join(home, 'installers');
   step(`stand-in Mobility service ${version} installers (TEST FIXTURE, not Microsoft's): npm run lab -- installers ${installers} ${version}`);
   const built = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'installers', installers, version], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (built.status !== 0) throw new DemoFailure('the stand-in installers could not be made');
   for (const f of built.stdout.trim().split('\n')) note(f);
-  const passphraseFile = join(home, 'cs.passphrase');
-  writeFileSync(passphraseFile, `demo-passphrase-${randomBytes(8).toString('hex')}\n`, { mode: 0o600 });
-  note(`configuration server passphrase (stand-in): ${passphraseFile}`);
 
   step('a credential for the hosts (the lab root key; secrets live AES-256-GCM encrypted in the data directory)');
   await asr(['credentials', 'add', 'lab-root', '--user', 'root', '--key-file', lab.users.root.keyPath]);
@@ -142,20 +143,30 @@ async function main(): Promise<number> {
   step('enrol the host keys: the one place a key is accepted (trust approve)');
   await asr(['trust', 'approve', ...hosts.map((h) => h.address)]);
 
-  step(`check: every host against the support matrix of the Mobility service ${version}, reaching ${cs} from the host`);
-  const check = await asr(['check', '--component', 'mobility-service', '--version', version, '--hosts', 'tag:demo', '--cs', cs], { expect: [0, 4] });
+  step(`check: every host against the support matrix of the Mobility service ${version}, reaching the appliance ${appliance} (443, 9443) from the host`);
+  const check = await asr(['check', '--component', 'mobility-service', '--version', version, '--hosts', 'tag:demo', '--appliance', appliance], { expect: [0, 4] });
   if (check.code === 4) note('exit 4: some hosts fail a prerequisite (the lab has such hosts on purpose); the plan blocks them');
 
   step('plan: what apply would do on each host (changes nothing)');
-  const planRun = await asr(['plan', '--component', 'mobility-service', '--version', version, '--source', installers, '--hosts', 'tag:demo', '--cs', cs, '--passphrase-file', passphraseFile], { expect: [0, 4] });
+  const planRun = await asr(['plan', '--component', 'mobility-service', '--version', version, '--source', installers, '--hosts', 'tag:demo', '--appliance', appliance], { expect: [0, 4] });
   const planId = /^plan (p-[0-9a-f]+)/m.exec(planRun.stdout)?.[1];
   if (!planId) throw new DemoFailure('plan printed no plan id');
   if (planRun.code === 4) throw new DemoFailure('the plan installs nothing: every host is blocked');
 
-  step('apply: the plan\'s hosts, 8 at a time, every step journalled (--yes: the demo has read the plan)');
+  step("apply: the plan's hosts, 8 at a time, every step journalled (--yes: the demo has read the plan); installed hosts then wait for their config file");
   const applied = await asr(['apply', planId, '--yes'], { expect: [0, 1, 4] });
   const jobId = /^job (j-[0-9a-f-]+)/m.exec(applied.stdout)?.[1];
   if (!jobId) throw new DemoFailure('apply printed no job id');
+
+  const requests = join(home, 'config-requests');
+  const configs = join(home, 'config-files');
+  step("the replication appliance's config files: each host's Agent Config Input out, the appliance's file back in");
+  await asr(['jobs', 'config-requests', jobId, '--out', requests]);
+  process.stdout.write(`$ npm run lab -- configs ${requests} --appliance ${appliance} --out ${configs}   # the stand-in appliance (TEST FIXTURE)\n`);
+  const made = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'configs', requests, '--appliance', appliance, '--out', configs], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (made.status !== 0) throw new DemoFailure('the stand-in appliance made no config files');
+  for (const f of made.stdout.trim().split('\n')) note(f);
+  await asr(['jobs', 'configure', jobId, '--from', configs], { expect: [0, 1, 4] });
   const job = await json<JobDoc>(['jobs', 'show', jobId]);
   const toInstall = job.hosts.filter((h) => h.action === 'install' || h.action === 'upgrade').map((h) => h.host);
 

@@ -99,3 +99,16 @@ export function resolveHostDefaults(input: { os?: OsFamily | null; transport?: T
   const port = input.port ?? (transport ? DEFAULT_PORT[transport] : null);
   return { os, transport, port };
 }
+
+/** A host conflict (store/hosts.ts): a discovery that disagrees with what a person set or facts verified. */
+export const HostConflictSchema = z.object({
+  id: z.string(),
+  hostId: z.string(),
+  host: z.string(),
+  field: z.enum(['name', 'os', 'transport', 'credential']),
+  current: z.string().nullable(),
+  discovered: z.string().nullable(),
+  source: z.string(),
+  keptBecause: z.enum(['set by a person', 'verified by facts']),
+  detectedAt: z.string(),
+});

@@ -134,4 +134,21 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'discovery keeps what a person set: pinned host fields and conflicts',
+    sql: `
+      ALTER TABLE hosts ADD COLUMN pinned TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE host_conflicts (
+        id TEXT PRIMARY KEY,
+        host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        current TEXT,
+        discovered TEXT,
+        source TEXT NOT NULL,
+        detected_at TEXT NOT NULL,
+        UNIQUE (host_id, field)
+      );
+    `,
+  },
 ];

@@ -13,6 +13,14 @@ const int = (name: string, min: number) => (v: string) => {
 };
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Discovery never overwrites what a person set or facts verified: say what was kept, and warnings. */
+function reportKept(rt: CliRuntime, rows: readonly { warning?: string; conflicts?: { id: string; host: string; field: string; current: string | null; discovered: string | null; keptBecause: string }[] }[]): void {
+  for (const r of rows) {
+    if (r.warning) rt.out.info(`warning: ${r.warning}`);
+    for (const c of r.conflicts ?? []) rt.out.info(`conflict ${c.id}: ${c.host}: kept ${c.field} "${c.current}" (${c.keptBecause}); discovery says "${c.discovered}". Accept with: asr-deploy hosts accept-conflict ${c.id}`);
+  }
+}
+
 export function registerDiscovery(program: Command, rt: CliRuntime, trust: Command): void {
   trust
     .command('scan <targets...>')
@@ -63,6 +71,7 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
         { onEvent: rt.out.verbose ? progressPrinter(rt.out) : undefined },
       );
       rt.out.result(found, () => table(found.map((d) => ({ address: d.address, open: d.open, os: d.os ?? null, ssh: d.ssh?.banner ?? null, winrm: d.winrm ? `${d.winrm.https ? 'https' : 'http'}${d.winrm.certificate ? ` ${d.winrm.certificate.subject}${d.winrm.certificate.expired ? ' EXPIRED' : d.winrm.certificate.expiresSoon ? ' expires soon' : ''}` : ''}` : null })), ['address', 'open', 'os', 'ssh', 'winrm']));
+      reportKept(rt, found);
     });
   discover
     .command('vcenter')
@@ -77,6 +86,7 @@ export function registerDiscovery(program: Command, rt: CliRuntime, trust: Comma
       await rt.needVault();
       const vms = await rt.call('discover.vcenter', { server: o.server, credential: o.credential, add: !!o.add, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.hostCredential ? { hostCredential: o.hostCredential } : {}), ...(o.pageSize ? { pageSize: o.pageSize } : {}) });
       rt.out.result(vms, () => table(vms.map((v) => ({ ...v, addresses: v.addresses.join(' ') })), ['name', 'family', 'powerState', 'addresses', 'cluster', 'esxHost', 'disks']));
+      reportKept(rt, vms);
     });
 
   discover

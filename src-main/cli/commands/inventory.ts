@@ -52,6 +52,21 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     });
 
   hosts
+    .command('conflicts')
+    .description('what discovery found different from what a person set or facts verified (the inventory keeps its value)')
+    .option('--hosts <sel>', 'all | name,address,id,… | tag:NAME', 'all')
+    .action(async (o: { hosts: string }) => {
+      const list = await rt.call('hosts.conflicts', { hosts: o.hosts });
+      rt.out.result(list, () => (list.length ? [table(list, ['id', 'host', 'field', 'current', 'discovered', 'source', 'keptBecause']), 'accept one with: asr-deploy hosts accept-conflict ID'].join('\n') : 'no conflicts'));
+    });
+  hosts
+    .command('accept-conflict <ids...>')
+    .description("take discovery's value for these conflicts, one by one (see `hosts conflicts`)")
+    .action(async (ids: string[]) => {
+      const list = await rt.call('hosts.acceptConflict', { ids });
+      rt.out.result(list, () => list.map((h) => `updated ${h.name} (${h.address}): os ${h.os ?? '-'}, transport ${h.transport ?? '-'}, credential ${h.credential ?? '-'}`).join('\n'));
+    });
+  hosts
     .command('remove <selector>')
     .description('remove hosts (names, addresses, ids, or tag:NAME)')
     .action(async (selector: string) => {

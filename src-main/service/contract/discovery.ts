@@ -3,7 +3,7 @@ import { CheckGroupSchema, CheckRunDocumentSchema } from '../../checks/index.ts'
 import { COMPONENT_IDS } from '../../components/catalog.ts';
 import { AsrErrorSchema } from '../../model/errors.ts';
 import { FactsSchema } from '../../model/facts.ts';
-import { HostSchema } from '../../model/host.ts';
+import { HostConflictSchema, HostSchema } from '../../model/host.ts';
 import { HostSelector, TrustPinSchema } from './inventory.ts';
 
 const ScanResultSchema = z.object({
@@ -123,12 +123,13 @@ export const discoveryCommands = {
       credential: z.string().optional(),
       tags: z.array(z.string()).default([]),
     }),
-    output: z.array(DiscoveredHostSchema.extend({ hostId: z.string().optional() })),
+    output: z.array(DiscoveredHostSchema.extend({ hostId: z.string().optional(), conflicts: z.array(HostConflictSchema).optional() })),
   },
   'discover.vcenter': {
     summary: 'Inventory of a vCenter over vim25 SOAP; --add turns powered-on VMs with addresses into hosts.',
     input: z.object({ server: z.string().min(1), credential: z.string().min(1), fingerprint: z.string().optional(), add: z.boolean().default(false), hostCredential: z.string().optional(), pageSize: z.number().int().min(1).max(10_000).optional() }),
-    output: z.array(VmSchema.extend({ hostId: z.string().optional() })),
+    /** `conflicts`: what the inventory kept against this discovery; `warning`: e.g. two VMs with one address (the second is not added). */
+    output: z.array(VmSchema.extend({ hostId: z.string().optional(), conflicts: z.array(HostConflictSchema).optional(), warning: z.string().optional() })),
   },
   'discover.vmm': {
     summary: 'Inventory of a VMM server (host groups, clouds, Hyper-V hosts, VMs) over PowerShell; --add stores the server and its hosts with role/cloud/hostgroup/cluster tags.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostEntrySchema, HostSchema } from '../../model/host.ts';
+import { HostConflictSchema, HostEntrySchema, HostSchema } from '../../model/host.ts';
 import { WINRM_AUTH } from '../../model/winrm.ts';
 
 /** Inventory, credentials and trust: the foundation's commands. */
@@ -51,6 +51,16 @@ export const inventoryCommands = {
   'hosts.list': {
     summary: 'List hosts.',
     input: z.object({ hosts: HostSelector }),
+    output: z.array(HostSchema),
+  },
+  'hosts.conflicts': {
+    summary: 'Differences discovery found with what a person set or facts verified (kept until accepted one by one).',
+    input: z.object({ hosts: z.string().default('all') }),
+    output: z.array(HostConflictSchema),
+  },
+  'hosts.acceptConflict': {
+    summary: "Take a discovery's value for one conflict (it is then the operator's choice).",
+    input: z.object({ ids: z.array(z.string().min(1)).min(1) }),
     output: z.array(HostSchema),
   },
   'hosts.remove': {

@@ -112,8 +112,8 @@ export const discoveryHandlers = {
     return found.map((d) => {
       if (!d.os) return d;
       const transport = d.os === 'windows' ? 'winrm' : 'ssh';
-      const { host } = store.hosts.upsert({ address: d.address, os: d.os, transport, tags: input.tags, source: 'network', ...(input.credential ? { credential: input.credential } : {}), evidence: { network: { open: d.open, ssh: d.ssh, winrm: d.winrm, at: nowIso() } } });
-      return { ...d, hostId: host.id };
+      const { host, conflicts } = store.hosts.upsert({ address: d.address, os: d.os, transport, tags: input.tags, source: 'network', ...(input.credential ? { credential: input.credential } : {}), evidence: { network: { open: d.open, ssh: d.ssh, winrm: d.winrm, at: nowIso() } } });
+      return { ...d, hostId: host.id, ...(conflicts.length ? { conflicts } : {}) };
     });
   },
   'discover.vcenter': async (input: CommandInput<'discover.vcenter'>, { store, signal, emit }: HandlerContext) => {
@@ -124,12 +124,29 @@ export const discoveryHandlers = {
     const vms = await discoverVcenter({ server, user: cred.user, password: cred.password, signal, ...(pin ? { fingerprint: pin } : {}), ...(input.pageSize ? { pageSize: input.pageSize } : {}), onProgress: (p) => emit({ type: 'progress', done: p.vms, total: 0, message: `${p.vms} VMs` }) });
     if (!input.add) return vms;
     const inputs = vmsToHostInputs(vms, input.hostCredential ? { credential: input.hostCredential } : {});
-    const byUuid = new Map<string, string>();
+    const byUuid = new Map<string, { hostId?: string; conflicts?: CommandOutput<'hosts.conflicts'>; warning?: string }>();
+    // Two VMs with one address cannot both be that host: the first keeps it, the second is named in a warning and not added.
+    const firstAt = new Map<string, (typeof inputs)[number]>();
+    const knownUuids = new Set(store.hosts.list().map((x) => x.uuid).filter(Boolean));
     for (const h of inputs) {
-      const { host } = store.hosts.upsert(h);
-      if (h.uuid) byUuid.set(h.uuid, host.id);
+      const first = firstAt.get(h.address);
+      const known = store.hosts.get(h.address);
+      const warning = first
+        ? `${h.address} is the address of two VMs, ${first.name} (${first.uuid ?? 'no uuid'}) and ${h.name} (${h.uuid ?? 'no uuid'}); ${h.name} was not added (fix the guest address in vCenter, or add it by hand)`
+        : known?.uuid && h.uuid && known.uuid !== h.uuid && !knownUuids.has(h.uuid)
+          ? `${h.address} belongs to ${known.name} in the inventory (VM ${known.uuid}), not to VM ${h.name} (${h.uuid}); ${h.name} was not added`
+          : undefined;
+      if (warning) {
+        emit({ type: 'log', level: 'warn', message: warning });
+        if (h.uuid) byUuid.set(h.uuid, { warning });
+        continue;
+      }
+      firstAt.set(h.address, h);
+      const { host, conflicts } = store.hosts.upsert(h);
+      for (const c of conflicts) emit({ type: 'log', level: 'warn', message: `${c.host}: kept ${c.field} "${c.current}" (${c.keptBecause}); vCenter says "${c.discovered}" — accept with: asr-deploy hosts accept-conflict ${c.id}` });
+      if (h.uuid) byUuid.set(h.uuid, { hostId: host.id, ...(conflicts.length ? { conflicts } : {}) });
     }
-    return vms.map((v) => (v.uuid && byUuid.has(v.uuid) ? { ...v, hostId: byUuid.get(v.uuid)! } : v));
+    return vms.map((v) => (v.uuid && byUuid.has(v.uuid) ? { ...v, ...byUuid.get(v.uuid)! } : v));
   },
   'discover.vmm': async (input: CommandInput<'discover.vmm'>, { store, signal }: HandlerContext) => {
     const runner = windowsScriptRunner(store, input.server, input.credential);

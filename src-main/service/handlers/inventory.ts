@@ -20,6 +20,24 @@ export function hostsList(input: CommandInput<'hosts.list'>, { store }: HandlerC
   return store.hosts.select(input.hosts);
 }
 
+export function hostsConflicts(input: CommandInput<'hosts.conflicts'>, { store }: HandlerContext): CommandOutput<'hosts.conflicts'> {
+  const ids = input.hosts && input.hosts !== 'all' ? store.hosts.select(input.hosts).map((h) => h.id) : undefined;
+  return store.hosts.conflicts(ids);
+}
+
+export function hostsAcceptConflict(input: CommandInput<'hosts.acceptConflict'>, { store }: HandlerContext): CommandOutput<'hosts.acceptConflict'> {
+  const open = new Set(store.hosts.conflicts().map((c) => c.id));
+  const unknown = input.ids.filter((id) => !open.has(id));
+  if (unknown.length) fail('not_found', `No open conflict ${unknown.join(', ')}; nothing was changed.`, { remedy: 'See `asr-deploy hosts conflicts`.' });
+  return transaction(store.db, () =>
+    input.ids.map((id) => {
+      const host = store.hosts.acceptConflict(id);
+      store.journal.event(null, host.id, 'conflict-accepted', { id, host: host.name, by: process.env.USER ?? null });
+      return host;
+    }),
+  );
+}
+
 export function hostsRemove(input: CommandInput<'hosts.remove'>, { store }: HandlerContext): CommandOutput<'hosts.remove'> {
   const hosts = store.hosts.select(input.hosts);
   store.hosts.remove(hosts.map((h) => h.id));
@@ -125,6 +143,8 @@ export const inventoryHandlers = {
   'hosts.add': hostsAdd,
   'hosts.list': hostsList,
   'hosts.remove': hostsRemove,
+  'hosts.conflicts': hostsConflicts,
+  'hosts.acceptConflict': hostsAcceptConflict,
   'hosts.import': hostsImport,
   'hosts.winrm': hostsWinrm,
   'credentials.add': credentialsAdd,
@@ -132,4 +152,4 @@ export const inventoryHandlers = {
   'credentials.remove': credentialsRemove,
   'trust.list': trustList,
   'trust.revoke': trustRevoke,
-} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.import' | 'hosts.winrm' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
+} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.conflicts' | 'hosts.acceptConflict' | 'hosts.import' | 'hosts.winrm' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
