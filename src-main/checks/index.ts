@@ -11,3 +11,5 @@ export { reachabilityProbesFor } from './reachability.ts';
 export { masterTargetFor, masterTargetSizing, processServerCache } from './capacity.ts';
 export { CheckGroupSchema, CheckRunDocumentSchema, documentVerdict, groupByCheck, toCheckRunDocument } from './document.ts';
 export type { CheckGroup, CheckRunDocument, CheckRunHost } from './document.ts';
+export { kernelSupported, loadKernelLists } from './kernels.ts';
+export type { KernelBuild, KernelLists } from './kernels.ts';

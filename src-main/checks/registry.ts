@@ -10,11 +10,12 @@ import { REACHABILITY_CHECKS } from './reachability.ts';
 import { COMMON_CHECKS } from './rules-common.ts';
 import { HYPERV_CHECKS } from './rules-hyperv.ts';
 import { LINUX_CHECKS } from './rules-linux.ts';
+import { kernelSupported } from './kernels.ts';
 import { WINDOWS_CHECKS } from './rules-windows.ts';
 import { MATRIX_COMPONENTS, worstVerdict, type CheckResult, type CheckSettings, type MatrixComponentId, type ReachabilityProbe, type Verdict } from './types.ts';
 
 /** Every check, in report order. Ids are stable: scripts and reports key on them. */
-export const CHECKS: readonly CheckDefinition[] = Object.freeze([...COMMON_CHECKS, ...LINUX_CHECKS, ...WINDOWS_CHECKS, ...HYPERV_CHECKS, ...REACHABILITY_CHECKS, masterTargetSizing]);
+export const CHECKS: readonly CheckDefinition[] = Object.freeze([...COMMON_CHECKS, ...LINUX_CHECKS, kernelSupported, ...WINDOWS_CHECKS, ...HYPERV_CHECKS, ...REACHABILITY_CHECKS, masterTargetSizing]);
 
 /** Results that are not a registry check: no usable facts, or no matrix for the version. */
 export const META_CHECK_IDS = { facts: 'facts-collected', matrix: 'support-matrix' } as const;

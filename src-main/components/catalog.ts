@@ -75,6 +75,8 @@ const VersionSchema = z.object({
   downloads: z.record(z.string(), z.url()),
   /** Known SHA-256 per installer file name or OS id; a mismatch refuses to stage. */
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  /** Where the entry comes from, or what kind of build it is (e.g. a later kernel build). */
+  note: z.string().optional(),
 });
 export type CatalogVersion = z.infer<typeof VersionSchema>;
 
@@ -124,6 +126,10 @@ export interface Catalog {
   versions(id: ComponentId): CatalogVersion[];
   latest(id: ComponentId): CatalogVersion;
   find(id: ComponentId, version: string): CatalogVersion | undefined;
+  /** The newest version with a package for this OS id (Windows, RHEL8-64, ...). */
+  newestFor(id: ComponentId, osId: string): CatalogVersion | undefined;
+  /** Whether a version is listed, newer than the catalog, or between listed ones, and whose rules apply. */
+  standing(id: ComponentId, version: string): VersionStanding;
   /** `registration: 'appliance'` selects the version's modernized (CSPrime) generation. */
   commandLines(id: ComponentId, version: string, platform: Platform, registration?: Registration): CommandLines;
   /** Whether the version has command lines for a registration target (unknown newer versions: the newest known's). */
@@ -163,10 +169,26 @@ export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
     find(id, version) {
       return catalog.component(id).versions.find((v) => compareVersions(v.version, version) === 0);
     },
+    newestFor(id, osId) {
+      return catalog.versions(id).find((v) => v.osIds.includes(osId));
+    },
+    standing(id, version) {
+      const name = catalog.component(id).name;
+      const listed = catalog.find(id, version);
+      if (listed) return { standing: 'listed', rulesOf: listed, warning: null };
+      const all = catalog.versions(id);
+      const newest = all[0]!;
+      if (compareVersions(version, newest.version) > 0) {
+        return { standing: 'newer-than-catalog', rulesOf: newest, warning: `${name} ${version} is not in the catalog: rules of the newest known version (${newest.version}) apply` };
+      }
+      const below = all.find((v) => compareVersions(v.version, version) < 0);
+      if (!below) return { standing: 'older-than-catalog', rulesOf: null, warning: `${name} ${version} is older than every version the catalog knows (oldest: ${all.at(-1)!.version})` };
+      return { standing: 'unlisted', rulesOf: below, warning: `${name} ${version} is not in the catalog: rules of the nearest older known version (${below.version}) apply` };
+    },
     commandLines(id, version, platform, registration = 'cs') {
       const c = catalog.component(id);
-      // An unknown (newer) version uses the generation of the newest known one.
-      const v = catalog.find(id, version) ?? catalog.latest(id);
+      // A version the catalog does not list uses the generation of the version whose rules apply.
+      const v = catalog.standing(id, version).rulesOf ?? catalog.latest(id);
       const genId = registration === 'appliance' ? v.applianceGeneration : v.generation;
       if (!genId) {
         fail('unsupported', `${c.name} ${version} has no command lines for the modernized replication appliance in the catalog.`, {
@@ -179,12 +201,18 @@ export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
       return lines;
     },
     supportsRegistration(id, version, registration) {
-      const v = catalog.find(id, version) ?? catalog.latest(id);
+      const v = catalog.standing(id, version).rulesOf ?? catalog.latest(id);
       return registration === 'cs' ? true : !!v.applianceGeneration;
     },
   };
   return catalog;
 }
+
+/** How the catalog treats a version (an installer's file name may carry one the catalog does not list). */
+export type VersionStanding =
+  | { standing: 'listed'; rulesOf: CatalogVersion; warning: null }
+  | { standing: 'newer-than-catalog' | 'unlisted'; rulesOf: CatalogVersion; warning: string }
+  | { standing: 'older-than-catalog'; rulesOf: null; warning: string };
 
 let bundled: Catalog | undefined;
 let override: Catalog | undefined;

@@ -16,6 +16,8 @@ export interface Examination {
   facts: Facts | null;
   checks: RunChecksResult;
   installed: InstalledState | null;
+  /** Reachability probes run from the host (so the checks can be judged again for another version). */
+  probes?: ReachabilityProbe[];
   /** Set when the host could not be reached or read: the checks are then `unknown`. */
   error?: AsrError;
 }
@@ -39,7 +41,7 @@ export async function examineHost(store: Store, host: Host, want: { component: C
     const checks = runChecks({ ...base, facts, ...(probes ? { probes } : {}) });
     const recipe = want.detect ? recipeFor(want.component, host.os) : undefined;
     const installed = recipe ? await recipe.detect(transport, want.signal) : null;
-    return { host, facts, checks, installed };
+    return { host, facts, checks, installed, ...(probes ? { probes } : {}) };
   } catch (e) {
     if (e instanceof AsrFailure && e.data.code === 'cancelled') throw e;
     const error = toAsrError(e, host.name);

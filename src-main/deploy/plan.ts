@@ -6,7 +6,10 @@ import pLimit from 'p-limit';
 import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { chooseInstaller, scanSources, type InstallerFile } from '../components/sources.ts';
-import { compareVersions } from '../components/version.ts';
+import { defaultVersion, versionWarnings } from '../components/version-choice.ts';
+import { compareVersions, isVersion, parseVersion } from '../components/version.ts';
+import { describeHops, upgradePath } from '../components/upgrade-path.ts';
+import { runChecks } from '../checks/index.ts';
 import { fail, toAsrError, type AsrError } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
 import { nowIso } from '../store/db.ts';
@@ -30,6 +33,15 @@ export const PlanItemSchema = z.object({
   osId: z.string().nullable().optional(),
   installer: z.object({ file: z.string(), path: z.string(), sha256: z.string(), size: z.number(), osId: z.string().nullable(), version: z.string().nullable() }).optional(),
   commandLines: z.array(z.array(z.string())).optional(),
+  /** The version this host gets (cli.md), and how it was chosen: --version, the installer source, or the catalog (check only). */
+  version: z.string().nullable().optional(),
+  versionSource: z.enum(['explicit', 'source', 'catalog']).optional(),
+  /** Things the admin should know that do not block: a version not in the catalog, a newer one the catalog knows. */
+  warnings: z.array(z.string()).optional(),
+  /** Mobility service upgrades across more than four versions: the documented hops (service-updates-how-to.md). */
+  hops: z.array(z.object({ version: z.string().nullable(), upTo: z.string(), rebootBefore: z.boolean() })).optional(),
+  /** The agent version the reboot rule counts from, and where that came from. */
+  lastReboot: z.object({ version: z.string(), basis: z.enum(['installed', 'journal']) }).optional(),
 });
 export type PlanItem = z.infer<typeof PlanItemSchema>;
 
@@ -40,7 +52,10 @@ export const PlanDocumentSchema = z.object({
   planId: z.string(),
   createdAt: z.string(),
   component: z.string(),
+  /** --version, else the newest version any host gets (each item says its own). */
   version: z.string(),
+  /** explicit: --version for every host; per-host: each host the newest version the source holds for its OS. */
+  versionChoice: z.enum(['explicit', 'per-host']).optional(),
   source: z.string().nullable(),
   cs: z.string().nullable(),
   csPort: z.number().nullable(),
@@ -112,12 +127,17 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const registration = resolveRegistration({ cs: input.cs, appliance: input.appliance });
   if (registration.appliance && input.component !== 'mobility-service') fail('usage', `--appliance is where the Mobility service registers; ${comp.name} does not use it.`, { remedy: 'Leave --appliance out, or use it with --component mobility-service.', details: { reason: 'appliance_not_for_component' } });
   if (registration.appliance && input.passphraseFile) fail('usage', 'The replication appliance takes no passphrase: each machine registers with its own config file.', { remedy: 'Leave --passphrase-file out; after apply, use `asr-deploy jobs config-requests JOB --out DIR` and `jobs configure JOB --from DIR`.', details: { reason: 'passphrase_with_appliance' } });
-  const version = input.version ?? catalog.latest(input.component).version;
-  if (!catalog.find(input.component, version)) {
-    fail('validation', `${comp.name} ${version} is not in the catalog.`, { remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}.` });
+  if (input.version !== undefined) {
+    const standing = isVersion(input.version) ? catalog.standing(input.component, input.version) : null;
+    // A version the catalog does not list is accepted only from an installer source (its file names carry it).
+    if (!standing || standing.standing === 'older-than-catalog' || (standing.standing !== 'listed' && !input.source)) {
+      fail('validation', `${comp.name} ${input.version} is not in the catalog.`, {
+        remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}. A newer version is accepted when --source holds its installer; or load a newer catalog with \`asr-deploy catalog update\`.`,
+      });
+    }
   }
-  if (registration.appliance && !catalog.supportsRegistration(input.component, version, 'appliance')) {
-    fail('validation', `${comp.name} ${version} has no command lines for the modernized replication appliance in the catalog.`, {
+  if (registration.appliance && input.version && !catalog.supportsRegistration(input.component, input.version, 'appliance')) {
+    fail('validation', `${comp.name} ${input.version} has no command lines for the modernized replication appliance in the catalog.`, {
       remedy: `Use a version the catalog marks for the appliance (${catalog.versions(input.component).filter((v) => v.applianceGeneration).map((v) => v.version).join(', ')}), or a classic configuration server (--cs).`,
       details: { reason: 'no_appliance_generation' },
     });
@@ -171,7 +191,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const items = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const item = await planHost(store, catalog, h, { ...input, version, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
+        const item = await planHost(store, catalog, h, { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
         cb.onHost?.(item);
         return item;
       }),
@@ -188,11 +208,14 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const waves = input.component === 'provider' ? providerWaves(items.filter((i) => i.action === 'install' || i.action === 'upgrade').map((i) => ({ hostId: i.hostId, host: byId.get(i.hostId)! }))) : [];
   const at = nowIso();
   const acceptances = accepted.map((check) => ({ check, by: input.acceptedBy ?? whoAmI(), at, hosts: items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }));
+  const chosen = items.map((i) => i.version).filter((v): v is string => !!v).sort((a, b) => compareVersions(b, a));
+  const version = input.version ?? chosen[0] ?? catalog.latest(input.component).version;
   const doc: PlanDocument = {
     planId,
     createdAt: nowIso(),
     component: input.component,
     version,
+    versionChoice: input.version ? 'explicit' : 'per-host',
     source: input.source ?? null,
     cs: registration.cs,
     csPort: null,
@@ -271,48 +294,141 @@ function refuseIfIncomplete(items: readonly PlanItem[], ctx: { component: string
   fail('missing_secret', `The plan cannot finish: ${what[0]} (${list(hosts)}). Nothing was planned.`, { remedy: what[1], details: { need, hosts } });
 }
 
-async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput & { version: string }, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal): Promise<PlanItem> {
-  const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version };
+async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal): Promise<PlanItem> {
+  const comp = catalog.component(input.component);
+  const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version ?? null };
   const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
   if (!host.os || !host.transport) return blocked('The host’s OS family is unknown: add it with --os, or discover it.');
-  const recipe = recipeFor(input.component, host.os);
-  if (!recipe) return blocked(`${catalog.component(input.component).name} has no ${host.os} recipe in this build.`);
-  const ex = await examineHost(store, host, { component: input.component, version: input.version, settings: registrationSettings(catalog, { cs: input.cs ?? null, ps: null, appliance: input.appliance ?? null }), detect: true, ...(signal ? { signal } : {}) });
+  const os = host.os;
+  const recipe = recipeFor(input.component, os);
+  if (!recipe) return blocked(`${comp.name} has no ${os} recipe in this build.`);
+  const mine = (f: InstallerFile, osId: string | null) => f.component === input.component && f.platform === os && !!f.version && (os === 'windows' || f.osId === osId);
+  // The checks are judged against a version; until the host's OS id is known, the newest the source holds for its platform.
+  const newestOfPlatform = sources.filter((f) => f.component === input.component && f.platform === os && f.version).sort((a, b) => compareVersions(b.version!, a.version!))[0];
+  const provisional = input.version ?? newestOfPlatform?.version ?? catalog.latest(input.component).version;
+  const settings = registrationSettings(catalog, { cs: input.cs ?? null, ps: null, appliance: input.appliance ?? null });
+  const ex = await examineHost(store, host, { component: input.component, version: provisional, settings, detect: true, ...(signal ? { signal } : {}) });
   if (ex.error) return blocked(`${ex.error.code}: ${ex.error.message}${ex.error.remedy ? ` — ${ex.error.remedy}` : ''}`, { error: ex.error });
   const installed = ex.installed!;
   const from = installed.installed ? installed.version : null;
-  const osId = host.os === 'windows' ? 'Windows' : ex.checks.installerOsId;
-  const failing = ex.checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
-  const unaccepted = failing.filter((id) => !accepted.includes(id));
-  const acceptedHere = failing.filter((id) => accepted.includes(id));
-  const acc = acceptedHere.length ? { acceptedChecks: acceptedHere } : {};
-  const registers = !!(input.cs || input.appliance);
-  if (from && compareVersions(from, input.version) >= 0 && (installed.configured || !registers)) {
-    return { ...base, from, action: 'skip', reason: compareVersions(from, input.version) === 0 ? 'already current' : `a newer version (${from}) is installed`, osId, ...acc };
-  }
+  const osIdOf = (r: { installerOsId: string | null }) => (os === 'windows' ? 'Windows' : r.installerOsId);
+  let checks = ex.checks;
+  let osId = osIdOf(checks);
+
+  // Which version this host gets: --version; else the newest the installer source holds for its OS; else (check only) the catalog's newest for its OS.
+  const warnings: string[] = [];
+  const choice = defaultVersion(catalog, sources, { component: input.component, platform: os, osId, explicit: input.version, sourceDir: input.source });
   if (input.upgradesOnly && !from) return { ...base, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
-  if (unaccepted.length) return blocked(`prerequisite checks failed: ${unaccepted.join(', ')}`, { from, failedChecks: unaccepted, osId, ...acc });
-  if (!osId) return blocked('no installer OS id matches this host’s OS in the support matrix', { from });
-  const installer = chooseInstaller(sources, { component: input.component, platform: host.os, osId, version: input.version });
+  if ('blocked' in choice) {
+    const failed = checks.checks.filter((c) => c.verdict === 'fail' && !accepted.includes(c.id)).map((c) => c.id);
+    if (failed.length) return blocked(`prerequisite checks failed: ${failed.join(', ')}`, { from, failedChecks: failed, ...(osId ? { osId } : {}) });
+    return blocked(choice.blocked, { from, ...(osId ? { osId } : {}) });
+  }
+  let version = choice.version;
+  const versionSource = choice.versionSource;
+  const chosenBy = versionSource === 'source' ? ` (the newest ${comp.name} installer for ${osId} in ${input.source})` : versionSource === 'catalog' ? ` (the catalog's newest for ${osId ?? os})` : '';
+  let at = { ...base, to: version, version, versionSource };
+  const blockedAt = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...at, action: 'blocked', reason, ...(warnings.length ? { warnings } : {}), ...extra });
+
+  const failingOf = () => checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
+  const acceptedOf = () => failingOf().filter((id) => accepted.includes(id));
+  const accOf = () => (acceptedOf().length ? { acceptedChecks: acceptedOf() } : {});
+  const registers = !!(input.cs || input.appliance);
+  if (from && compareVersions(from, version) >= 0 && (installed.configured || !registers)) {
+    return { ...at, from, action: 'skip', reason: compareVersions(from, version) === 0 ? `already current${chosenBy}` : `a newer version (${from}) is installed than ${version}${chosenBy}`, osId, ...accOf() };
+  }
+  if (input.upgradesOnly && !from) return { ...at, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
+
+  // N-4: an upgrade across more than four versions is unsupported; it goes in documented hops, with the reboot rule.
+  let hops: PlanItem['hops'];
+  let lastReboot: PlanItem['lastReboot'];
+  if (from && input.component === 'mobility-service' && compareVersions(version, from) > 0) {
+    lastReboot = lastRebootVersion(store, host.id, input.component, ex.facts?.bootedAt ?? null, from);
+    const inSource = sources.filter((f) => mine(f, osId)).map((f) => f.version!);
+    const catalogued = catalog.versions(input.component).filter((v) => !osId || v.osIds.includes(osId)).map((v) => v.version);
+    const viaSource = upgradePath(inSource, from, version, lastReboot.version);
+    const path = viaSource.hops[0]?.version ? viaSource : upgradePath([...inSource, ...catalogued], from, version, lastReboot.version);
+    const route = describeHops(from, path);
+    if (!path.direct) {
+      hops = path.hops;
+      const target = version;
+      const first = path.hops[0]!;
+      const unsupported = `a direct upgrade ${from} → ${target} crosses more than 4 versions, which Microsoft does not support (service-updates-how-to.md): upgrade in hops ${route}`;
+      if (versionSource === 'source' && viaSource.hops[0]?.version) {
+        version = viaSource.hops[0].version;
+        warnings.push(`${unsupported}; this plan takes the first hop, ${version}`);
+      } else if (input.source) {
+        return blockedAt(`${unsupported}${first.version ? `; put the ${first.version} installer for ${osId} in ${input.source}` : `; put a ${first.upTo} (or earlier, newer than ${from}) installer for ${osId} in ${input.source}`}${versionSource === 'explicit' ? ' and plan without --version (each host then takes its next hop)' : ''}`, { from, osId, hops, lastReboot });
+      } else {
+        warnings.push(unsupported);
+      }
+    }
+    if (path.hops[0]?.rebootBefore) {
+      return blockedAt(`a reboot is due before this upgrade: the agent at the host's last reboot was ${lastReboot.version}, and ${path.hops[0].version ?? path.hops[0].upTo} is more than 4 versions later (service-updates-how-to.md, "Reboot after Mobility service upgrade"); reboot the host, then plan again`, { from, osId, ...(hops ? { hops } : {}), lastReboot });
+    }
+    if (hops && versionSource === 'source' && path.hops[1]?.rebootBefore) warnings.push(`reboot the host after this upgrade, before the next hop (more than 4 versions since the agent at its last reboot, ${lastReboot.version})`);
+  }
+  at = { ...at, to: version, version };
+
+  // A version the catalog does not list is accepted with a warning; the catalog saying there is a newer one is worth knowing.
+  if (input.appliance && !catalog.supportsRegistration(input.component, version, 'appliance')) {
+    return blockedAt(`${comp.name} ${version} has no command lines for the modernized replication appliance in the catalog (the catalog marks ${catalog.versions(input.component).filter((v) => v.applianceGeneration).map((v) => v.version).at(-1)} and later)`, { from, osId });
+  }
+  const notes = versionWarnings(catalog, { component: input.component, version, versionSource, osId, sourceDir: input.source });
+  if (notes.blocked) return blockedAt(notes.blocked, { from, osId });
+  warnings.push(...notes.warnings);
+  // Judged again when the version differs from the one the examination assumed (the matrix and the kernel lists are per version).
+  if (compareVersions(version, provisional) !== 0 && ex.facts) {
+    checks = runChecks({ componentId: input.component, version, settings, facts: ex.facts, ...(ex.probes ? { probes: ex.probes } : {}) });
+    osId = osIdOf(checks);
+  }
+  const w = () => (warnings.length ? { warnings } : {});
+  const extra = { ...(hops ? { hops } : {}), ...(lastReboot ? { lastReboot } : {}) };
+  const failing = failingOf();
+  const unaccepted = failing.filter((id) => !accepted.includes(id));
+  const acc = accOf();
+  if (unaccepted.length) return blockedAt(`prerequisite checks failed: ${unaccepted.join(', ')}`, { from, failedChecks: unaccepted, osId, ...acc, ...extra });
+  if (!osId) return blockedAt('no installer OS id matches this host’s OS in the support matrix', { from });
+  const installer = chooseInstaller(sources, { component: input.component, platform: os, osId, version });
+  const action = from && compareVersions(from, version) < 0 ? 'upgrade' : 'install';
   if (!installer && !input.source) {
-    const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
-    return { ...base, from, action, reason: `${action} to ${input.version} (no installer folder given: check only)`, osId, ...acc };
+    return { ...at, from, action, reason: `${action} to ${version}${chosenBy} (no installer folder given: check only)`, osId, ...acc, ...w(), ...extra };
   }
-  if (!installer) return blocked(`no ${catalog.component(input.component).name} ${input.version} installer for ${osId} in ${input.source}`, { from, osId });
-  if (installer.hashStatus === 'mismatch') return blocked(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
-  const action = from && compareVersions(from, input.version) < 0 ? 'upgrade' : 'install';
+  if (!installer) return blockedAt(`no ${comp.name} ${version} installer for ${osId} in ${input.source}`, { from, osId, ...extra });
+  if (installer.hashStatus === 'mismatch') return blockedAt(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
-    return blocked('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
+    return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }
-  const needs = secretsNeeded(catalog, input.component, input.version, host.os, action, input.cs ?? null, input.appliance ? 'appliance' : 'cs');
-  if (needs.includes('cs')) return blocked(`${catalog.component(input.component).name} ${input.version} registers during ${action}: it needs --cs (the configuration server)`, { from, osId, error: missingSecret('cs', host.name) });
-  if (needs.includes('passphrase') && !input.passphraseFile) return blocked(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, { from, osId, error: missingSecret('passphrase', host.name) });
-  const target = { host, action, version: input.version, installer, csAddress: input.cs ?? null, appliance: input.appliance ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
+  const needs = secretsNeeded(catalog, input.component, version, os, action, input.cs ?? null, input.appliance ? 'appliance' : 'cs');
+  if (needs.includes('cs')) return blockedAt(`${comp.name} ${version} registers during ${action}: it needs --cs (the configuration server)`, { from, osId, error: missingSecret('cs', host.name) });
+  if (needs.includes('passphrase') && !input.passphraseFile) return blockedAt(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, { from, osId, error: missingSecret('passphrase', host.name) });
+  const target = { host, action, version, installer, csAddress: input.cs ?? null, appliance: input.appliance ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
   const commandLines = recipe.commandLines(catalog, target);
   const reason =
-    action === 'upgrade'
-      ? `upgrade ${from} → ${input.version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
-      : `install ${input.version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`;
-  const { file, path, sha256, size, version } = installer;
-  return { ...base, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version }, commandLines, ...acc };
+    (action === 'upgrade'
+      ? `upgrade ${from} → ${version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
+      : `install ${version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`) + chosenBy;
+  const { file, path, sha256, size } = installer;
+  return { ...at, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version: installer.version }, commandLines, ...acc, ...w(), ...extra };
+}
+
+/**
+ * The agent version running at the host's last reboot, for the reboot rule: the version before the
+ * first install/upgrade this data directory's journal recorded on the host since it booted (facts
+ * `bootedAt`); without such a record, the installed version (it has been running since the boot).
+ */
+export function lastRebootVersion(store: Store, hostId: string, component: ComponentId, bootedAt: number | null, installed: string): { version: string; basis: 'installed' | 'journal' } {
+  if (bootedAt === null || !Number.isFinite(bootedAt)) return { version: installed, basis: 'installed' };
+  const since = new Date(bootedAt * 1000).toISOString();
+  const rows = store.db
+    .prepare(
+      "SELECT jh.action AS action, p.document AS doc FROM job_hosts jh JOIN jobs j ON j.id = jh.job_id JOIN plans p ON p.id = j.plan_id WHERE jh.host_id = ? AND p.component = ? AND jh.status IN ('succeeded', 'succeeded_with_warnings') AND jh.action IN ('install', 'upgrade') AND jh.updated_at > ? ORDER BY jh.updated_at LIMIT 1",
+    )
+    .all(hostId, component, since) as { action: string; doc: string }[];
+  const first = rows[0];
+  if (!first) return { version: installed, basis: 'installed' };
+  const plan = JSON.parse(first.doc) as PlanDocument;
+  const item = plan.items.find((i) => i.hostId === hostId);
+  const before = first.action === 'upgrade' ? item?.from : (item?.to ?? plan.version);
+  return before && parseVersion(before) ? { version: before, basis: 'journal' } : { version: installed, basis: 'installed' };
 }

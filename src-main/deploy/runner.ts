@@ -189,7 +189,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
   const started = Date.now();
   const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
-  const target: RecipeTarget = { host, action: item.action, version: plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
+  const target: RecipeTarget = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
 
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {
@@ -212,7 +212,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     };
     let warning: string | undefined;
     try {
-      log.line(`attempt ${attempt}: ${item.action} ${plan.component} ${plan.version} (${item.installer.file})`);
+      log.line(`attempt ${attempt}: ${item.action} ${plan.component} ${target.version} (${item.installer.file})`);
       for (const id of item.acceptedChecks ?? []) {
         const a = plan.acceptances?.find((x) => x.check === id);
         log.line(`failing check ${id} accepted by ${a?.by ?? 'unknown'} at ${a?.at ?? plan.createdAt} (plan ${plan.planId})`);
@@ -224,7 +224,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       log.line(`detected: ${JSON.stringify(before)}`);
       const installStep = store.journal.step(jobId, host.id, item.action);
       const registers = !!(plan.cs || plan.appliance);
-      if (before.version === plan.version && (before.configured || !registers) && installStep?.status !== 'running') {
+      if (before.version === target.version && (before.configured || !registers) && installStep?.status !== 'running') {
         // Already at the target: nothing is copied (an update sweep's "current" host, or a resumed job).
         store.journal.setHost(jobId, host.id, { status: installStep?.status === 'succeeded' ? 'succeeded' : 'skipped', version: before.version, error: null });
         hostEvent('detect', 'skipped');

@@ -103,6 +103,8 @@ export const FactsSchema = z.object({
     }),
   ),
   pendingReboot: n(z.boolean()),
+  /** When the running kernel booted, in seconds since the epoch (Linux: `btime` of /proc/stat); the reboot rule of Mobility service upgrades counts from it. */
+  bootedAt: n(z.number()),
   components: n(z.array(ComponentStateSchema)),
   /** Anything a script could not read, with why (permission, missing tool): evidence for `unknown`. */
   notes: n(z.array(z.string())),

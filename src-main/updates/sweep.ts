@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { writeReportFile } from '../reports/write-report.ts';
 import type { JobStatus } from '../model/status.ts';
 import { join } from 'node:path';
-import { loadCatalog, type ComponentId } from '../components/catalog.ts';
+import type { ComponentId } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { createPlan, type PlanDocument, type PlanItem } from '../deploy/plan.ts';
 import { createJobFromPlan, runJob, type ApplyResult, type RunOptions } from '../deploy/runner.ts';
@@ -62,7 +62,6 @@ const RETRY_KEY = 'sweep.retry';
  * are selected again by the next sweep.
  */
 export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: AbortSignal; onEvent?: RunOptions['onEvent'] } = {}): Promise<SweepResult> {
-  const catalog = loadCatalog();
   if (!input.check && !input.source) fail('usage', 'An update sweep needs --source DIR with the installers (or --check to plan only).');
   const retryBefore = store.settings.get<RetryEntry[]>(RETRY_KEY) ?? [];
   const selected = store.hosts.select(input.hosts);
@@ -75,7 +74,7 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
     if (!withRecipe.length) continue;
     const plan = await createPlan(
       store,
-      { component, version: input.version ?? catalog.latest(component).version, hosts: withRecipe.map((h) => h.id).join(','), upgradesOnly: true, accept: [], ...(input.source ? { source: input.source } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
+      { component, ...(input.version ? { version: input.version } : {}), hosts: withRecipe.map((h) => h.id).join(','), upgradesOnly: true, accept: [], ...(input.source ? { source: input.source } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
       { ...(ctl.signal ? { signal: ctl.signal } : {}), onHost: (i) => ctl.onEvent?.({ type: 'progress', done: 0, total: withRecipe.length, message: `${i.host}: ${component} ${i.action} (${i.reason})` }) },
     );
     plans.push(plan);

@@ -1,5 +1,8 @@
 import pLimit from 'p-limit';
-import { loadCatalog, supportStatus, type ComponentId } from '../components/catalog.ts';
+import { loadCatalog, supportStatus, type Catalog, type ComponentId } from '../components/catalog.ts';
+import { upgradePath, type UpgradeHop } from '../components/upgrade-path.ts';
+import { isVersion, parseVersion } from '../components/version.ts';
+import { lastRebootVersion } from '../deploy/plan.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { hostSecrets, transportFor } from '../deploy/connect.ts';
 import { toAsrError, type AsrError } from '../model/errors.ts';
@@ -11,8 +14,33 @@ export interface HostVersions {
   host: string;
   ok: boolean;
   collectedAt: string;
-  components: { id: string; version: string | null; configured: boolean | null; service: string | null; support?: 'current' | 'supported' | 'out-of-support' | 'unknown' }[];
+  components: { id: string; version: string | null; configured: boolean | null; service: string | null; support?: 'current' | 'supported' | 'out-of-support' | 'unknown'; n4?: N4Status }[];
   error?: AsrError;
+}
+
+/** Where a Mobility service stands under N-4 (service-updates-how-to.md) and how it gets to the newest version. */
+export interface N4Status {
+  /** The catalog's newest version, and how many 9.x versions the host is behind it. */
+  latest: string;
+  behind: number | null;
+  /** A direct upgrade to `latest` is supported (at most four versions). */
+  directUpgrade: boolean;
+  /** The documented hops when it is not (each at most four versions), with the reboots due before them. */
+  hops: UpgradeHop[];
+  /** The agent version the reboot rule counts from. */
+  lastReboot: { version: string; basis: 'installed' | 'journal' };
+  /** A reboot is due before the next upgrade. */
+  rebootDue: boolean;
+}
+
+export function n4Status(store: Store, catalog: Catalog, host: Host, installed: string): N4Status {
+  const latest = catalog.latest('mobility-service').version;
+  const [iMajor, iMinor] = parseVersion(installed) ?? [];
+  const [lMajor, lMinor] = parseVersion(latest) ?? [];
+  const behind = iMajor !== undefined && iMajor === lMajor ? Math.max(0, (lMinor ?? 0) - (iMinor ?? 0)) : null;
+  const lastReboot = lastRebootVersion(store, host.id, 'mobility-service', host.facts?.bootedAt ?? null, installed);
+  const path = upgradePath(catalog.versions('mobility-service').map((v) => v.version), installed, latest, lastReboot.version);
+  return { latest, behind, directUpgrade: path.direct, hops: path.direct ? [] : path.hops, lastReboot, rebootDue: path.hops[0]?.rebootBefore ?? false };
 }
 
 const COMPONENTS_BY_OS: Record<'linux' | 'windows', ComponentId[]> = { linux: ['mobility-service'], windows: ['mobility-service', 'provider', 'mars-agent'] };
@@ -49,7 +77,7 @@ async function queryHost(store: Store, catalog: ReturnType<typeof loadCatalog>, 
     const components = [];
     for (const r of recipes) {
       const s = await r.detect(t, signal);
-      components.push({ id: r.component, version: s.installed ? s.version : null, configured: s.configured, service: s.service, support: s.installed ? supportStatus(catalog, r.component, s.version) : ('unknown' as const) });
+      components.push({ id: r.component, version: s.installed ? s.version : null, configured: s.configured, service: s.service, support: s.installed ? supportStatus(catalog, r.component, s.version) : ('unknown' as const), ...(r.component === 'mobility-service' && s.installed && s.version && isVersion(s.version) ? { n4: n4Status(store, catalog, h, s.version) } : {}) });
     }
     return { host: h.name, ok: true, collectedAt, components };
   } catch (e) {

@@ -11,7 +11,6 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { installAccounts, type Accounts } from './accounts.ts';
 import { PROFILES, profileFiles, type HostSpec } from './profiles.ts';
@@ -97,6 +96,7 @@ mount -t overlay asrlab-etc -o lowerdir=/etc,upperdir="$D/etc-upper",workdir="$D
 mount -t overlay asrlab-usrlib -o lowerdir=/usr/lib,upperdir="$D/usrlib-upper",workdir="$D/usrlib-work" /usr/lib
 ${pwsh ? 'mount --bind /root/.dotnet "$D/root/.dotnet"\nmount -o remount,bind,ro "$D/root/.dotnet"' : ''}
 ${binds}
+mount --bind "$D/osrelease" /proc/sys/kernel/osrelease
 mount -t tmpfs -o mode=755,size=16m asrlab-run /run
 mkdir -p -m 755 /run/sshd /run/lock
 printf '%s' "$LAB_HOSTNAME" > /proc/sys/kernel/hostname
@@ -126,12 +126,17 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   run('chmod', ['1777', join(dir, 'tmp'), join(dir, 'vartmp')]).catch(() => undefined);
   for (const d of ['bin', 'etc', 'include', 'lib', 'sbin', 'share', 'src']) mkdirSync(join(dir, 'usrlocal', d));
   for (const d of ['apt', 'private']) mkdirSync(join(dir, 'varlog', d));
-  // The profile's GRUB configuration, and the running kernel's image name so "pending reboot" reads false.
+  // The host's own kernel: its release is what /proc/sys/kernel/osrelease says inside the host (a
+  // bind mount in its mount namespace), so a kernel verdict never depends on this machine's kernel.
+  // /boot holds the profile's GRUB configuration and that kernel's image, so "pending reboot" reads false.
+  const kernel = spec.kernel ?? profile.kernel;
+  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(kernel)) throw new Error(`host ${spec.name}: bad kernel release ${JSON.stringify(kernel)}`);
   for (const [rel, text] of Object.entries(profile.boot)) {
     mkdirSync(dirname(join(dir, 'boot', rel)), { recursive: true });
     writeFileSync(join(dir, 'boot', rel), text);
   }
-  writeFileSync(join(dir, 'boot', `vmlinuz-${release()}`), '');
+  writeFileSync(join(dir, 'boot', `vmlinuz-${kernel}`), '');
+  writeFileSync(join(dir, 'osrelease'), `${kernel}\n`, { mode: 0o444 });
   if (pwsh) mkdirSync(join(dir, 'root', '.dotnet'), { recursive: true });
 
   // Release files, hidden files, host name and /etc/hosts.

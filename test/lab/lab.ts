@@ -381,7 +381,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
  */
 export async function addHost(
   state: LabState,
-  opts: { profile?: ProfileId; hostname?: string; sftp?: boolean; etcHostsCorrect?: boolean } = {},
+  opts: { profile?: ProfileId; hostname?: string; sftp?: boolean; etcHostsCorrect?: boolean; kernel?: string } = {},
 ): Promise<HostState> {
   const addrDir = join(state.stateDir, 'addr');
   mkdirSync(addrDir, { recursive: true });
@@ -410,6 +410,7 @@ export async function addHost(
     sftp: opts.sftp ?? true,
     nonEnglishName: false,
     powershell: false,
+    ...(opts.kernel ? { kernel: opts.kernel } : {}),
   };
   const accounts = { users: state.users, files: readAccountFiles(state) };
   const net: LabNet = {

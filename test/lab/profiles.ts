@@ -12,6 +12,8 @@ export interface Profile {
   files: Record<string, string>;
   /** The host's own /boot (GRUB configuration as that distribution writes it); paths relative to /boot. */
   boot: Record<string, string>;
+  /** The host's running kernel (`uname -r` of that release): what facts read, and the image under /boot. */
+  kernel: string;
   /** Files of the machine the host must not see. */
   hide: string[];
   /** The release file a detector reads first on this distribution. */
@@ -28,6 +30,7 @@ const noOsRelease = ['/etc/os-release', '/usr/lib/os-release'];
 export const PROFILES: Record<ProfileId, Profile> = {
   'centos-6.6': {
     id: 'centos-6.6',
+    kernel: '2.6.32-504.el6.x86_64',
     label: 'CentOS 6.6',
     boot: { 'grub/grub.conf': 'default=0\ntimeout=5\ntitle CentOS (2.6.32-504.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-504.el6.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 rd_NO_LUKS LANG=en_US.UTF-8\n\tinitrd /initramfs-2.6.32-504.el6.x86_64.img\n' },
     files: {
@@ -41,6 +44,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
   },
   'ol-6.5': {
     id: 'ol-6.5',
+    kernel: '3.8.13-16.2.1.el6uek.x86_64',
     label: 'Oracle Linux 6.5',
     boot: { 'grub/grub.conf': 'default=0\ntimeout=5\ntitle Oracle Linux Server Unbreakable Enterprise Kernel (3.8.13-16.2.1.el6uek.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-3.8.13-16.2.1.el6uek.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11\n\tinitrd /initramfs-3.8.13-16.2.1.el6uek.x86_64.img\n' },
     files: {
@@ -54,6 +58,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
   },
   'sles-11-sp3': {
     id: 'sles-11-sp3',
+    kernel: '3.0.76-0.11-default',
     label: 'SUSE Linux Enterprise Server 11 SP3',
     boot: { 'grub/menu.lst': 'default 0\ntimeout 8\ntitle SUSE Linux Enterprise Server 11 SP3 - 3.0.76-0.11\n    root (hd0,1)\n    kernel /boot/vmlinuz-3.0.76-0.11-default root=/dev/disk/by-id/scsi-SATA_disk1-part2 resume=/dev/disk/by-id/scsi-SATA_disk1-part1 splash=silent\n    initrd /boot/initrd-3.0.76-0.11-default\n' },
     files: {
@@ -65,6 +70,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
   },
   'rhel-8.6': {
     id: 'rhel-8.6',
+    kernel: '4.18.0-372.9.1.el8.x86_64',
     label: 'Red Hat Enterprise Linux 8.6',
     boot: { 'grub2/grub.cfg': 'set default=0\nmenuentry \'Red Hat Enterprise Linux (4.18.0-372.9.1.el8.x86_64) 8.6 (Ootpa)\' {\n\tlinux /vmlinuz-4.18.0-372.9.1.el8.x86_64 root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro crashkernel=auto\n}\n' },
     files: {
@@ -92,6 +98,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
   },
   'ubuntu-22.04': {
     id: 'ubuntu-22.04',
+    kernel: '5.15.0-91-generic',
     label: 'Ubuntu 22.04 LTS',
     boot: { 'grub/grub.cfg': 'set default="0"\nmenuentry \'Ubuntu\' {\n\tlinux /boot/vmlinuz-5.15.0-91-generic root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro quiet splash\n}\n' },
     files: {
@@ -135,6 +142,8 @@ export interface HostSpec {
   sftp: boolean;
   nonEnglishName: boolean;
   powershell: boolean;
+  /** A running kernel other than the profile's (e.g. one only a later agent build supports). */
+  kernel?: string;
 }
 
 const spec = (name: string, hostname: string, profile: ProfileId, extra: Partial<HostSpec> = {}): HostSpec => ({

@@ -433,7 +433,10 @@ emit_components() {
 main() {
   if have timeout && timeout 5 true 2>"$NULL"; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=''; fi
   detect_os
-  kernel=$(uname -r 2>"$NULL")
+  # The running kernel: what `uname -r` prints, read from the kernel's own file first (proc(5):
+  # osrelease holds the same string as uname(2)); uname where /proc is not mounted.
+  kernel=$(cat /proc/sys/kernel/osrelease 2>"$NULL")
+  [ -n "$kernel" ] || kernel=$(uname -r 2>"$NULL")
   arch=$(uname -m 2>"$NULL")
   flavor=''
   if [ "$os_id" = ol ]; then
@@ -470,7 +473,7 @@ main() {
   k windows; o z
   k pendingReboot
   # Debian/Ubuntu flag it; elsewhere a kernel newer than the running one under /boot means a reboot is due.
-  running=$(uname -r 2>"$NULL")
+  running=$kernel
   newest=$(ls /boot 2>"$NULL" | sed -n 's/^vmlinuz-//p' | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1)
   if [ -e /var/run/reboot-required ]; then o 'r true'
   elif [ -n "$newest" ] && [ -n "$running" ]; then
@@ -479,6 +482,9 @@ main() {
     else o 'r true'; fi
   elif [ -d /var/lib/update-notifier ]; then o 'r false'
   else note "pendingReboot: no /var/run/reboot-required mechanism and no kernels under /boot to compare"; o z; fi
+  k bootedAt
+  btime=$(sed -n 's/^btime \([0-9][0-9]*\)$/\1/p' /proc/stat 2>"$NULL")
+  if [ -n "$btime" ]; then o "r $btime"; else note "bootedAt: no btime line in /proc/stat"; o z; fi
   emit_components
   k notes; o '['
   printf '%s' "$NOTES" | while IFS= read -r line; do [ -n "$line" ] && s "$line"; done

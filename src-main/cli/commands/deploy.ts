@@ -123,7 +123,8 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
           : counts.blocked
             ? `nothing to apply: ${counts.blocked === plan.items.length ? 'every host is' : `${counts.blocked} host${counts.blocked > 1 ? 's are' : ' is'}`} blocked (see the reasons above, fix them, then plan again)`
             : 'nothing to apply: every host is already current';
-        return [`plan ${plan.planId}: ${plan.component} ${plan.version}${plan.appliance ? ` → replication appliance ${plan.appliance}` : plan.cs ? ` → configuration server ${plan.cs} (classic)` : ''}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...lines, next].join('\n');
+        const title = plan.versionChoice === 'per-host' ? `(per host: the newest the source holds for its OS; up to ${plan.version})` : plan.version;
+        return [`plan ${plan.planId}: ${plan.component} ${title}${plan.appliance ? ` → replication appliance ${plan.appliance}` : plan.cs ? ` → configuration server ${plan.cs} (classic)` : ''}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...planNotes(plan.items), ...lines, next].join('\n');
       });
       // Nothing can be installed and hosts are blocked: the plan is blocked (cli.md, exit 4).
       if (!work && counts.blocked) throw new ExitRequest(EXIT.blocked);
@@ -258,10 +259,30 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       const list = await rt.call('versions.query', { hosts: o.hosts, ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
       rt.out.result(list, () =>
         table(
-          list.flatMap((h): Record<string, unknown>[] => (h.ok ? h.components.map((c) => ({ host: h.host, component: c.id, version: c.version, configured: c.configured, service: c.service, support: c.support })) : [{ host: h.host, component: '-', support: h.error?.code }])),
-          ['host', 'component', 'version', 'configured', 'service', 'support'],
+          list.flatMap((h): Record<string, unknown>[] =>
+            h.ok
+              ? h.components.map((c) => ({
+                  host: h.host,
+                  component: c.id,
+                  version: c.version,
+                  configured: c.configured,
+                  service: c.service,
+                  support: c.support,
+                  'N-4': c.n4 ? `${c.n4.behind ?? '?'} behind ${c.n4.latest}${c.n4.directUpgrade ? '' : `; hops ${c.n4.hops.map((x) => `${x.rebootBefore ? 'reboot, ' : ''}${x.version ?? `≤${x.upTo}`}`).join(' → ')}`}${c.n4.rebootDue ? '; reboot due' : ''}` : null,
+                }))
+              : [{ host: h.host, component: '-', support: h.error?.code }],
+          ),
+          ['host', 'component', 'version', 'configured', 'service', 'support', 'N-4'],
         ),
       );
       if (list.some((h) => !h.ok)) throw new ExitRequest(EXIT.failed);
     });
+}
+
+/** Plan notes for people: each host's warnings and upgrade hops under its table row. */
+export function planNotes(items: readonly { host: string; warnings?: string[] | undefined; hops?: { version: string | null; upTo: string; rebootBefore: boolean }[] | undefined }[]): string[] {
+  return items.flatMap((i) => [
+    ...(i.warnings ?? []).map((w) => `  warn ${i.host}: ${w}`),
+    ...(i.hops?.length ? [`  hops ${i.host}: ${i.hops.map((h) => `${h.rebootBefore ? 'reboot, ' : ''}${h.version ?? `a ${h.upTo} build`}`).join(' → ')}`] : []),
+  ]);
 }

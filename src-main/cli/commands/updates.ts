@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, fail } from '../../model/errors.ts';
 import { ExitRequest, exitForJob } from '../exit.ts';
 import { table } from '../io.ts';
+import { planNotes } from './deploy.ts';
 import { progressPrinter } from '../progress.ts';
 import type { CliRuntime } from '../runtime.ts';
 
@@ -44,7 +45,7 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
       for (const x of r.retry) rt.out.info(`retry list: ${x.host} (${x.lastError}; since ${x.since})`);
       if (o.check) {
         const { plans: _p, outdated: _o, retry: _r, jobId: _j, status: _s, hosts: _h, report: _rep, ...planDoc } = r;
-        rt.out.result({ ...planDoc, plans: r.plans.map((p) => p.planId), outdated: r.outdated, retry: r.retry }, () => table(r.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason })), ['host', 'action', 'from', 'to', 'reason']));
+        rt.out.result({ ...planDoc, plans: r.plans.map((p) => p.planId), outdated: r.outdated, retry: r.retry }, () => [table(r.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason })), ['host', 'action', 'from', 'to', 'reason']), ...planNotes(r.items)].join('\n'));
         return;
       }
       rt.out.result({ jobId: r.jobId ?? null, planId: r.planId, status: r.status, hosts: r.hosts ?? [], outdated: r.outdated, retry: r.retry, report: r.report ?? null }, () =>

@@ -75,6 +75,17 @@ export const HostVersionsSchema = z.object({
       configured: z.boolean().nullable(),
       service: z.string().nullable(),
       support: z.enum(['current', 'supported', 'out-of-support', 'unknown']).optional(),
+      /** Mobility service: N-4 standing against the catalog's newest version, upgrade hops, reboot rule. */
+      n4: z
+        .object({
+          latest: z.string(),
+          behind: z.number().nullable(),
+          directUpgrade: z.boolean(),
+          hops: z.array(z.object({ version: z.string().nullable(), upTo: z.string(), rebootBefore: z.boolean() })),
+          lastReboot: z.object({ version: z.string(), basis: z.enum(['installed', 'journal']) }),
+          rebootDue: z.boolean(),
+        })
+        .optional(),
     }),
   ),
   error: AsrErrorSchema.optional(),

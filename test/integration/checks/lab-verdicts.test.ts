@@ -27,13 +27,15 @@ describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the l
     const centos = byProfile('centos-6.6');
     const ubuntu = byProfile('ubuntu-22.04');
     const old = await verdicts('8.4.0.0', `${centos.name},${ubuntu.name}`);
-    expect(old[centos.name]!.checks.filter((c) => c.verdict !== 'pass')).toEqual([]);
-    expect(old[centos.name]!.verdict).toBe('pass');
+    // Microsoft publishes no kernel list for 8.x: the kernel is unknown, the rest passes.
+    expect(old[centos.name]!.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}:${c.verdict}`)).toEqual(['kernel-supported:unknown']);
+    expect(old[centos.name]!.verdict).toBe('unknown');
     expect(old[centos.name]!.installerOsId).toBe('RHEL6-64');
     expect(old[ubuntu.name]!.verdict).toBe('fail');
     expect(old[ubuntu.name]!.checks.find((c) => c.id === 'os-supported')!.verdict).toBe('fail');
-    const now = await verdicts('9.62.7096.1', ubuntu.name);
+    const now = await verdicts('9.66.7567.1', ubuntu.name);
     expect(now[ubuntu.name]!.checks.filter((c) => c.verdict !== 'pass')).toEqual([]);
+    expect(now[ubuntu.name]!.checks.find((c) => c.id === 'kernel-supported')!.evidence).toContain('Kernel 5.15.0-91-generic is listed for UBUNTU-22.04-64 in build 9.66.7567.1');
     expect(now[ubuntu.name]!.installerOsId).toBe('UBUNTU-22.04-64');
   }, 60_000);
 
@@ -50,6 +52,20 @@ describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the l
     expect(names.verdict).toBe('fail');
     expect(names.evidence).toContain(nonAscii.hostname);
     expect(v[noSftp.name]!.checks.find((c) => c.id === 'sftp-subsystem')).toMatchObject({ verdict: 'fail', asrErrorId: 95108 });
+  }, 60_000);
+
+  it('kernel-supported judges each host’s own kernel: listed, listed only under a later build, not listed', async () => {
+    const later = await b.host({ kernel: '5.15.0-161-generic' });
+    const unlisted = await b.host({ kernel: '5.15.0-9999-generic' });
+    const ubuntu = byProfile('ubuntu-22.04');
+    const v = await verdicts('9.66.7567.1', `${ubuntu.name},${later.name},${unlisted.name}`);
+    const k = (h: string) => v[h]!.checks.find((c) => c.id === 'kernel-supported')!;
+    expect(k(ubuntu.name).verdict).toBe('pass');
+    expect(k(later.name)).toMatchObject({ verdict: 'warn', evidence: expect.stringContaining('Kernel 5.15.0-161-generic is not listed for UBUNTU-22.04-64 in build 9.66.7567.1; it is listed from the later build 9.66.7643.1 on') });
+    expect(k(later.name).remedy).toContain('Build 9.66.7643.1 or later is needed');
+    expect(k(unlisted.name).verdict).toBe('fail');
+    expect(v[unlisted.name]!.verdict).toBe('fail');
+    expect((await verdicts('9.66.7643.1', later.name))[later.name]!.checks.find((c) => c.id === 'kernel-supported')!.verdict).toBe('pass');
   }, 60_000);
 
   it('the check report exports as HTML, CSV and JSON', async () => {

@@ -42,6 +42,21 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     expect(r.retry.map((x) => x.host)).toEqual([offline.name]);
     expect(r.jobId).toBeUndefined();
     expect(await onHost(old1, 'cat /usr/local/.vx_version')).toMatch(`VERSION=${OLD}`);
+
+    // N-4: against the catalog's newest (9.66.7643.1) a 9.60 host is six versions behind: two hops, and the
+    // reboot rule counts from the agent at the last reboot (the journal's install of 9.60 after the boot).
+    const n4 = await b.call('sweep.run', { hosts: old1.name, check: true });
+    expect(n4.items[0]).toMatchObject({
+      action: 'upgrade',
+      from: OLD,
+      to: '9.66.7643.1',
+      versionSource: 'catalog',
+      hops: [{ version: '9.64.7374.1', upTo: '9.64', rebootBefore: false }, { version: '9.66.7643.1', upTo: '9.66', rebootBefore: true }],
+      lastReboot: { version: OLD, basis: 'journal' },
+    });
+    expect(n4.items[0]!.warnings!.join('\n')).toContain('crosses more than 4 versions');
+    const [v] = await b.call('versions.query', { hosts: old1.name });
+    expect(v!.components[0]).toMatchObject({ version: OLD, support: 'out-of-support', n4: { latest: '9.66.7643.1', behind: 6, directUpgrade: false, rebootDue: false, hops: [{ version: '9.64.7374.1' }, { version: '9.66.7643.1', rebootBefore: true }] } });
   }, 60_000);
 
   it('sweep upgrades the outdated hosts, copies nothing to current ones, keeps the report, posts the webhook; the offline host is upgraded by the next sweep', async () => {
@@ -57,8 +72,15 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const events: ServiceEvent[] = [];
-    const r = await b.call('sweep.run', { hosts: 'tag:it', source: b.source, version: NEW, schedule: 'nightly', webhook: `http://127.0.0.1:${port}/hook` }, (e) => events.push(e));
+    // No --version: each host gets the newest version the source holds for its OS (9.62, older than the
+    // catalog's 9.66), with a warning naming the newer one the catalog knows.
+    const r = await b.call('sweep.run', { hosts: 'tag:it', source: b.source, schedule: 'nightly', webhook: `http://127.0.0.1:${port}/hook` }, (e) => events.push(e));
     server.close();
+    const planned = Object.fromEntries(r.items.map((i) => [i.host, i]));
+    expect(planned[old1.name]).toMatchObject({ action: 'upgrade', from: OLD, to: NEW, versionSource: 'source' });
+    expect(planned[old1.name]!.reason).toContain(`the newest Mobility service installer for UBUNTU-22.04-64 in ${b.source}`);
+    expect(planned[old1.name]!.warnings).toEqual([`the catalog knows a newer Mobility service for UBUNTU-22.04-64: 9.66.7643.1 (no download link published); ${b.source} holds ${NEW}`]);
+    expect(planned[current.name]).toMatchObject({ action: 'skip', from: NEW });
     const st = Object.fromEntries((r.hosts ?? []).map((h) => [h.host, h]));
     expect(st[old1.name]).toMatchObject({ status: 'succeeded', version: NEW });
     expect(st[old2.name]).toMatchObject({ status: 'succeeded', version: NEW });

@@ -93,8 +93,10 @@ describe('registry', () => {
 describe('lab OS profiles against the matrices', () => {
   it('CentOS 6.6 passes the 2015 matrix', () => {
     const r = run('linux-centos-6.6');
-    expect(nonPass(r)).toEqual([]);
-    expect(r.verdict).toBe('pass');
+    // Microsoft publishes no supported-kernel list for 8.x: the kernel is unknown, never a pass.
+    expect(nonPass(r)).toEqual(['kernel-supported:unknown']);
+    expect(check(r, 'kernel-supported').evidence).toContain('no RHEL6-64 list for build 8.4.0.0');
+    expect(r.verdict).toBe('unknown');
     expect(r.installerOsId).toBe('RHEL6-64');
     expect(check(r, 'os-supported').evidence).toContain('site-recovery-components.md');
   });
@@ -107,7 +109,7 @@ describe('lab OS profiles against the matrices', () => {
     expect(sftp).toMatchObject({ verdict: 'fail', asrErrorId: 95108 });
     expect(sftp.remedy).toContain('Subsystem sftp /usr/libexec/openssh/sftp-server');
     expect(sftp.remedy).toContain('/etc/ssh/sshd_config');
-    expect(nonPass(r)).toEqual(['sftp-subsystem:fail']);
+    expect(nonPass(r)).toEqual(['sftp-subsystem:fail', 'kernel-supported:unknown']);
   });
 
   it('SLES 11 SP3 is supported by 8.x; the lab host has a wrong /etc/hosts', () => {
@@ -115,7 +117,7 @@ describe('lab OS profiles against the matrices', () => {
     expect(check(r, 'os-supported').verdict).toBe('pass');
     expect(check(r, 'file-systems').verdict).toBe('pass'); // ext3 + ReiserFS
     expect(check(r, 'volume-managers').evidence).toContain('multipath in use');
-    expect(nonPass(r)).toEqual(['etc-hosts:fail']);
+    expect(nonPass(r)).toEqual(['etc-hosts:fail', 'kernel-supported:unknown']);
     // ReiserFS is not in the 9.x list.
     const r9 = run('linux-sles-11-sp3', '9.65.0.0');
     expect(check(r9, 'file-systems')).toMatchObject({ verdict: 'fail' });
@@ -128,9 +130,10 @@ describe('lab OS profiles against the matrices', () => {
     expect(check(r8, 'os-supported').verdict).toBe('fail');
     expect(check(r8, 'os-supported').remedy).toContain('centos 6.4, 6.5, 6.6');
     expect(r8.installerOsId).toBeNull();
-    const r9 = run(fixture, '9.65.0.0');
-    expect(nonPass(r9)).toEqual([]);
-    expect(r9.verdict).toBe('pass');
+    const r9 = run(fixture, '9.66.7567.1');
+    // Ubuntu's kernel is in Microsoft's 9.66.7567.1 list; RHEL has no list (Microsoft publishes none for it).
+    expect(nonPass(r9)).toEqual(fixture === 'linux-rhel-8.6' ? ['kernel-supported:unknown'] : []);
+    expect(r9.verdict).toBe(fixture === 'linux-rhel-8.6' ? 'unknown' : 'pass');
   });
 
   it('a wrong /etc/hosts fails with the missing addresses as evidence', () => {
@@ -406,6 +409,8 @@ describe('missing facts are never a pass', () => {
     'windows/mars-agent': { fixture: 'windows-2012r2', version: '2.0.9919.0' },
   };
 
+  // Checks whose data covers other versions: the kernel lists exist for 9.66 builds (Ubuntu's kernel is listed there).
+  const BASE_OF: Record<string, { fixture: string; version: string }> = { 'kernel-supported': { fixture: 'linux-ubuntu-22.04', version: '9.66.7567.1' } };
   const cases: [string, string, MatrixComponentId, string][] = [];
   // Provider / MARS on Linux only ever fail os-supported; there is no passing baseline to strip.
   for (const c of CHECKS)
@@ -421,7 +426,7 @@ describe('missing facts are never a pass', () => {
   });
 
   it.each(cases)('%s on %s (%s) without %s → unknown', (id, family, component, need) => {
-    const base = BASE[`${family}/${component}`]!;
+    const base = BASE_OF[id] ?? BASE[`${family}/${component}`]!;
     const matrix = matrixFor(component, base.version)!;
     const def = CHECKS.find((c) => c.id === id)!;
     if (def.appliesTo && !def.appliesTo(matrix)) return;
@@ -439,7 +444,7 @@ describe('missing facts are never a pass', () => {
   it('every check is exercised by the baseline above on some component', () => {
     const covered = new Set(cases.filter(([id, f, comp]) => {
       const def = CHECKS.find((c) => c.id === id)!;
-      const m = matrixFor(comp, BASE[`${f}/${comp}`]!.version)!;
+      const m = matrixFor(comp, (BASE_OF[id] ?? BASE[`${f}/${comp}`]!).version)!;
       return !def.appliesTo || def.appliesTo(m);
     }).map(([id]) => id));
     for (const c of CHECKS) if (!c.id.startsWith('reach-') && !c.appliesToSettings) expect(covered.has(c.id), c.id).toBe(true);

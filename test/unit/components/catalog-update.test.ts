@@ -22,14 +22,14 @@ describe('catalog update', () => {
     const home = tempHome();
     const text = bundle((cs) => {
       const m = cs.find((c) => c.id === 'mobility-service')!;
-      m.versions.push({ ...m.versions.at(-1)!, version: '9.66.0.0' });
+      m.versions.push({ ...m.versions.at(-1)!, version: '9.67.0.0' });
     });
     const f = join(home, 'bundle.json');
     writeFileSync(f, text);
     const r = await runCli(['--json', 'catalog', 'update', f, '--sha256', sha(text).toUpperCase()], { home });
     expect(r.code, r.stderr).toBe(0);
     const list = (await runCli(['--json', 'components', 'list'], { home })).json() as { id: string; versions: string[] }[];
-    expect(list.find((c) => c.id === 'mobility-service')!.versions[0]).toBe('9.66.0.0');
+    expect(list.find((c) => c.id === 'mobility-service')!.versions[0]).toBe('9.67.0.0');
     expect(((await runCli(['--json', 'catalog', 'show'], { home })).json() as { sha256: string }).sha256).toBe(sha(text));
   });
 

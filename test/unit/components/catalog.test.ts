@@ -27,7 +27,7 @@ describe('catalog', () => {
     expect(c.find('mobility-service', '8.3.0.0')?.downloads['RHEL6-64']).toMatch(/Microsoft-ASR_UA_8\.3\.0\.0_RHEL6-64_GA_03Jul2015_release\.tar\.gz$/);
     expect(c.find('provider', '5.24.0614.1')?.rollup).toBe('UR74');
     expect(c.find('mars-agent', '2.0.9919.0')).toBeDefined();
-    expect(c.latest('mobility-service').version).toBe('9.65.0.0');
+    expect(c.latest('mobility-service').version).toBe('9.66.7643.1');
   });
 
   it('gives the documented command lines per generation', () => {
@@ -48,8 +48,10 @@ describe('catalog', () => {
   });
 
   it('judges support by the N-4 rule', () => {
-    expect(supportStatus(c, 'mobility-service', '9.65.0.0')).toBe('current');
-    expect(supportStatus(c, 'mobility-service', '9.61.7016.1')).toBe('supported');
+    expect(supportStatus(c, 'mobility-service', '9.66.7643.1')).toBe('current');
+    expect(supportStatus(c, 'mobility-service', '9.62.7096.1')).toBe('supported');
+    expect(supportStatus(c, 'mobility-service', '9.61.7016.1')).toBe('out-of-support');
+    expect(supportStatus(c, 'mobility-service', '9.61.7016.1', '9.65.0.0')).toBe('supported');
     expect(supportStatus(c, 'mobility-service', '9.60.6956.1', '9.65.0.0')).toBe('out-of-support');
     expect(supportStatus(c, 'mobility-service', '8.4.0.0')).toBe('out-of-support');
     expect(supportStatus(c, 'provider', '5.24.0117.5')).toBe('supported');

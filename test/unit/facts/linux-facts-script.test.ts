@@ -3,7 +3,7 @@
 // whiteouts), so the legacy release-file matrix, JSON escaping and the component file are checked
 // without touching this machine. Needs root (namespaces); skipped otherwise.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,10 +48,8 @@ function runFacts(c: Case): Facts {
     writeFileSync(join(upper, f), text);
   }
   for (const [f, text] of Object.entries(c.usrLocal ?? {})) writeFileSync(join(local, f), text);
-  if (c.kernel) {
-    writeFileSync(join(bin, 'uname'), `#!/bin/sh\nif [ "$1" = -r ]; then echo '${c.kernel}'; else exec /bin/uname "$@"; fi\n`);
-    chmodSync(join(bin, 'uname'), 0o755);
-  }
+  // The host's own kernel, as the lab gives one: its release bound over /proc/sys/kernel/osrelease.
+  if (c.kernel) writeFileSync(join(dir, 'osrelease'), `${c.kernel}\n`);
   if (c.svagents) copyFileSync('/bin/sleep', join(bin, 'svagents'));
   const shell = c.shell ?? '/bin/dash';
   const runScript = shell.endsWith('busybox') ? `${shell} sh -s` : `${shell} -s`;
@@ -62,6 +60,7 @@ function runFacts(c: Case): Facts {
     // the os-release specification's fallback location is hidden too
     '[ -e /usr/lib/os-release ] && mount --bind /dev/null /usr/lib/os-release',
     `printf '%s' "$HOST_NAME" > /proc/sys/kernel/hostname`,
+    c.kernel ? `mount --bind ${join(dir, 'osrelease')} /proc/sys/kernel/osrelease` : ':',
     c.svagents ? `(${join(bin, 'svagents')} 30 &)` : ':',
     'set +e',
     `PATH=${bin}:$PATH ${runScript} < ${LINUX_FACTS_SCRIPT}`,
