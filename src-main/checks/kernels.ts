@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { compareVersions, parseVersion } from '../components/version.ts';
 import { fail } from '../model/errors.ts';
 import { resourcePath } from '../model/resources.ts';
 import { defineCheck } from './definition.ts';
@@ -36,6 +35,15 @@ export interface KernelLists {
   builds: KernelBuild[];
   /** Where one list came from, for evidence. */
   source(build: string, osId: string): string;
+}
+
+/** Agent builds have four numeric parts (9.66.7567.1); checks import nothing above model/, so compared here. */
+const parseVersion = (v: string): number[] | null => (/^\d+(\.\d+){1,3}$/.test(v) ? v.split('.').map(Number) : null);
+function compareVersions(a: string, b: string): number {
+  const pa = parseVersion(a) ?? [];
+  const pb = parseVersion(b) ?? [];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0) ? -1 : 1;
+  return 0;
 }
 
 const FILE = /^(?<osId>[A-Za-z0-9.-]+)_supported_kernels\.txt$/;
