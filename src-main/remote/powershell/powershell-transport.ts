@@ -297,11 +297,22 @@ export class PowerShellTransport implements Transport {
       );
       this.remote = info;
       this.openMs = Date.now() - started;
+      // The ssh client read the temporary key copy while connecting: it goes now, not at close.
+      await this.removeKeyCopy();
       this.log(`session ${this.sessionName} open in ${this.openMs} ms: ${ep.kind === 'ssh' ? 'SSH' : `WinRM ${ep.useSsl ? 'HTTPS' : 'HTTP'} ${ep.auth}${ep.certificate === 'relay' ? ' (pinned certificate, checked by the relay on each connection)' : ''}`} as ${info.user}@${info.computer}, PowerShell ${info.ps}, remote pid ${info.pid}${info.maxEnvelopeKb ? `, MaxEnvelopeSizekb ${info.maxEnvelopeKb}` : ''}`);
     } catch (e) {
       await this.teardown('kill');
       if (e instanceof AsrFailure) throw e;
       return fail('unsupported', `Cannot start the local PowerShell (${pwsh}): ${(e as Error).message}`, { remedy: 'Install PowerShell 7 (pwsh) or set ASR_DEPLOY_PWSH to its path.' });
+    }
+  }
+
+  /** The private key written for the ssh client of SSH remoting (privateKey given as text), removed right after use. */
+  private async removeKeyCopy(): Promise<void> {
+    const c = this.o.connection;
+    if (c.kind === 'ssh' && this.tempDir && c.privateKey && c.keyFilePath?.startsWith(this.tempDir)) {
+      await rm(c.keyFilePath, { force: true });
+      c.keyFilePath = undefined;
     }
   }
 

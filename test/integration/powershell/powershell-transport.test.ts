@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,5 +182,28 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
     expect(w.history.map((h) => h.command).join('\n')).not.toContain(secret);
     // pwsh on Linux has no WinRM client library: the failure is classified, not a crash.
     expect(e.code).toMatch(/unreachable|command_failed|unsupported|timeout/);
+  });
+});
+
+describe.skipIf(!pwshHost)(`PowerShell over SSH with the key as text: its temporary copy goes right after use (issue 12 item 8; ${why})`, () => {
+  it('the key file written for the ssh client is gone once the session is open, and the session still works', async () => {
+    const state = lab as LabState;
+    const host = pwshHost as HostState;
+    const t = new PowerShellTransport({
+      host: host.name,
+      address: host.address,
+      pwshPath: state.pwsh!.path,
+      connection: { kind: 'ssh', user: 'root', privateKey: readFileSync(state.users.root.keyPath, 'utf8'), knownHostsPath: state.knownHostsPath },
+      openTimeoutMs: 15_000,
+    });
+    try {
+      await t.connect();
+      const dir = (t as unknown as { tempDir: string | null }).tempDir!;
+      expect(dir).toBeTruthy();
+      expect(existsSync(join(dir, 'key'))).toBe(false);
+      expect((await t.exec(['printf', 'still-open'])).stdout.trim()).toBe('still-open');
+    } finally {
+      await t.close();
+    }
   });
 });
