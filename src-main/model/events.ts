@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { AsrErrorSchema } from './errors.ts';
+import { JOB_STATUSES } from './status.ts';
+
+/** What happened to one step of one host: a step that will run again after a back-off is `retrying`. */
+export const STEP_EVENT_STATUSES = ['started', 'succeeded', 'failed', 'skipped', 'retrying', 'cancelled'] as const;
+
+/** A job event's status: `created` when the job is made (the journal says `pending`), then the journal's JobStatus. */
+export const JOB_EVENT_STATUSES = ['created', ...JOB_STATUSES] as const;
 
 /**
  * What long work tells whoever watches it: job progress, per-host steps, log lines, job status.
@@ -13,14 +20,14 @@ export const EventSchema = z.discriminatedUnion('type', [
     jobId: z.string(),
     host: z.string(),
     step: z.string(),
-    status: z.enum(['started', 'succeeded', 'failed', 'skipped', 'retrying', 'cancelled']),
+    status: z.enum(STEP_EVENT_STATUSES),
     bytes: z.number().optional(),
     totalBytes: z.number().optional(),
     elapsedMs: z.number().optional(),
     error: AsrErrorSchema.optional(),
   }),
   z.object({ type: z.literal('log'), jobId: z.string().optional(), host: z.string().optional(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
-  /** `created` (with the plan it runs, so the page that started it knows it from the first second), then the job's status. */
-  z.object({ type: z.literal('job'), jobId: z.string(), status: z.string(), planId: z.string().optional() }),
+  /** `created` (with the plan it runs, so the page that started it knows it from the first second), then the job's status (model/status.ts). */
+  z.object({ type: z.literal('job'), jobId: z.string(), status: z.enum(JOB_EVENT_STATUSES), planId: z.string().optional() }),
 ]);
 export type ServiceEvent = z.infer<typeof EventSchema>;

@@ -5,7 +5,7 @@ import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
 import { redactValue } from '../model/redact.ts';
 import { useStoredCatalog } from '../components/catalog-update.ts';
 import type { Store } from '../store/store.ts';
-import { commands, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type FrontEnd, type Result, type ServiceApi } from './contract.ts';
+import { commands, EventSchema, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type FrontEnd, type Result, type ServiceApi, type ServiceEvent } from './contract.ts';
 import { FILE_INPUTS } from './contract/files.ts';
 import type { HandlerContext } from './context.ts';
 import { FileGrants, isHandle } from './files.ts';
@@ -89,7 +89,24 @@ function scrubOutput(v: unknown, paths: Map<string, string>): unknown {
   return v;
 }
 
-/** The service behind every front end: validates input, runs the handler, returns a Result envelope. */
+const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+
+/** Events leave only in the contract's shape; one that does not parse is reported, never sent (nor thrown into the job emitting it). */
+export function checkedEmit(onEvent: (e: ServiceEvent) => void): (e: ServiceEvent) => void {
+  return (e) => {
+    const checked = EventSchema.safeParse(e);
+    if (checked.success) return onEvent(e);
+    onEvent({ type: 'log', level: 'error', message: `An event outside the service contract was not sent (${issuesOf(checked.error)}).`, ...(typeof e?.jobId === 'string' ? { jobId: e.jobId } : {}) });
+  };
+}
+
+/** An internal error when a command's output does not parse with its contract schema, else null. */
+export function outputError(name: CommandName, value: unknown): AsrError | null {
+  const checked = (commands[name].output as z.ZodType).safeParse(value);
+  return checked.success ? null : { code: 'internal', message: `${name} returned output outside the service contract: ${issuesOf(checked.error)}`, retryable: false };
+}
+
+/** The service behind every front end: validates input, runs the handler, checks its output and events against the contract, returns a Result envelope. */
 export function createService(store: Store): LocalService {
   useStoredCatalog(store.home);
   removeStaleUploads(store.home);
@@ -136,12 +153,15 @@ export function createService(store: Store): LocalService {
       } catch (e) {
         return { ok: false, error: toAsrError(e) };
       }
-      // Every event and every answer leaves through the one redactor (model/redact.ts).
+      // Every event and every answer leaves through the one redactor (model/redact.ts), and in the contract's shape.
       const onEvent = opts.onEvent;
-      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: onEvent ? (ev) => onEvent(redactValue(ev)) : () => {}, files, frontEnd };
+      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: onEvent ? checkedEmit((ev) => onEvent(redactValue(ev))) : () => {}, files, frontEnd };
       try {
         const handler = handlers[name] as Handler<N>;
         const value = await handler(data as never, ctx);
+        // Output as the contract promises it (the value itself is returned: fields a schema does not name stay).
+        const outside = outputError(name, value);
+        if (outside) return { ok: false, error: outside };
         return { ok: true, value: redactValue(granted.size ? scrubOutput(value, granted) : value) as CommandOutput<N> };
       } catch (e) {
         if (!(e instanceof AsrFailure) && process.env.ASR_DEPLOY_DEBUG) console.error(e);
