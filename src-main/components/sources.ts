@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail } from '../model/errors.ts';
-import type { Db } from '../store/db.ts';
+import type { InstallerHashRepository } from '../store/installer-hashes.ts';
 import type { Catalog, ComponentId, Platform } from './catalog.ts';
 import { sha256File } from '../remote/local-file.ts';
 
@@ -34,17 +34,17 @@ export function identifyInstaller(catalog: Catalog, file: string): Omit<Installe
 }
 
 /** SHA-256 of a file, streamed; cached by path+size+mtime so a 500 MB installer is hashed once. */
-export async function installerSha256(path: string, db?: Db): Promise<string> {
+export async function installerSha256(path: string, hashes?: InstallerHashRepository): Promise<string> {
   const st = statSync(path);
-  const cached = db?.prepare('SELECT sha256 FROM installer_hashes WHERE path = ? AND size = ? AND mtime_ms = ?').get(path, st.size, Math.trunc(st.mtimeMs)) as { sha256: string } | undefined;
-  if (cached) return cached.sha256;
+  const cached = hashes?.get(path, st.size, st.mtimeMs);
+  if (cached) return cached;
   const sha = await sha256File(path);
-  db?.prepare('INSERT INTO installer_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, sha256=excluded.sha256').run(path, st.size, Math.trunc(st.mtimeMs), sha);
+  hashes?.set(path, st.size, st.mtimeMs, sha);
   return sha;
 }
 
 /** Lists the installers in a folder (not recursive: a source folder is flat, like pushinstallsvc\repository). */
-export async function scanSources(catalog: Catalog, dir: string, db?: Db): Promise<InstallerFile[]> {
+export async function scanSources(catalog: Catalog, dir: string, hashes?: InstallerHashRepository): Promise<InstallerFile[]> {
   const root = resolve(dir);
   let names: string[];
   try {
@@ -61,7 +61,7 @@ export async function scanSources(catalog: Catalog, dir: string, db?: Db): Promi
     const path = join(root, name);
     const st = statSync(path);
     if (!st.isFile()) continue;
-    const sha256 = await installerSha256(path, db);
+    const sha256 = await installerSha256(path, hashes);
     const known = id.version ? catalog.find(id.component, id.version) : undefined;
     const expected = known?.sha256[name] ?? (id.osId ? known?.sha256[id.osId] : undefined);
     out.push({ ...id, path, sha256, size: st.size, hashStatus: !expected ? 'unknown' : expected === sha256 ? 'verified' : 'mismatch', ...(expected ? { expectedSha256: expected } : {}) });

@@ -142,7 +142,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
       details: { reason: 'no_appliance_generation' },
     });
   }
-  const sources = input.source ? await scanSources(catalog, input.source, store.db) : [];
+  const sources = input.source ? await scanSources(catalog, input.source, store.installerHashes) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
   if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
   const accepted = [...new Set(input.accept ?? [])];
@@ -230,7 +230,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     items,
     counts: planCounts(items),
   };
-  store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, version, JSON.stringify(doc));
+  store.plans.add({ id: planId, createdAt: doc.createdAt, component: doc.component, version }, doc);
   if (acceptances.length) store.journal.event(null, null, 'checks-accepted', { planId, acceptances });
   return doc;
 }
@@ -245,9 +245,9 @@ export function whoAmI(): string | null {
 }
 
 export function loadPlan(store: Store, planId: string): PlanDocument {
-  const r = store.db.prepare('SELECT document FROM plans WHERE id = ?').get(planId) as { document: string } | undefined;
-  if (!r) fail('not_found', `No plan ${planId}.`, { remedy: 'Create one with `asr-deploy plan`.' });
-  const doc = PlanDocumentSchema.parse(JSON.parse(r.document));
+  const stored = store.plans.get(planId);
+  if (stored === undefined) fail('not_found', `No plan ${planId}.`, { remedy: 'Create one with `asr-deploy plan`.' });
+  const doc = PlanDocumentSchema.parse(stored);
   return { ...doc, counts: planCounts(doc.items) };
 }
 

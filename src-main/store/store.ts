@@ -1,7 +1,10 @@
+import { ComponentVersionsRepository } from './component-versions.ts';
 import { CredentialRepository } from './credentials.ts';
 import { openDatabase, type Db } from './db.ts';
+import { DocumentRepository } from './documents.ts';
 import { ensureHome, privateFiles } from './home.ts';
 import { HostRepository } from './hosts.ts';
+import { InstallerHashRepository } from './installer-hashes.ts';
 import { JournalRepository } from './journal.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SettingsRepository } from './settings.ts';
@@ -16,6 +19,13 @@ export interface Store {
   readonly trust: TrustRepository;
   readonly settings: SettingsRepository;
   readonly journal: JournalRepository;
+  /** Plan documents (deploy/plan.ts knows their schema). */
+  readonly plans: DocumentRepository<unknown>;
+  /** Check-run documents (`check`, reports). */
+  readonly checkRuns: DocumentRepository<unknown>;
+  /** The last installed-versions inventory per host (updates/versions.ts). */
+  readonly componentVersions: ComponentVersionsRepository<unknown>;
+  readonly installerHashes: InstallerHashRepository;
   readonly secrets: SecretStore;
   close(): void;
 }
@@ -34,6 +44,10 @@ export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): S
     trust: new TrustRepository(db),
     settings: new SettingsRepository(db),
     journal: new JournalRepository(db),
+    plans: new DocumentRepository(db, 'plans'),
+    checkRuns: new DocumentRepository(db, 'check_runs'),
+    componentVersions: new ComponentVersionsRepository(db),
+    installerHashes: new InstallerHashRepository(db),
     // Idempotent: front ends close on every exit path.
     close: () => {
       if (db.isOpen) db.close();

@@ -56,9 +56,7 @@ export async function queryVersions(store: Store, hosts: Host[], opts: { concurr
     hosts.map((h) =>
       limit(async () => {
         const out = await queryHost(store, catalog, h, opts.signal);
-        store.db
-          .prepare('INSERT INTO component_versions (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data')
-          .run(h.id, out.collectedAt, JSON.stringify(out));
+        store.componentVersions.put(h.id, out.collectedAt, out);
         opts.onHost?.(out);
         return out;
       }),
@@ -89,5 +87,5 @@ async function queryHost(store: Store, catalog: ReturnType<typeof loadCatalog>, 
 
 /** The last stored inventory (no connection). */
 export function storedVersions(store: Store): HostVersions[] {
-  return (store.db.prepare('SELECT data FROM component_versions').all() as { data: string }[]).map((r) => JSON.parse(r.data) as HostVersions);
+  return store.componentVersions.all() as HostVersions[];
 }

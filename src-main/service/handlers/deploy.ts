@@ -40,7 +40,7 @@ export const deployHandlers = {
     const c = loadCatalog();
     return c.components.map((x) => ({ id: x.id, name: x.name, platforms: x.platforms, versions: c.versions(x.id).map((v) => v.version), latest: c.latest(x.id).version }));
   },
-  'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.db),
+  'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.installerHashes),
   'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit, frontEnd }: HandlerContext) => {
     let done = 0;
     const total = store.hosts.select(input.hosts ?? 'all').length;

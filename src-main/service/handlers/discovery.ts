@@ -233,7 +233,7 @@ export const discoveryHandlers = {
     );
     const doc = toCheckRunDocument(input.component, version, results);
     const runId = `c-${randomBytes(4).toString('hex')}`;
-    store.db.prepare('INSERT INTO check_runs (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(runId, nowIso(), input.component, version, JSON.stringify(doc));
+    store.checkRuns.add({ id: runId, createdAt: nowIso(), component: input.component, version }, doc);
     return { ...doc, runId, byCheck: groupByCheck(doc) };
   },
   'report.create': (input: CommandInput<'report.create'>, { store }: HandlerContext) => {
@@ -258,21 +258,21 @@ function pinnedTls(store: Store, server: string): string | undefined {
 }
 
 function checkRun(store: Store, id: string): CheckRunDocument {
-  const r = store.db.prepare('SELECT document FROM check_runs WHERE id = ?').get(id) as { document: string } | undefined;
-  if (!r) fail('not_found', `No check run ${id}.`);
-  return JSON.parse(r.document) as CheckRunDocument;
+  const doc = store.checkRuns.get(id);
+  if (doc === undefined) fail('not_found', `No check run ${id}.`);
+  return doc as CheckRunDocument;
 }
 
 function resolveReportId(store: Store, id: string): { kind: 'job' | 'check'; id: string } {
   if (id === 'latest') {
     const job = store.journal.latest();
-    const check = store.db.prepare('SELECT id, created_at FROM check_runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { id: string; created_at: string } | undefined;
+    const check = store.checkRuns.latest();
     if (!job && !check) fail('not_found', 'There is no job or check run to report on yet.', { remedy: 'Run `asr-deploy check` or `asr-deploy apply` first.' });
-    if (job && (!check || job.createdAt >= check.created_at)) return { kind: 'job', id: job.id };
+    if (job && (!check || job.createdAt >= check.createdAt)) return { kind: 'job', id: job.id };
     return { kind: 'check', id: check!.id };
   }
   if (store.journal.job(id)) return { kind: 'job', id };
-  if (store.db.prepare('SELECT 1 FROM check_runs WHERE id = ?').get(id)) return { kind: 'check', id };
+  if (store.checkRuns.has(id)) return { kind: 'check', id };
   return fail('not_found', `No job or check run ${id}.`, { remedy: 'See `asr-deploy jobs list`.' });
 }
 

@@ -8,6 +8,7 @@ import { chooseInstaller, identifyInstaller, scanSources } from '../../../src-ma
 import { compareVersions, parseVersion } from '../../../src-main/components/version.ts';
 import { resourcePath } from '../../../src-main/model/resources.ts';
 import { openDatabase } from '../../../src-main/store/db.ts';
+import { InstallerHashRepository } from '../../../src-main/store/installer-hashes.ts';
 
 describe('versions', () => {
   it('compares four-part ASR versions numerically', () => {
@@ -82,13 +83,13 @@ describe('installer sources', () => {
     // Whole seconds: a Date's milliseconds do not survive utimes' float conversion exactly.
     utimesSync(f, 1_700_000_000, 1_700_000_000);
     const db = openDatabase(mkdtempSync(join(tmpdir(), 'db-')));
-    const first = await scanSources(c, dir, db);
+    const first = await scanSources(c, dir, new InstallerHashRepository(db));
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ osId: 'RHEL8-64', hashStatus: 'unknown', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // Same size+mtime: the cached hash is used even if the bytes changed (so it is computed once).
     writeFileSync(f, 'INSTALLER BYTES');
     utimesSync(f, 1_700_000_000, 1_700_000_000);
-    expect((await scanSources(c, dir, db))[0]!.sha256).toBe(first[0]!.sha256);
+    expect((await scanSources(c, dir, new InstallerHashRepository(db)))[0]!.sha256).toBe(first[0]!.sha256);
     const withHash = parseCatalog(
       c.components.map((comp) => ({ file: comp.id, data: comp.id === 'mobility-service' ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.62.7096.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) } : comp })),
     );
