@@ -110,11 +110,16 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
     const h = await host();
     await onHost(h, 'echo HANG=1 > /usr/local/asr-fixture.conf');
     const p = await plan([h]);
-    const child = spawn(process.execPath, [BIN, '--home', home, '--verbose', 'apply', p.doc.planId, '--yes'], { env: { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The step timeout bounds the hung installer should the interrupt be missed: the test cannot hang.
+    const child = spawn(process.execPath, [BIN, '--home', home, '--verbose', 'apply', p.doc.planId, '--yes', '--retries', '1', '--step-timeout', '90'], { env: { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let sent = false;
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (/: install…/.test(stderr)) child.kill('SIGINT');
+      if (!sent && /: install…/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number>((r) => child.once('close', (c) => r(c ?? -1)));
     expect(code, stderr).toBe(3);
