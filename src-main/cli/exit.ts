@@ -7,9 +7,15 @@ export class ExitRequest extends Error {
   }
 }
 
-/** The exit code of a finished job (cli.md): 3 cancelled, 1 a host failed, 4 hosts blocked and none failed, else 0. */
-export function exitForJob(status: string): number {
+/**
+ * The exit code of a finished job (cli.md): 3 cancelled, 1 a host failed, 4 hosts blocked and none
+ * failed, else 0. A job waiting for appliance config files stays `awaiting_config` (resumable by
+ * `jobs configure`), but blocked hosts in it still give 4: the run did not do everything.
+ */
+export function exitForJob(status: string, hosts: readonly { status: string }[] = []): number {
   switch (status) {
+    case 'awaiting_config':
+      return hosts.some((h) => h.status === 'blocked') ? 4 : 0;
     case 'cancelled':
       return 3;
     case 'failed':

@@ -19,7 +19,7 @@ export const TERMINAL: ReadonlySet<HostStatus> = new Set<HostStatus>(HOST_RESULT
  * A job's status. `completed_with_blocked`: every host that could run did, without a failure, but
  * some hosts were blocked (prerequisites, unreachable at plan time): not a success (exit 4).
  * `awaiting_config`: no failure, and hosts wait for their replication appliance config files
- * (`jobs config-requests` / `jobs configure`; exit 0: the run did all it could without them).
+ * (`jobs config-requests` / `jobs configure`; exit 0 when no host was blocked, else 4).
  * `interrupted` is never stored: it is a running job whose owner process died.
  */
 export const JOB_STATUSES = ['pending', 'running', 'cancelling', 'succeeded', 'awaiting_config', 'completed_with_blocked', 'failed', 'cancelled', 'interrupted'] as const;

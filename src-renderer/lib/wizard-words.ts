@@ -11,6 +11,7 @@ const COMMANDS: [RegExp, string][] = [
   [/asr-deploy trust approve(?: --replace)?(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Scan, then Approve checked'],
   [/asr-deploy trust (?:scan|list)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Scan'],
   [/asr-deploy trust revoke(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Revoke'],
+  [/asr-deploy hosts (?:conflicts|accept-conflict)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Hosts → Discovery conflicts'],
   [/asr-deploy hosts (?:add|winrm)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Hosts → Add by hand'],
   [/asr-deploy hosts (?:list|import)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'the Hosts step'],
   [/asr-deploy credentials (?:add|list)(?: [A-Z_.:<>[\]a-z0-9-]+)*/g, 'Credentials and trust → Add a credential'],

@@ -157,7 +157,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       await rt.needVault();
       const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
       rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
-      const code = exitForJob(r.status);
+      const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 
@@ -230,7 +230,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
           ...awaitingHint(r),
         ].join('\n'),
       );
-      const code = exitForJob(r.status);
+      const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
   jobs
@@ -245,7 +245,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       await rt.needVault();
       const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
       rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
-      const code = exitForJob(r.status);
+      const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 

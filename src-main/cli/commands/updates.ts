@@ -51,7 +51,7 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
       rt.out.result({ jobId: r.jobId ?? null, planId: r.planId, status: r.status, hosts: r.hosts ?? [], outdated: r.outdated, retry: r.retry, report: r.report ?? null }, () =>
         [`sweep ${r.jobId ?? '(nothing to upgrade)'}: ${r.status}`, table((r.hosts ?? []).map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'error'])].join('\n'),
       );
-      const code = exitForJob(r.status ?? 'succeeded');
+      const code = exitForJob(r.status ?? 'succeeded', r.hosts ?? []);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
 

@@ -13,7 +13,10 @@ describe('job and host statuses: one list each, shared by journal, contract and 
     expect(finalJobStatus(hosts('blocked', 'failed'), { cancelled: false })).toBe('failed');
     expect(finalJobStatus(hosts('succeeded'), { cancelled: false, budgetExhausted: true })).toBe('failed');
     expect(finalJobStatus(hosts('failed'), { cancelled: true })).toBe('cancelled');
-    expect(['succeeded', 'completed_with_blocked', 'failed', 'cancelled'].map(exitForJob)).toEqual([0, 4, 1, 3]);
+    expect(['succeeded', 'completed_with_blocked', 'failed', 'cancelled'].map((s) => exitForJob(s))).toEqual([0, 4, 1, 3]);
+    // Waiting for appliance config files is exit 0, unless hosts of the same job were blocked.
+    expect(exitForJob('awaiting_config', hosts('awaiting_config', 'succeeded'))).toBe(0);
+    expect(exitForJob('awaiting_config', hosts('awaiting_config', 'blocked'))).toBe(4);
   });
 
   it('summaries count installed / upgraded / skipped / blocked / failed', () => {
