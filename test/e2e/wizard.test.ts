@@ -266,7 +266,7 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
   it('Plan: VMM to Azure picks the Provider; it asks for the vault credentials file, offers the proxies, and a friendly name for one host', async () => {
     const { page } = s;
     await goStep(page, 'Scenario');
-    await page.getByRole('radio', { name: /VMM site to Azure/ }).check();
+    await page.getByRole('radio', { name: /^VMM site to Azure/ }).check();
     await goStep(page, 'Plan');
     expect(await page.getByLabel('Component').inputValue()).toBe('provider');
     const installs = await page.getByTestId('scenario-installs').textContent();
