@@ -52,15 +52,8 @@ export const HOST_SOURCES = ['manual', 'import', 'network', 'vcenter', 'vmm', 'h
  * setting (WinRM authentication, HTTP instead of HTTPS) are not in it: unknown fields are refused,
  * and the security settings are the operator's own command (`hosts winrm`), never imported data.
  */
-export const HostEntrySchema = z
-  .object({
-    address: z.string().min(1).max(255).refine((s) => !UNPRINTABLE.test(s), 'an address has no control or bidi characters'),
-    name: HostNameSchema.optional(),
-    os: z.enum(OS_FAMILIES).optional(),
-    transport: z.enum(TRANSPORTS).optional(),
-    port: z.coerce.number().int().min(1).max(65535).optional(),
-    credential: z.string().min(1).max(128).optional(),
-    tags: z.array(TagSchema).default([]),
+export const HostEntrySchema = HostInputSchema.pick({ address: true, name: true, os: true, transport: true, port: true, credential: true, tags: true })
+  .extend({
     /** A label (HOST_SOURCES and the like), never a reason to trust a host more. */
     source: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a source is a short lower-case label').default('manual'),
   })
