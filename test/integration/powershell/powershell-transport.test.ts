@@ -90,7 +90,7 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
         await u.close();
       }
     }
-  });
+  }, 240_000); // 2 × 24 MiB up and down through pwsh: ~40 s alone, over 60 s while the whole suite runs
 
   it('refuses a local file whose hash is not the expected one, and reports a missing target directory', async () => {
     const local = join(dir, 'small.bin');
