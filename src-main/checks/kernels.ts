@@ -130,7 +130,7 @@ export const kernelSupported = defineCheck({
       return result(
         this,
         'unknown',
-        `Microsoft's lists shipped here have no ${osId} list for build ${build}${listsOfVersion.length ? ` (${osId} lists exist for ${listsOfVersion.join(', ')}, none of them at or after ${build} lists ${kernel})` : ''}; builds with lists: ${known} (${all.provenance.repository}@${all.provenance.commit.slice(0, 7)}, ${all.provenance.commitDate}). Kernel ${kernel} cannot be confirmed.`,
+        `Microsoft's lists shipped here have no ${osId} list for build ${build}${listsOfVersion.length ? ` (${osId} lists exist for ${listsOfVersion.join(', ')}, none of them at or after ${build} lists ${kernel})` : ''}; builds with lists: ${known} (${all.provenance.repository.replace('https://github.com/', '')}@${all.provenance.commit.slice(0, 7)}, ${all.provenance.commitDate}). Kernel ${kernel} cannot be confirmed.`,
         `Look ${kernel} up in the support matrix (vmware-physical-azure-support-matrix.md) for ${build}, or load newer lists with a newer ASR Deploy.`,
       );
     }
