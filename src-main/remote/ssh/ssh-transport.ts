@@ -442,6 +442,8 @@ export class SshTransport implements Transport {
     if (opts.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
     const onAbort = (): void => stop('cancelled');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort while the channel was being opened fired no event for this listener: act on it now.
+    if (opts.signal?.aborted) onAbort();
 
     await Promise.race([closed, abandoned]);
     clearTimeout(timer);
