@@ -54,8 +54,8 @@ describe.skipIf(!lab)(`a sudo-only account through sudo -S (needs the lab: ${rea
     buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' });
     writeFileSync(join(home, 'cs.passphrase'), 'Sudo-Test-Passphrase\n', { mode: 0o600 });
     const plan = await cli(['--json', 'plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', h.name, '--cs', cs, '--passphrase-file', join(home, 'cs.passphrase')]);
-    const planDoc = plan.json() as { planId: string; items: { action: string }[] };
-    expect(planDoc.items[0]!.action).toBe('install');
+    const planDoc = plan.json() as { planId: string; items: { action: string; reason?: string }[] };
+    expect(planDoc.items[0]!.action, JSON.stringify(planDoc.items[0]) + JSON.stringify((doc.hosts[0]!.checks).filter((c) => c.verdict !== 'pass'))).toBe('install');
     const apply = await cli(['--json', 'apply', planDoc.planId, '--yes']);
     expect(apply.code, apply.stderr).toBe(0);
     const r = apply.json() as { jobId: string; hosts: { status: string; version: string }[] };

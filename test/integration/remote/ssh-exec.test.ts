@@ -205,8 +205,10 @@ describe.skipIf(!lab)(`SSH transport: uploads and downloads (needs the lab: ${re
   });
 
   it('a target file that does not keep what was written is hash_mismatch, and the bad file is removed', async () => {
-    // A symlink to /dev/null takes every byte and keeps none: a real corruption on the target.
-    await root.exec(['ln', '-sf', '/dev/null', `${remoteDir}/sink.bin`]);
+    // A symlink to a null device takes every byte and keeps none: a real corruption on the target.
+    // The device node is the test's own: lab hosts share this machine's /dev, and the upload's chmod
+    // through the link would otherwise make the workstation's /dev/null 0600 for every later test.
+    await root.exec(['sh', '-c', 'mknod "$1/null-dev" c 1 3 && ln -sf "$1/null-dev" "$1/sink.bin"', 'sh', remoteDir]);
     const f = await failureOf(() => root.upload(big, `${remoteDir}/sink.bin`));
     expect(f.code).toBe('hash_mismatch');
     expect(f.message).toContain(bigHash);
