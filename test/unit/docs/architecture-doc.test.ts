@@ -48,13 +48,13 @@ describe('docs/ARCHITECTURE.md', () => {
     // A Microsoft document cited by name, and what the code writes (the Ansible export, the data directory, the build).
     const notOurs = new Set(['service-updates-how-to.md', 'inventory.yml', 'playbook.yml', 'logs/', 'dist/']);
     expect(named.length).toBeGreaterThan(100);
-    expect(named.filter((w) => !notOurs.has(w) && !exists(w))).toEqual([]);
+    expect(named.filter((w) => !notOurs.has(w) && !exists(w)), 'docs/ARCHITECTURE.md names these, but the tree has no such file or folder: say what the code is now').toEqual([]);
   });
 
   it('its layer picture names every folder of src-main/ and of resources/', () => {
     expect(picture).not.toBe('');
     const top = dirsUnder('src-main').filter((d) => !new RegExp(`\\b${d}/`).test(picture));
-    expect(top).toEqual([]);
+    expect(top, 'folders of src-main/ missing from the layer picture').toEqual([]);
     const discovery = dirsUnder('src-main/discovery').filter((d) => !new RegExp(`\\b${d}\\b`).test(picture));
     expect(discovery).toEqual([]);
     const remote = dirsUnder('src-main/remote').filter((d) => !new RegExp(`\\b${d}/`).test(picture));
@@ -63,7 +63,7 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(resources).toEqual([]);
     // Every deeper folder is named somewhere in the page.
     const deeper = dirsUnder('src-main').flatMap((d) => dirsUnder(`src-main/${d}`).map((s) => `${d}/${s}`));
-    expect(deeper.filter((d) => !doc.includes(`${d}/`))).toEqual([]);
+    expect(deeper.filter((d) => !doc.includes(`${d}/`)), 'folders of src-main/ the page never names: say where they sit').toEqual([]);
   });
 
   it('names the feature folders the lint rule knows, and the rule the page describes is the one in eslint.config.js', () => {
