@@ -75,6 +75,11 @@ const VersionSchema = z.object({
   downloads: z.record(z.string(), z.url()),
   /** Known SHA-256 per installer file name or OS id; a mismatch refuses to stage. */
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  /**
+   * The document the sha256 entries come from, or, with none, the documents that publish the
+   * package without a hash: its installers then run only once pinned (`sources trust`).
+   */
+  sha256Source: z.string().min(1).optional(),
   /** Where the entry comes from, or what kind of build it is (e.g. a later kernel build). */
   note: z.string().optional(),
 });

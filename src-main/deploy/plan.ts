@@ -5,7 +5,7 @@ import { z } from 'zod';
 import pLimit from 'p-limit';
 import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
-import { chooseInstaller, scanSources, type InstallerFile } from '../components/sources.ts';
+import { chooseInstaller, scanSources, untrustedReason, type InstallerFile } from '../components/sources.ts';
 import { defaultVersion, versionWarnings } from '../components/version-choice.ts';
 import { compareVersions, isVersion, parseVersion } from '../components/version.ts';
 import { describeHops, upgradePath } from '../components/upgrade-path.ts';
@@ -31,7 +31,18 @@ export const PlanItemSchema = z.object({
   acceptedChecks: z.array(z.string()).optional(),
   error: z.custom<AsrError>().optional(),
   osId: z.string().nullable().optional(),
-  installer: z.object({ file: z.string(), path: z.string(), sha256: z.string(), size: z.number(), osId: z.string().nullable(), version: z.string().nullable() }).optional(),
+  installer: z
+    .object({
+      file: z.string(),
+      path: z.string(),
+      sha256: z.string(),
+      size: z.number(),
+      osId: z.string().nullable(),
+      version: z.string().nullable(),
+      /** Why these bytes may run: the catalog's hash (a document), or the admin's pin (who, when). */
+      trust: z.object({ basis: z.enum(['catalog', 'pin']), by: z.string().nullable().optional(), at: z.string().optional() }).optional(),
+    })
+    .optional(),
   commandLines: z.array(z.array(z.string())).optional(),
   /** The version this host gets (cli.md), and how it was chosen: --version, the installer source, or the catalog (check only). */
   version: z.string().nullable().optional(),
@@ -142,7 +153,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
       details: { reason: 'no_appliance_generation' },
     });
   }
-  const sources = input.source ? await scanSources(catalog, input.source, store.installerHashes) : [];
+  const sources = input.source ? await scanSources(catalog, input.source, store.installerHashes, store.installerPins) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
   if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
   const accepted = [...new Set(input.accept ?? [])];
@@ -395,7 +406,9 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
     return { ...at, from, action, reason: `${action} to ${version}${chosenBy} (no installer folder given: check only)`, osId, ...acc, ...w(), ...extra };
   }
   if (!installer) return blockedAt(`no ${comp.name} ${version} installer for ${osId} in ${input.source}`, { from, osId, ...extra });
-  if (installer.hashStatus === 'mismatch') return blockedAt(`hash_mismatch: ${installer.file} has SHA-256 ${installer.sha256}, the catalog says ${installer.expectedSha256}; it will not be staged`, { from, osId });
+  // Nothing runs as root/SYSTEM unless its bytes are the catalog's (a document's hash) or the admin's pin.
+  const untrusted = untrustedReason(catalog, installer);
+  if (untrusted && untrusted.code === 'hash_mismatch') return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy: untrusted.remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256 } } });
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
     return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }
@@ -409,7 +422,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
       ? `upgrade ${from} → ${version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
       : `install ${version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`) + chosenBy;
   const { file, path, sha256, size } = installer;
-  return { ...at, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version: installer.version }, commandLines, ...acc, ...w(), ...extra };
+  return { ...at, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version: installer.version, trust: installer.hashStatus === 'pinned' ? { basis: 'pin', by: installer.pinnedBy ?? null, ...(installer.pinnedAt ? { at: installer.pinnedAt } : {}) } : { basis: 'catalog' } }, commandLines, ...acc, ...w(), ...extra };
 }
 
 /**

@@ -3,6 +3,7 @@ import { stripUndefined } from '../model/objects.ts';
 import { loadCatalog } from '../components/catalog.ts';
 import type { InstalledState, RecipeTarget, StepContext } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
+import { verifyPlannedInstaller } from '../components/sources.ts';
 import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
 import type { ServiceEvent } from '../model/events.ts';
 import { TERMINAL, type JobHost } from '../store/journal.ts';
@@ -114,6 +115,8 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
   let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
+  // Each installer is hashed again once per run: a file changed since the plan is refused on every host.
+  const installerHashes = new Map<string, Promise<string>>();
   emit({ type: 'job', jobId, status: 'running' });
 
   const worker = async () => {
@@ -126,7 +129,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
         store.journal.setHost(jobId, next.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
         continue;
       }
-      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit);
+      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit, installerHashes);
       if (status === 'failed') {
         failures++;
         if (failures > opt.maxFailures) budgetExhausted = true;
@@ -164,7 +167,7 @@ export function toResult(h: JobHost): HostResult {
   return r;
 }
 
-async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null; proxy: RecipeTarget['proxy'] }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
+async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null; proxy: RecipeTarget['proxy'] }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void, installerHashes: Map<string, Promise<string>>): Promise<HostStatus> {
   const host = store.hosts.get(jh.hostId);
   const catalog = loadCatalog();
   if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
@@ -191,6 +194,15 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
   const target: RecipeTarget = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
 
+  try {
+    await verifyPlannedInstaller(item.installer, installerHashes);
+  } catch (e) {
+    const err = toAsrError(e, host.name);
+    log.line(`error (${err.code}): ${err.message}${err.remedy ? `\nremedy: ${err.remedy}` : ''}`);
+    store.journal.setHost(jobId, host.id, { status: 'failed', error: err });
+    hostEvent('verify-installer', 'failed', { error: err });
+    return 'failed';
+  }
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {
     store.journal.setHost(jobId, host.id, { attemptsDelta: 1 });

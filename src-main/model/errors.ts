@@ -31,6 +31,10 @@ export const ERROR_CODES = [
   'command_failed',
   'disk_full',
   'hash_mismatch',
+  /** An installer whose SHA-256 no document gives and the admin has not pinned (`sources trust`). */
+  'installer_untrusted',
+  /** A Windows package whose Authenticode signature is not valid or not Microsoft's (Get-AuthenticodeSignature on the target). */
+  'signature_invalid',
   'install_failed',
   'install_in_progress',
   'unsupported',

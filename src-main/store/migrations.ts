@@ -151,4 +151,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 4,
+    name: 'installer pins: SHA-256 of installers an admin trusted (sources trust)',
+    sql: `
+      CREATE TABLE installer_pins (
+        sha256 TEXT PRIMARY KEY,
+        file TEXT NOT NULL,
+        component TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        os_id TEXT,
+        version TEXT,
+        size INTEGER NOT NULL,
+        pinned_by TEXT,
+        pinned_at TEXT NOT NULL
+      );
+      CREATE INDEX installer_pins_file ON installer_pins(file);
+    `,
+  },
 ];

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from './db.ts';
 import { DocumentRepository } from './documents.ts';
 import { ensureHome, privateFiles } from './home.ts';
 import { HostRepository } from './hosts.ts';
-import { InstallerHashRepository } from './installer-hashes.ts';
+import { InstallerHashRepository, InstallerPinRepository } from './installer-hashes.ts';
 import { JournalRepository } from './journal.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { SettingsRepository } from './settings.ts';
@@ -26,6 +26,8 @@ export interface Store {
   /** The last installed-versions inventory per host (updates/versions.ts). */
   readonly componentVersions: ComponentVersionsRepository<unknown>;
   readonly installerHashes: InstallerHashRepository;
+  /** Installers the admin trusted (`sources trust`): the hash no document gives. */
+  readonly installerPins: InstallerPinRepository;
   readonly secrets: SecretStore;
   close(): void;
 }
@@ -48,6 +50,7 @@ export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): S
     checkRuns: new DocumentRepository(db, 'check_runs'),
     componentVersions: new ComponentVersionsRepository(db),
     installerHashes: new InstallerHashRepository(db),
+    installerPins: new InstallerPinRepository(db),
     // Idempotent: front ends close on every exit path.
     close: () => {
       if (db.isOpen) db.close();

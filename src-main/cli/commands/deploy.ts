@@ -1,4 +1,6 @@
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { CommandOutput } from '../../service/contract.ts';
 import { fail } from '../../model/errors.ts';
 import { EXIT } from '../../model/errors.ts';
 import { ExitRequest, exitForJob } from '../exit.ts';
@@ -77,17 +79,28 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       if (list.some((r) => r.status === 'failed')) throw new ExitRequest(EXIT.failed);
     });
 
-  program
-    .command('sources')
-    .description('installer source folders')
+  const sources = program.command('sources').description('installer source folders');
+  const shown = (files: CommandOutput<'sources.scan'>) => files.map(({ file, component, platform, osId, version, sha256, hashStatus, trusted, pinnedBy, pinnedAt }) => ({ file, component, platform, osId, version, sha256, hashStatus, trusted: trusted ?? false, ...(pinnedAt ? { pinnedBy: pinnedBy ?? null, pinnedAt } : {}) }));
+  sources
     .command('scan <dir>')
-    .description('identify installers by file name and SHA-256')
+    .description('identify installers by file name and SHA-256, and whether each is trusted (catalog hash or pin)')
     .action(async (dir: string) => {
       const files = await rt.call('sources.scan', { dir });
-      rt.out.result(
-        files.map(({ file, component, platform, osId, version, sha256, hashStatus }) => ({ file, component, platform, osId, version, sha256, hashStatus })),
-        () => table(files.map((f) => ({ ...f, sha256: f.sha256.slice(0, 16) + '…' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'sha256']),
-      );
+      rt.out.result(shown(files), () => table(files.map((f) => ({ ...f, trusted: f.trusted ? 'yes' : 'no', sha256: f.sha256.slice(0, 16) + '…' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'trusted', 'sha256']));
+    });
+  sources
+    .command('trust <files...>')
+    .description('pin installers whose SHA-256 no document gives (records the hash, what it is, who and when)')
+    .action(async (paths: string[]) => {
+      // One call per folder: the service takes a folder and names in it (front ends grant folders, not paths).
+      const byDir = new Map<string, string[]>();
+      for (const p of paths) {
+        const abs = resolve(p);
+        byDir.set(dirname(abs), [...(byDir.get(dirname(abs)) ?? []), basename(abs)]);
+      }
+      const files: CommandOutput<'sources.trust'> = [];
+      for (const [dir, names] of byDir) files.push(...(await rt.call('sources.trust', { dir, files: names })));
+      rt.out.result(shown(files), () => table(files.map((f) => ({ ...f, sha256: f.sha256.slice(0, 16) + '…', pinned: f.pinnedAt ? `${f.pinnedBy ?? 'unknown'} ${f.pinnedAt}` : 'catalog hash' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'pinned', 'sha256']));
     });
 
   program

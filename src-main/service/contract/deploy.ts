@@ -60,8 +60,12 @@ export const InstallerFileSchema = z.object({
   version: z.string().nullable(),
   sha256: z.string(),
   size: z.number(),
-  hashStatus: z.enum(['verified', 'unknown', 'mismatch']),
+  /** verified: the catalog's hash; pinned: the admin's pin (`sources trust`); unknown: neither (blocked at plan time); mismatch: differs (refused). */
+  hashStatus: z.enum(['verified', 'pinned', 'unknown', 'mismatch']),
+  trusted: z.boolean().optional(),
   expectedSha256: z.string().optional(),
+  pinnedBy: z.string().nullable().optional(),
+  pinnedAt: z.string().optional(),
 });
 
 export const HostVersionsSchema = z.object({
@@ -101,6 +105,11 @@ export const deployCommands = {
   'sources.scan': {
     summary: 'Identify installers in a folder by name pattern and SHA-256.',
     input: z.object({ dir: z.string().min(1) }),
+    output: z.array(InstallerFileSchema),
+  },
+  'sources.trust': {
+    summary: 'Pin installers whose SHA-256 no document gives (recorded with who and when); unpinned unknown installers are blocked at plan time.',
+    input: z.object({ dir: z.string().min(1), files: z.array(z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name in the folder, not a path').refine((f) => f !== '.' && f !== '..', 'a file name')).min(1) }),
     output: z.array(InstallerFileSchema),
   },
   'plan.create': {

@@ -26,6 +26,7 @@ export interface FileInput {
 export const FILE_INPUTS: Readonly<Record<string, Readonly<Record<string, FileInput>>>> = {
   'hosts.import': { file: { kind: 'file', label: 'Host file' } },
   'sources.scan': { dir: { kind: 'dir', label: 'Installer folder' } },
+  'sources.trust': { dir: { kind: 'dir', label: 'Installer folder' } },
   'plan.create': {
     source: { kind: 'dir', label: 'Installer folder', urls: true },
     passphraseFile: { kind: 'file', label: 'Passphrase file' },

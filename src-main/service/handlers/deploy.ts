@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog } from '../../components/catalog.ts';
-import { scanSources } from '../../components/sources.ts';
+import { scanSources, trustInstallers } from '../../components/sources.ts';
+import { nowIso } from '../../store/db.ts';
 import { createPlan } from '../../deploy/plan.ts';
 import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
 import { loadPlan, whoAmI } from '../../deploy/plan.ts';
@@ -40,7 +41,13 @@ export const deployHandlers = {
     const c = loadCatalog();
     return c.components.map((x) => ({ id: x.id, name: x.name, platforms: x.platforms, versions: c.versions(x.id).map((v) => v.version), latest: c.latest(x.id).version }));
   },
-  'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.installerHashes),
+  'sources.scan': async (input: CommandInput<'sources.scan'>, { store }: HandlerContext) => scanSources(loadCatalog(), input.dir, store.installerHashes, store.installerPins),
+  'sources.trust': async (input: CommandInput<'sources.trust'>, { store, frontEnd }: HandlerContext) => {
+    const by = `${whoAmI() ?? 'unknown'}${frontEnd === 'cli' ? '' : ` (${frontEnd === 'desktop' ? 'desktop app' : 'browser wizard'})`}`;
+    const files = await trustInstallers(loadCatalog(), store.installerPins, input.files.map((f) => join(input.dir, f)), by, nowIso());
+    store.journal.event(null, null, 'installers-trusted', { by, files: files.map(({ file, component, platform, osId, version, sha256, size, hashStatus }) => ({ file, component, platform, osId, version, sha256, size, basis: hashStatus === 'verified' ? 'catalog' : 'pin' })) });
+    return files;
+  },
   'plan.create': async (input: CommandInput<'plan.create'>, { store, signal, emit, frontEnd }: HandlerContext) => {
     let done = 0;
     const total = store.hosts.select(input.hosts ?? 'all').length;
@@ -151,4 +158,4 @@ export const deployHandlers = {
     let done = 0;
     return queryVersions(store, hosts, { signal, ...(input.concurrency ? { concurrency: input.concurrency } : {}), onHost: (v) => emit({ type: 'progress', done: ++done, total: hosts.length, message: `${v.host}: ${v.ok ? v.components.map((c) => `${c.id} ${c.version ?? 'none'}`).join(', ') : v.error?.code}` }) });
   },
-} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'plan.create' | 'plan.show' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'jobs.configRequests' | 'jobs.configure' | 'versions.query'>;
+} satisfies HandlerPart<'components.uninstall' | 'components.list' | 'sources.scan' | 'sources.trust' | 'plan.create' | 'plan.show' | 'apply.start' | 'jobs.list' | 'jobs.show' | 'jobs.logs' | 'jobs.cancel' | 'jobs.resume' | 'jobs.configRequests' | 'jobs.configure' | 'versions.query'>;
