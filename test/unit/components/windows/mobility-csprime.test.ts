@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +23,10 @@ const { acceptConfigFiles, configRequests } = await import('../../../../src-main
 const catalog = loadCatalog();
 const V = '9.65.0.0';
 const FILE = `Microsoft-ASR_UA_${V}_Windows_GA_23Apr2025_release.exe`;
+// A stand-in package on disk: apply hashes it again (against the plan's trusted SHA-256) before anything reaches a host.
+const SRC = mkdtempSync(join(tmpdir(), 'asr-csprime-src-'));
+writeFileSync(join(SRC, FILE), 'stand-in package');
+const SHA = createHash('sha256').update('stand-in package').digest('hex');
 const DIR = 'C:\\ProgramData\\asr-deploy\\J';
 const INSTALL_DIR = 'C:\\Program Files (x86)\\Microsoft Azure Site Recovery';
 const REQUEST = 'eyJtYWNoaW5lIjoid2ViMDEtYmlvcy00MiJ9';
@@ -56,7 +61,7 @@ afterEach(() => {
 
 function target(action: 'install' | 'upgrade'): RecipeTarget {
   const host = { id: 'h1', name: 'web01', address: 'web01.contoso.local', os: 'windows' } as Host;
-  return { host, action, version: V, installer: { file: FILE, path: `/src/${FILE}`, sha256: 'a'.repeat(64), size: 1, osId: 'Windows', version: V, component: 'mobility-service', platform: 'windows', hashStatus: 'unknown' }, csAddress: null, csPort: null, passphrase: null, appliance: '10.0.0.250' };
+  return { host, action, version: V, installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V, component: 'mobility-service', platform: 'windows', hashStatus: 'unknown' }, csAddress: null, csPort: null, passphrase: null, appliance: '10.0.0.250' };
 }
 
 describe('Mobility service on Windows with the modernized replication appliance (CSPrime)', () => {
@@ -83,7 +88,7 @@ describe('Mobility service on Windows with the modernized replication appliance 
     const log: RecordedCall[] = [];
     fakes.set('web01', new RecordingPsTransport('web01', transcript(), log));
     const planId = 'p-csprime1';
-    const doc: PlanDocument = { planId, createdAt: new Date().toISOString(), component: 'mobility-service', version: V, source: '/src', cs: null, csPort: null, appliance: '10.0.0.250', passphraseRef: null, accepted: [], items: [{ host: 'web01', hostId: host.id, action: 'install', from: null, to: V, reason: 'install', osId: 'Windows', installer: { file: FILE, path: `/src/${FILE}`, sha256: 'a'.repeat(64), size: 1, osId: 'Windows', version: V } }] };
+    const doc: PlanDocument = { planId, createdAt: new Date().toISOString(), component: 'mobility-service', version: V, source: '/src', cs: null, csPort: null, appliance: '10.0.0.250', passphraseRef: null, accepted: [], items: [{ host: 'web01', hostId: host.id, action: 'install', from: null, to: V, reason: 'install', osId: 'Windows', installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V } }] };
     store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, V, JSON.stringify(doc));
     const jobId = createJobFromPlan(store, doc, { retries: 1 });
     const first = await runJob(store, jobId);

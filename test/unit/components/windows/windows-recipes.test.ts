@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -45,8 +46,12 @@ function addHost(name: string, tags: string[] = [], evidence?: Record<string, un
   return store.hosts.upsert({ address: `${name}.contoso.local`, name, os: 'windows', credential: 'win', tags, source: 'manual', ...(evidence ? { evidence } : {}) }).host;
 }
 
+/** A stand-in package on disk (apply hashes it again before anything reaches a host), trusted by the plan as a pin. */
+const SRC = mkdtempSync(join(tmpdir(), 'asr-winrecipes-src-'));
 function installer(component: string, file: string, version: string) {
-  return { file, path: `/src/${file}`, sha256: 'a'.repeat(64), size: 50 * 1024 * 1024, osId: 'Windows', version, component, platform: 'windows', hashStatus: 'unknown' } as const;
+  const bytes = `stand-in ${file}`;
+  writeFileSync(join(SRC, file), bytes);
+  return { file, path: join(SRC, file), sha256: createHash('sha256').update(bytes).digest('hex'), size: 50 * 1024 * 1024, osId: 'Windows', version, component, platform: 'windows', hashStatus: 'pinned' } as const;
 }
 
 /** A stored plan (as plan.create writes it), with the secrets in the secret store. */
