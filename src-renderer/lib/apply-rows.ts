@@ -1,8 +1,11 @@
-import type { Out } from './api.ts';
-import type { HostStatus } from './status.ts';
+import type { CommandOutput } from '../../src-main/service/contract.ts';
 
-/** The Apply table's rows: one host of the job as the journal has it (jobs.show). Pure functions, so they run in unit tests. */
-export type JobHost = Out<'jobs.show'>['hosts'][number];
+/**
+ * The Apply table's rows: one host of the job as the journal has it (jobs.show). Pure functions
+ * on contract types only (no DOM, no api.ts), so they run in unit tests under Node.
+ */
+export type JobHost = CommandOutput<'jobs.show'>['hosts'][number];
+type HostStatus = JobHost['status'];
 /** What the page knows between two journal reads: the live step and bytes of a host in flight. */
 export interface LiveStep {
   step: string;
@@ -67,8 +70,9 @@ export class FrameQueue<V> {
   constructor(opts: { read: (key: string) => V | undefined; write: (batch: ReadonlyMap<string, V>) => void; raf?: (cb: () => void) => number; caf?: (id: number) => void; fallbackMs?: number }) {
     this.read = opts.read;
     this.write = opts.write;
-    this.raf = opts.raf ?? ((cb) => requestAnimationFrame(cb));
-    this.caf = opts.caf ?? ((id) => cancelAnimationFrame(id));
+    const frames = globalThis as unknown as { requestAnimationFrame(cb: () => void): number; cancelAnimationFrame(id: number): void };
+    this.raf = opts.raf ?? ((cb) => frames.requestAnimationFrame(cb));
+    this.caf = opts.caf ?? ((id) => frames.cancelAnimationFrame(id));
     this.fallbackMs = opts.fallbackMs ?? 250;
   }
 
