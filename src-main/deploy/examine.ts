@@ -51,19 +51,13 @@ export async function examineHost(store: Store, host: Host, want: { component: C
   }
 }
 
-/** What runs a PowerShell script with parameters (the PowerShell transport). */
-interface ScriptRunner {
-  runScript<T = unknown>(script: string, params?: Record<string, string | number | readonly string[]>, opts?: { timeoutMs?: number; signal?: AbortSignal; what?: string }): Promise<T>;
-}
-const runsScripts = (t: Transport): t is Transport & ScriptRunner => t.kind === 'powershell' && typeof (t as Partial<ScriptRunner>).runScript === 'function';
-
 /**
  * TCP probes from the host itself: resources/scripts/linux/tcp-probe.sh over SSH, or
  * resources/scripts/windows/tcp-probe.ps1 in the host's PSSession.
  */
 export async function probeFrom(transport: Transport, targets: { target: string; port: number }[], signal?: AbortSignal): Promise<ReachabilityProbe[]> {
   const timeoutMs = 10_000 * targets.length;
-  if (runsScripts(transport)) {
+  if (transport.capabilities.scripts) {
     const params = { Targets: targets.map((t) => t.target), Ports: targets.map((t) => String(t.port)), TimeoutMs: 5000 };
     const out = await transport.runScript<ReachabilityProbe[] | ReachabilityProbe>(remoteScript('windows', 'tcp-probe.ps1'), params, { timeoutMs, what: 'reachability probes', ...(signal ? { signal } : {}) });
     return (Array.isArray(out) ? out : [out]).map((p) => ({ target: String(p.target), port: Number(p.port), ok: p.ok === true, ...(p.error ? { error: String(p.error) } : {}) }));

@@ -98,21 +98,12 @@ async function loadScript(path: string): Promise<string> {
   return cachedScript.text;
 }
 
-/** The part of the PowerShell transport the gatherer needs (kept structural: facts/ sees only Transport). */
-interface ScriptRunner {
-  runScript<T = unknown>(script: string, params?: Record<string, never>, opts?: { timeoutMs?: number; signal?: AbortSignal; what?: string }): Promise<T>;
-}
-
-function isScriptRunner(t: Transport): t is Transport & ScriptRunner {
-  return t.kind === 'powershell' && typeof (t as Partial<ScriptRunner>).runScript === 'function';
-}
-
 /**
  * Run facts.ps1 in the host's PowerShell session (read-only; nothing is written to the host) and
  * turn what it observed into the validated facts document.
  */
 export async function gatherWindowsFacts(transport: Transport, opts: GatherOptions = {}): Promise<Facts> {
-  if (!isScriptRunner(transport)) {
+  if (!transport.capabilities.scripts) {
     fail('unsupported', `${transport.host}: Windows facts are read over PowerShell remoting, not over ${transport.kind}.`, {
       host: transport.host,
       remedy: 'Reach the host over WinRM (transport winrm) or over SSH with the PowerShell subsystem (OS family windows).',

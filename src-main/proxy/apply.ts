@@ -3,6 +3,7 @@ import { remoteScript } from '../components/scripts.ts';
 import type { ScriptRunner } from '../discovery/hyperv/discover.ts';
 import { toAsrError, type AsrError } from '../model/errors.ts';
 import type { Host } from '../model/host.ts';
+import type { Transport } from '../remote/transport.ts';
 import type { ProxyRecord } from './proxies.ts';
 
 /**
@@ -53,11 +54,8 @@ export interface StepResult {
   exitCode?: number;
 }
 
-export interface ApplyRunner extends ScriptRunner {
-  upload(localPath: string, remotePath: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
-  /** The session's temp folder (PowerShellTransport.remote.temp after connect). */
-  readonly remote?: { temp: string } | null;
-}
+/** What applying needs of a transport: scripts, an upload (the vault credentials file) and the session's temp folder. */
+export type ApplyRunner = ScriptRunner & Pick<Transport, 'upload' | 'remoteTemp'>;
 
 export interface ApplyContext {
   proxy: ProxyRecord;
@@ -88,7 +86,7 @@ export async function applyProxySteps(runner: ApplyRunner, host: Host, steps: re
       let a: ScriptAnswer;
       if (step.id === 'provider') {
         const paths = [...(ctx.drconfigurator ? [ctx.drconfigurator] : []), ...(host.tags.includes('role:vmm-server') ? DRCONFIGURATOR_PATHS.vmm : DRCONFIGURATOR_PATHS.hyperv)];
-        const remotePath = `${(runner.remote?.temp ?? 'C:\\Windows\\Temp').replace(/[\\/]+$/, '')}\\asr-deploy-${randomBytes(4).toString('hex')}.vaultcredentials`;
+        const remotePath = `${(runner.remoteTemp ?? 'C:\\Windows\\Temp').replace(/[\\/]+$/, '')}\\asr-deploy-${randomBytes(4).toString('hex')}.vaultcredentials`;
         await runner.upload(ctx.vaultCredentialsFile!, remotePath, ctx.signal ? { signal: ctx.signal } : {});
         a = await runner.runScript<ScriptAnswer>(remoteScript('windows', 'proxy-apply-provider.ps1'), { DRConfiguratorPaths: paths, VaultCredentialsPath: remotePath, FriendlyName: '', ...proxyParams }, { secrets, what: 'Provider proxy (DRConfigurator)', timeoutMs: 15 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       } else if (step.id === 'vmm-proxy-account') {

@@ -29,6 +29,8 @@ export interface FakeUpload {
  */
 export class FakePowerShell {
   readonly kind = 'powershell' as const;
+  readonly capabilities = { scripts: true, detachedSteps: true, sudo: false, fileAcls: true };
+  remoteTemp: string | null = null;
   readonly calls: RecordedCall[] = [];
   readonly uploads: FakeUpload[] = [];
   readonly removed: string[] = [];

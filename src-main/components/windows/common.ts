@@ -9,19 +9,14 @@ import { remoteScript } from '../scripts.ts';
 import { judgeExit } from '../exit-codes.ts';
 
 /**
- * What Windows recipes need of a transport: PowerShell scripts with parameters as data and secrets
- * through the stdin channel (PowerShellTransport.runScript). Tests give a recording fake.
+ * Windows recipes need PowerShell scripts with parameters as data and secrets through the stdin
+ * channel (Transport.runScript, capabilities.scripts). Tests give the replaying fake.
  */
-export interface ScriptTransport extends Transport {
-  runScript<T = unknown>(script: string, params?: Record<string, PsValue>, opts?: { timeoutMs?: number; signal?: AbortSignal; secrets?: Record<string, string>; what?: string }): Promise<T>;
-}
-
-export function scriptTransport(t: Transport): ScriptTransport {
-  const s = t as Partial<ScriptTransport>;
-  if (t.kind !== 'powershell' || typeof s.runScript !== 'function') {
+export function scriptTransport(t: Transport): Transport {
+  if (!t.capabilities.scripts) {
     fail('unsupported', `${t.host}: Windows components are installed over PowerShell remoting, not ${t.kind}.`, { host: t.host, remedy: 'Set the host’s OS to windows (transport winrm, or ssh with the powershell subsystem).' });
   }
-  return t as ScriptTransport;
+  return t;
 }
 
 /** Runs resources/scripts/windows/<name> with named parameters (data, never spliced into text). */

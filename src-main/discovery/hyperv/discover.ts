@@ -1,13 +1,10 @@
 import { remoteScript } from '../../components/scripts.ts';
 import { fail } from '../../model/errors.ts';
-import type { PsValue } from '../../remote/powershell/quote-ps.ts';
+import type { Transport } from '../../remote/transport.ts';
 import { HyperVDocumentSchema, VmmDocumentSchema, type HyperVDocument, type VmmDocument } from './documents.ts';
 
-/** What discovery needs of a PowerShell transport (the real one, or a replaying fake in tests). */
-export interface ScriptRunner {
-  readonly host: string;
-  runScript<T = unknown>(script: string, params?: Record<string, PsValue>, opts?: { timeoutMs?: number; signal?: AbortSignal; secrets?: Record<string, string>; what?: string }): Promise<T>;
-}
+/** What discovery needs of a transport: its name and Transport.runScript (the PowerShell transport, or the replaying fake in tests). */
+export type ScriptRunner = Pick<Transport, 'host' | 'runScript'>;
 
 type VmmOk = Extract<VmmDocument, { ok: true }>;
 type HyperVOk = Extract<HyperVDocument, { ok: true }>;

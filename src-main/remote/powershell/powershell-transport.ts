@@ -8,7 +8,7 @@ import { normalizeFingerprint as normalizeSshFingerprint } from '../ssh/host-key
 import { scanSshHostKey } from '../ssh/scan.ts';
 import type { TlsCertificateInfo } from '../tls-scan.ts';
 import { PinnedTlsRelay } from './pin-relay.ts';
-import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportLog, UploadResult } from '../transport.ts';
+import type { ExecOptions, ExecResult, ScriptOptions, TransferOptions, Transport, TransportCapabilities, TransportLog, UploadResult } from '../transport.ts';
 import { classifyPsFailure } from './errors.ts';
 import { frameInvocation, newNonce, parseFramed, PREAMBLE, secretReadLine, type PsErrorRecord } from './frame.ts';
 import { isAlive, killProcessTree, processTree } from './process-tree.ts';
@@ -84,15 +84,6 @@ export interface RemoteSessionInfo {
   temp: string;
 }
 
-export interface ScriptOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Named secrets: reach the script as parameters through the stdin channel, never in any script text. */
-  secrets?: Record<string, string>;
-  /** What the call is, for errors and logs. */
-  what?: string;
-}
-
 interface CallSpec {
   body: string;
   secrets?: { variable: string; value: string }[];
@@ -117,6 +108,8 @@ export function defaultPwshPath(): string {
  */
 export class PowerShellTransport implements Transport {
   readonly kind = 'powershell' as const;
+  /** Scripts run in the session; run-step.ps1 detaches installers; the session is already elevated (no sudo); staging folders get ACLs. */
+  readonly capabilities: TransportCapabilities = { scripts: true, detachedSteps: true, sudo: false, fileAcls: true };
   readonly host: string;
   private readonly o: PowerShellTransportOptions & typeof DEFAULTS;
   private shell: Shell | null = null;
@@ -140,6 +133,10 @@ export class PowerShellTransport implements Transport {
 
   private log(line: string): void {
     this.o.log?.(`[pwsh ${this.host}] ${line}`);
+  }
+
+  get remoteTemp(): string | null {
+    return this.remote?.temp ?? null;
   }
 
   /** PID of the local PowerShell (for tests and diagnostics). */
@@ -502,7 +499,7 @@ export class PowerShellTransport implements Transport {
     if (res.stdout) opts.onStdout?.(res.stdout);
     if (res.stderr) opts.onStderr?.(res.stderr);
     this.log(`exec ${basename(exe!)} (${args.length} args): exit ${res.exitCode} in ${res.durationMs} ms`);
-    if (res.exitCode !== 0 && opts.allowNonZero === false) {
+    if (res.exitCode !== 0 && !opts.allowNonZero) {
       fail('command_failed', `${this.host}: ${basename(exe!)} exited with ${res.exitCode}: ${truncate(lastLines(res.stderr || res.stdout, 3, ' / '), 300)}`, { host: this.host, exitCode: res.exitCode });
     }
     return res;

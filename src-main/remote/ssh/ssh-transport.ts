@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ssh2, { type Algorithms, type AnyAuthMethod, type Client, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { AsrFailure, fail } from '../../model/errors.ts';
-import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportLog, UploadResult } from '../transport.ts';
+import type { ExecOptions, ExecResult, TransferOptions, Transport, TransportCapabilities, TransportLog, UploadResult } from '../transport.ts';
 import { classifyConnectFailure, type HostKeyVerdict } from './connect-errors.ts';
 import { describeDiagnostics, newDiagnostics, recordDebugLine, recordNegotiated, type ConnectionDiagnostics, type Ssh2Negotiated } from './connection-diagnostics.ts';
 import { hostKeyFingerprint, hostKeyType, normalizeFingerprint } from './host-key.ts';
@@ -75,6 +75,10 @@ interface RunOptions extends ExecOptions {
 
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
+  /** No PowerShell scripts (Linux targets run resources/scripts/linux through exec); run-step.sh detaches installers; sudo; POSIX modes. */
+  readonly capabilities: TransportCapabilities = { scripts: false, detachedSteps: true, sudo: true, fileAcls: false };
+  /** Linux recipes stage in the paths they name (/tmp/asr-deploy-JOB); the target's TMPDIR is not asked. */
+  readonly remoteTemp = null;
   readonly host: string;
   private readonly opts: SshTransportOptions & typeof DEFAULTS;
   private client: Client | null = null;
@@ -330,6 +334,14 @@ export class SshTransport implements Transport {
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return this.run(argv, opts);
+  }
+
+  /** PowerShell scripts need a PowerShell session (capabilities.scripts is false here). */
+  async runScript<T = unknown>(_script: string, _params?: Record<string, unknown>, opts: { what?: string } = {}): Promise<T> {
+    return fail('unsupported', `${this.host}: ${opts.what ?? 'a PowerShell script'} needs PowerShell remoting; this host is reached over SSH as Linux.`, {
+      host: this.host,
+      remedy: 'Set the host’s OS to windows (transport winrm, or ssh with the powershell subsystem).',
+    });
   }
 
   private async elevation(elevate: boolean | undefined): Promise<Elevation> {

@@ -2,11 +2,10 @@ import { accessSync, constants, statSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
 import { fail, toAsrError } from '../../model/errors.ts';
-import { applyProxySteps, proxyStepsFor, type ApplyRunner } from '../../proxy/apply.ts';
+import { applyProxySteps, proxyStepsFor } from '../../proxy/apply.ts';
 import { parseEndpoint, REQUIRED_ENDPOINTS } from '../../proxy/endpoints.ts';
 import { probeFromLinux, probeFromWindows, type EndpointResult } from '../../proxy/probe.ts';
 import { listProxies, proxyAccount, requireProxy, setProxy } from '../../proxy/proxies.ts';
-import type { PowerShellTransport } from '../../remote/powershell/powershell-transport.ts';
 import type { Transport } from '../../remote/transport.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
@@ -37,7 +36,7 @@ export const proxyHandlers = {
             t = transportFor(store, h, hostSecrets(store, h));
             await t.connect({ signal });
             const probe = { proxy, account, endpoints, signal, ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}) };
-            const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t as PowerShellTransport, probe);
+            const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t, probe);
             return { host: h.name, ok: results.every((r) => r.outcome === 'ok'), endpoints: results };
           } catch (e) {
             return { host: h.name, ok: false, endpoints: [], error: toAsrError(e, h.name) };
@@ -78,7 +77,7 @@ export const proxyHandlers = {
             t = transportFor(store, p.host, hostSecrets(store, p.host));
             if (t.kind !== 'powershell') fail('validation', `${p.host.name}: the proxy settings are applied over PowerShell remoting, and this host is reached over SSH as Linux.`, { host: p.host.name, remedy: `asr-deploy hosts add ${p.host.address} --os windows` });
             await t.connect({ signal });
-            const r = await applyProxySteps(t as PowerShellTransport as unknown as ApplyRunner, p.host, p.steps, { proxy, account, signal, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) });
+            const r = await applyProxySteps(t, p.host, p.steps, { proxy, account, signal, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) });
             store.journal.event(null, null, 'proxy-applied', { proxy: proxy.name, host: p.host.name, steps: r.steps.map((s) => ({ id: s.id, status: s.status })) });
             const reason = p.steps.map((s) => s.why).join('; ');
             return r.error ? { host: p.host.name, status: 'failed', reason, roles, steps: r.steps, error: r.error } : { host: p.host.name, status: 'applied', reason, roles, steps: r.steps };

@@ -1,7 +1,7 @@
 import { transportFor } from '../../deploy/connect.ts';
 import { fail } from '../../model/errors.ts';
 import type { Host } from '../../model/host.ts';
-import type { PowerShellTransport } from '../../remote/powershell/powershell-transport.ts';
+import type { Transport } from '../../remote/transport.ts';
 import { validateAddress } from '../../store/hosts.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -11,7 +11,7 @@ import type { Store } from '../../store/store.ts';
  * port and pins), else WinRM HTTPS 5986 with the pinned certificate if any. The credential given
  * is the one used to log in.
  */
-export function windowsScriptRunner(store: Store, address: string, credential: string): PowerShellTransport {
+export function windowsScriptRunner(store: Store, address: string, credential: string): Transport {
   const known = store.hosts.get(address);
   if (!known) validateAddress(address);
   const host: Host = known
@@ -20,5 +20,5 @@ export function windowsScriptRunner(store: Store, address: string, credential: s
   if (host.os !== 'windows') fail('validation', `${host.name} is in the inventory as a ${host.os} host; discovery of Hyper-V and VMM needs PowerShell remoting to Windows.`, { host: host.name, remedy: `asr-deploy hosts add ${host.address} --os windows` });
   const t = transportFor(store, host, store.credentials.secret(credential));
   if (t.kind !== 'powershell') fail('validation', `${host.name}: not reachable over PowerShell remoting.`, { host: host.name });
-  return t as PowerShellTransport;
+  return t;
 }

@@ -18,6 +18,8 @@ function sshTransport(host: HostState, client: Client): Transport {
   return {
     kind: 'ssh',
     host: host.name,
+    capabilities: { scripts: false, detachedSteps: true, sudo: true, fileAcls: false },
+    remoteTemp: null,
     connect: () => Promise.resolve(),
     async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
       const started = Date.now();
@@ -25,6 +27,7 @@ function sshTransport(host: HostState, client: Client): Transport {
       const r = await sshExec(client, argv.join(' '), opts.stdin === undefined ? undefined : String(opts.stdin));
       return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
     },
+    runScript: unsupported,
     upload: unsupported,
     download: unsupported,
     close: () => Promise.resolve(client.end() && undefined),

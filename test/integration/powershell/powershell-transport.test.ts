@@ -52,7 +52,7 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
     const r = await t.exec(['printf', '%s\\n', ...args]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n').slice(0, args.length)).toEqual(args);
-    const f = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 7']);
+    const f = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 7'], { allowNonZero: true });
     expect(f).toMatchObject({ exitCode: 7, stdout: 'out\n', stderr: 'err\n' });
   });
 

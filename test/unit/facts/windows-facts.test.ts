@@ -23,6 +23,8 @@ function replaying(answer: unknown) {
   const t = {
     kind: 'powershell' as const,
     host: 'win-host',
+    capabilities: { scripts: true, detachedSteps: true, sudo: false, fileAcls: true },
+    remoteTemp: null,
     connect: () => Promise.resolve(),
     exec: never,
     upload: never,
@@ -215,7 +217,7 @@ describe('Windows facts: named errors', () => {
 
   it('a Windows host reached over plain SSH (no PowerShell session) is unsupported, and nothing runs', async () => {
     const ran: string[][] = [];
-    const ssh = { ...replaying(null).t, kind: 'ssh' as const, exec: (argv: readonly string[]) => (ran.push([...argv]), Promise.reject(new Error('no'))) };
+    const ssh = { ...replaying(null).t, kind: 'ssh' as const, capabilities: { scripts: false, detachedSteps: true, sudo: true, fileAcls: false }, exec: (argv: readonly string[]) => (ran.push([...argv]), Promise.reject(new Error('no'))) };
     const e = await failureOfAsync(gatherFacts('windows', ssh as Transport));
     expect(e.code).toBe('unsupported');
     expect(e.remedy).toContain('WinRM');

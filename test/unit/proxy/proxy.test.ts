@@ -121,7 +121,7 @@ describe('proxy apply: what runs where, by role', () => {
     const vc = join(dir, 'site.VaultCredentials');
     writeFileSync(vc, '<VaultCredentials/>');
     const h = host({ tags: ['role:vmm-server'] });
-    const t = Object.assign(new FakePowerShell('vmm01', { 'proxy-apply-provider.ps1': transcript('proxy/provider-applied.json'), 'proxy-apply-vmm-account.ps1': transcript('proxy/vmm-account-created.json') }), { remote: { temp: 'C:\\Users\\adm\\AppData\\Local\\Temp' } });
+    const t = Object.assign(new FakePowerShell('vmm01', { 'proxy-apply-provider.ps1': transcript('proxy/provider-applied.json'), 'proxy-apply-vmm-account.ps1': transcript('proxy/vmm-account-created.json') }), { remoteTemp: 'C:\\Users\\adm\\AppData\\Local\\Temp' });
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: { user: 'CONTOSO\\svc-proxy', password: SECRET }, vaultCredentialsFile: vc });
     expect(r.error).toBeNull();
     expect(r.steps.map((s) => [s.id, s.status])).toEqual([['provider', 'applied'], ['vmm-proxy-account', 'applied']]);

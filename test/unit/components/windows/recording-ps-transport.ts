@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { AsrFailure } from '../../../../src-main/model/errors.ts';
 import { resourcePath } from '../../../../src-main/model/resources.ts';
-import type { ScriptTransport } from '../../../../src-main/components/windows/common.ts';
-import type { ExecResult, UploadResult } from '../../../../src-main/remote/transport.ts';
+import type { ExecResult, Transport, UploadResult } from '../../../../src-main/remote/transport.ts';
 
 /** A recorded answer of one of our scripts; `throw` replays a failure the transport would raise. */
 export interface RecordedAnswer {
@@ -32,8 +31,10 @@ export function loadTranscript(name: string): Transcript {
  * our scripts (by their exact text), records every call (params, secrets, text) in `log` (shared
  * across hosts to see ordering), and refuses exec: recipes must run scripts with params.
  */
-export class RecordingPsTransport implements ScriptTransport {
+export class RecordingPsTransport implements Transport {
   readonly kind = 'powershell' as const;
+  readonly capabilities = { scripts: true, detachedSteps: true, sudo: false, fileAcls: true };
+  readonly remoteTemp = null;
   private readonly pos = new Map<string, number>();
   uploads: { local: string; remote: string; sha256?: string }[] = [];
   readonly host: string;
