@@ -61,9 +61,6 @@ const boundaryRules = {
           ...Object.entries(LAYERS).map(([from, to]) => ({ from: { element: { type: from } }, allow: { to: { element: { types: { anyOf: to } } } } })),
           // The renderer sees the service only as types, through the contract.
           { from: { element: { type: 'renderer' } }, allow: { to: { file: { categories: 'contract' } }, dependency: { kind: 'type' } } },
-          // Known leak, kept until the transport factory is fed plain data (issue 13 item 2): the
-          // PowerShell transport reads the host row and the pin itself.
-          { from: { file: { path: 'src-main/remote/powershell/for-host.ts' } }, allow: { to: { element: { type: 'store' } }, dependency: { kind: 'type' } } },
         ],
       },
     ],

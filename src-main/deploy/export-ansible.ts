@@ -206,7 +206,7 @@ export async function exportAnsible(store: Store, planId: string, outDir: string
       continue;
     }
     const port = host.port ?? 22;
-    const pin = store.trust.get(host.address, port, 'ssh') ?? (host.name !== host.address ? store.trust.get(host.name, port, 'ssh') : undefined);
+    const pin = store.trust.pinFor(host, port, 'ssh');
     if (!pin) {
       skip(`host_key_unknown: no pinned SSH host key (asr-deploy trust approve ${host.address})`);
       continue;

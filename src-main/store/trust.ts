@@ -40,6 +40,10 @@ export class TrustRepository {
     const r = this.db.prepare('SELECT * FROM trust_pins WHERE host = ? AND port = ? AND kind = ?').get(host, port, kind) as unknown as Row | undefined;
     return r ? toPin(r) : undefined;
   }
+  /** The pin a connection to an inventory host is checked against: by address, else by inventory name (the one pin lookup). */
+  pinFor(host: { name: string; address: string }, port: number, kind: 'ssh' | 'tls'): TrustPin | undefined {
+    return this.get(host.address, port, kind) ?? (host.name !== host.address ? this.get(host.name, port, kind) : undefined);
+  }
   approve(pin: Omit<TrustPin, 'approvedAt'>): TrustPin {
     this.db
       .prepare(

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { powerShellTransportFor } from '../../../src-main/remote/powershell/for-host.ts';
+import { transportFor } from '../../../src-main/deploy/connect.ts';
 import { createService } from '../../../src-main/service/service.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
@@ -73,7 +73,7 @@ describe('imported data cannot lower security', () => {
   it('evidence (discovery, old data) never chooses the connection: Negotiate over HTTPS unless the operator said otherwise', async () => {
     const { store } = setup();
     const { host } = store.hosts.upsert({ address: '10.9.3.1', os: 'windows', source: 'network', evidence: { winrm: { auth: 'Basic', useSsl: false, https: false } } });
-    const t = powerShellTransportFor(store, host, { name: 'c', user: 'CONTOSO\\admin', kind: 'password', password: 'p' });
+    const t = transportFor(store, { ...host, credential: 'c' }, { name: 'c', user: 'CONTOSO\\admin', kind: 'password', password: 'p' });
     expect(connectionOf(t)).toMatchObject({ auth: 'Negotiate', useSsl: true, port: 5986 });
   });
 
@@ -94,7 +94,7 @@ describe('imported data cannot lower security', () => {
     const s2 = openStore(home, (db) => new LazyVaultStore(db, () => KEY));
     const h2 = s2.hosts.get(host.id)!;
     expect(h2.port).toBe(5985);
-    expect(connectionOf(powerShellTransportFor(s2, h2, { name: 'c', user: 'u', kind: 'password', password: 'p' }))).toMatchObject({ auth: 'Negotiate', useSsl: false, port: 5985 });
+    expect(connectionOf(transportFor(s2, { ...h2, credential: 'c' }, { name: 'c', user: 'u', kind: 'password', password: 'p' }))).toMatchObject({ auth: 'Negotiate', useSsl: false, port: 5985 });
     s2.close();
     const back = await runCli(['--json', 'hosts', 'winrm', '10.9.4.1', '--https', '--auth', 'CredSSP'], { home, env });
     expect(back.json()).toMatchObject([{ useSsl: true, port: 5986, auth: 'CredSSP', warnings: [expect.stringMatching(/CredSSP delegates/)] }]);
