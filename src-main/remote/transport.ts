@@ -60,7 +60,11 @@ export interface ScriptOptions {
 }
 
 export interface ExecOptions {
-  /** Bytes written to the program's stdin, then stdin is closed: the only way secrets travel. */
+  /**
+   * Written to the program's stdin, then stdin is closed: the only way secrets travel. Over
+   * PowerShell stdin and stdout are text lines (its native-command pipeline ends the last one
+   * with a newline); newline-terminated text gives the same result on both transports.
+   */
   stdin?: string | Buffer;
   /** Wall-clock bound in ms; on expiry the remote command is killed and `timeout` is raised. */
   timeoutMs?: number;

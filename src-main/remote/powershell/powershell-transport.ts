@@ -482,7 +482,9 @@ export class PowerShellTransport implements Transport {
     if (!argv.length) fail('validation', 'cannot run an empty command line');
     const env = opts.env ?? {};
     for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) fail('validation', `"${k}" is not a valid environment variable name`);
-    const secrets = opts.stdin !== undefined ? [{ variable: '__asrStdin', value: Buffer.isBuffer(opts.stdin) ? opts.stdin.toString('utf8') : opts.stdin }] : [];
+    // The native-command pipeline ends the text it passes with a newline: one of the caller's goes, so "text\n" arrives as sent.
+    const stdinText = opts.stdin === undefined ? undefined : (Buffer.isBuffer(opts.stdin) ? opts.stdin.toString('utf8') : opts.stdin).replace(/\r?\n$/, '');
+    const secrets = stdinText !== undefined ? [{ variable: '__asrStdin', value: stdinText }] : [];
     const [exe, ...args] = argv;
     const envLiteral = Object.keys(env).length ? psHashtable(env) : '$null';
     const body = `Invoke-Command -Session $global:__asrSession -ScriptBlock ([ScriptBlock]::Create(${psQuote(EXEC)})) -ArgumentList ${psQuote(exe!)}, ${psArray(args)}, ${secrets.length ? '$global:__asrStdin' : '$null'}, ${psQuote(opts.cwd ?? '')}, ${envLiteral}`;
