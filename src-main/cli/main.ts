@@ -16,6 +16,7 @@ import { registerUpdates } from './commands/updates.ts';
 import { readKeyFile } from '../updates/schedule.ts';
 import { ExitRequest } from './exit.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSourcesServe } from './commands/sources-serve.ts';
 import { registerExport } from './commands/export.ts';
 import { registerProxy } from './commands/proxy.ts';
 
@@ -86,6 +87,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerDiscovery(program, rt, trust);
   registerUpdates(program, rt);
   registerDeploy(program, rt);
+  registerSourcesServe(program, rt);
   registerProxy(program, rt);
   registerServe(program, rt, getService);
   registerExport(program, rt);
