@@ -2,7 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { fail } from '../../model/errors.ts';
-import { startRepositoryServer } from '../../components/repository/server.ts';
+import { startRepositoryServer } from '../../components/repository-server.ts';
 import type { CliRuntime } from '../runtime.ts';
 
 /** `--listen ADDR:PORT` (IPv6 as [ADDR]:PORT); a bare port listens on every address. */

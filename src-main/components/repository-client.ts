@@ -4,10 +4,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fail } from '../../model/errors.ts';
-import { normalizeFingerprint, scanTlsCertificate, sha256Fingerprint } from '../../remote/tls-scan.ts';
-import { sha256File } from '../../remote/local-file.ts';
-import { INDEX_FILE, RepositoryIndexSchema } from './index-format.ts';
+import { fail } from '../model/errors.ts';
+import { normalizeFingerprint, scanTlsCertificate, sha256Fingerprint } from '../remote/tls-scan.ts';
+import { sha256File } from '../remote/local-file.ts';
+import { INDEX_FILE, RepositoryIndexSchema } from './repository-index.ts';
 
 /** A repository URL and how the workstation and the targets trust it. */
 export interface RepositoryRef {

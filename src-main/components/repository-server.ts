@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
-import { fail } from '../../model/errors.ts';
-import { selfSignedCertificate } from '../../remote/powershell/loopback-cert.ts';
-import { sha256File } from '../../remote/local-file.ts';
-import { INDEX_FILE, INDEX_FORMAT, type RepositoryIndex } from './index-format.ts';
+import { fail } from '../model/errors.ts';
+import { selfSignedCertificate } from '../remote/powershell/loopback-cert.ts';
+import { sha256File } from '../remote/local-file.ts';
+import { INDEX_FILE, INDEX_FORMAT, type RepositoryIndex } from './repository-index.ts';
 
 export interface RepositoryServerOptions {
   /** The folder served, flat (like pushinstallsvc\repository): its regular files, nothing below. */

@@ -6,9 +6,9 @@ import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRepositoryServer, type RepositoryServer } from '../../../../src-main/components/repository/server.ts';
-import { connectRepository, listRepository, namesFromListing, parseRepositoryUrl } from '../../../../src-main/components/repository/client.ts';
-import { BIN } from '../../../helpers/cli.ts';
+import { startRepositoryServer, type RepositoryServer } from '../../../src-main/components/repository-server.ts';
+import { connectRepository, listRepository, namesFromListing, parseRepositoryUrl } from '../../../src-main/components/repository-client.ts';
+import { BIN } from '../../helpers/cli.ts';
 
 /** One request with the server's certificate as the only trust anchor; resolves status, body and the peer's fingerprint. */
 function get(server: RepositoryServer, path: string, method = 'GET'): Promise<{ status: number; body: string; fingerprint: string }> {
