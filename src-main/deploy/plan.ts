@@ -433,14 +433,9 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
 export function lastRebootVersion(store: Store, hostId: string, component: ComponentId, bootedAt: number | null, installed: string): { version: string; basis: 'installed' | 'journal' } {
   if (bootedAt === null || !Number.isFinite(bootedAt)) return { version: installed, basis: 'installed' };
   const since = new Date(bootedAt * 1000).toISOString();
-  const rows = store.db
-    .prepare(
-      "SELECT jh.action AS action, p.document AS doc FROM job_hosts jh JOIN jobs j ON j.id = jh.job_id JOIN plans p ON p.id = j.plan_id WHERE jh.host_id = ? AND p.component = ? AND jh.status IN ('succeeded', 'succeeded_with_warnings') AND jh.action IN ('install', 'upgrade') AND jh.updated_at > ? ORDER BY jh.updated_at LIMIT 1",
-    )
-    .all(hostId, component, since) as { action: string; doc: string }[];
-  const first = rows[0];
+  const first = store.journal.firstChangeSince(hostId, component, since);
   if (!first) return { version: installed, basis: 'installed' };
-  const plan = JSON.parse(first.doc) as PlanDocument;
+  const plan = first.plan as PlanDocument;
   const item = plan.items.find((i) => i.hostId === hostId);
   const before = first.action === 'upgrade' ? item?.from : (item?.to ?? plan.version);
   return before && parseVersion(before) ? { version: before, basis: 'journal' } : { version: installed, basis: 'installed' };

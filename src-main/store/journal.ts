@@ -131,6 +131,20 @@ export class JournalRepository {
     this.db.prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(status, nowIso(), JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })), jobId, hostId, step);
   }
 
+  /**
+   * The first install or upgrade of `component` that finished on a host after `since` (ISO time):
+   * the host's planned action and the plan document it came from (JSON parsed; deploy/plan.ts
+   * knows its schema). The reboot rule counts from the version before it.
+   */
+  firstChangeSince(hostId: string, component: string, since: string): { action: string; plan: unknown } | undefined {
+    const r = this.db
+      .prepare(
+        "SELECT jh.action AS action, p.document AS doc FROM job_hosts jh JOIN jobs j ON j.id = jh.job_id JOIN plans p ON p.id = j.plan_id WHERE jh.host_id = ? AND p.component = ? AND jh.status IN ('succeeded', 'succeeded_with_warnings') AND jh.action IN ('install', 'upgrade') AND jh.updated_at > ? ORDER BY jh.updated_at LIMIT 1",
+      )
+      .get(hostId, component, since) as { action: string; doc: string } | undefined;
+    return r ? { action: r.action, plan: JSON.parse(r.doc) as unknown } : undefined;
+  }
+
   event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {
     this.db.prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(jobId, hostId, nowIso(), type, JSON.stringify(redactValue(data)));
   }

@@ -37,4 +37,18 @@ describe('document repositories', () => {
     expect(s.installerHashes.get('/src/a.tar.gz', 10, 1_700_000_000_123)).toBeUndefined();
     s.close();
   });
+  it('finds the first install or upgrade of a component that finished on a host since a time (the reboot rule)', () => {
+    const s = store();
+    const { host } = s.hosts.upsert({ name: 'h1', address: '192.0.2.10', os: 'linux' });
+    const plan = { planId: 'p-1', items: [{ hostId: host.id, from: '9.60', to: '9.62' }] };
+    s.plans.add({ id: 'p-1', createdAt: '2026-01-01T00:00:00.000Z', component: 'mobility-service', version: '9.62' }, plan);
+    const job = s.journal.createJob({ kind: 'apply', planId: 'p-1', options: {}, hosts: [{ hostId: host.id, host: 'h1', action: 'upgrade', version: null }] });
+    const before = '2000-01-01T00:00:00.000Z';
+    expect(s.journal.firstChangeSince(host.id, 'mobility-service', before)).toBeUndefined();
+    s.journal.setHost(job.id, host.id, { status: 'succeeded' });
+    expect(s.journal.firstChangeSince(host.id, 'mobility-service', before)).toEqual({ action: 'upgrade', plan });
+    expect(s.journal.firstChangeSince(host.id, 'provider', before)).toBeUndefined();
+    expect(s.journal.firstChangeSince(host.id, 'mobility-service', '2999-01-01T00:00:00.000Z')).toBeUndefined();
+    s.close();
+  });
 });
