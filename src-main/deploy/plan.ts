@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import pLimit from 'p-limit';
 import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { chooseInstaller, scanSources, untrustedReason, type InstallerFile } from '../components/sources.ts';
@@ -11,6 +10,7 @@ import { compareVersions, isVersion, parseVersion } from '../components/version.
 import { describeHops, upgradePath } from '../components/upgrade-path.ts';
 import { runChecks } from '../checks/index.ts';
 import { fail, toAsrError, type AsrError } from '../model/errors.ts';
+import { forEachHost, valuesOrThrow } from '../model/for-each-host.ts';
 import type { Host } from '../model/host.ts';
 import { nowIso } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
@@ -198,14 +198,16 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     }
   }
   const planId = `p-${randomBytes(4).toString('hex')}`;
-  const limit = pLimit(input.concurrency ?? 8);
-  const items = await Promise.all(
-    hosts.map((h) =>
-      limit(async () => {
+  // planHost answers a host it cannot examine as blocked; a throw fails the plan as before.
+  const items = valuesOrThrow(
+    await forEachHost(
+      hosts,
+      async (h) => {
         const item = await planHost(store, catalog, h, { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
         cb.onHost?.(item);
         return item;
-      }),
+      },
+      { concurrency: input.concurrency ?? 8, hostOf: (h) => h.name },
     ),
   );
   refuseIfIncomplete(items, { component: comp.name, cs: input.cs ?? null });

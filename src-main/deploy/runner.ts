@@ -5,6 +5,7 @@ import type { InstalledState, RecipeTarget, StepContext } from '../components/re
 import { recipeFor } from '../components/recipes.ts';
 import { verifyPlannedInstaller } from '../components/sources.ts';
 import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
+import { forEachHost } from '../model/for-each-host.ts';
 import type { ServiceEvent } from '../model/events.ts';
 import { TERMINAL, type JobHost } from '../store/journal.ts';
 import { finalJobStatus, outcomeCounts, type HostResultStatus, type HostStatus, type JobStatus, type OutcomeCounts } from '../model/status.ts';
@@ -119,33 +120,31 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   const installerHashes = new Map<string, Promise<string>>();
   emit({ type: 'job', jobId, status: 'running' });
 
-  const worker = async () => {
-    for (;;) {
-      const next = queue.shift();
-      if (!next) return;
-      const item = items.get(next.hostId);
-      if (abort.signal.aborted || budgetExhausted || !item) {
-        const why = !item ? 'the host is not in the plan' : budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : 'cancelled';
-        store.journal.setHost(jobId, next.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
-        continue;
-      }
-      const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit, installerHashes);
-      if (status === 'failed') {
-        failures++;
-        if (failures > opt.maxFailures) budgetExhausted = true;
-      }
-    }
-  };
+  const notStarted = (jh: JobHost, why: string) => store.journal.setHost(jobId, jh.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
+  const runWave = (wave: JobHost[]) =>
+    forEachHost(
+      wave,
+      async (next) => {
+        const item = items.get(next.hostId);
+        if (!item) return notStarted(next, 'the host is not in the plan');
+        const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit, installerHashes);
+        if (status === 'failed') {
+          failures++;
+          if (failures > opt.maxFailures) budgetExhausted = true;
+        }
+      },
+      // A host not started (cancelled, or the failure budget spent) is journalled as such when its turn comes.
+      { concurrency: opt.concurrency, signal: abort.signal, stopReason: () => (budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : null), onSettled: (o) => !o.ok && !o.started && notStarted(o.item, o.error.message) },
+    );
   try {
     // Waves given by the caller (sweeps), else the plan's (the active node of a VMM cluster first).
     if (!opt.waves?.length && plan.waves?.length) opt.waves = plan.waves;
     const waves = opt.waves?.length ? [...opt.waves.map((w) => new Set(w)), null] : [null];
-    const all = queue.splice(0);
     for (const wave of waves) {
       // The last (null) wave takes every host no earlier wave named.
-      const mine = all.filter((h) => (wave ? wave.has(h.hostId) : !opt.waves?.some((w) => w.includes(h.hostId))));
-      queue.push(...mine);
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(opt.concurrency, queue.length || 1)) }, worker));
+      const outcomes = await runWave(queue.filter((h) => (wave ? wave.has(h.hostId) : !opt.waves?.some((w) => w.includes(h.hostId)))));
+      // runHost journals every failure of a host; a throw out of it is a bug of ours and ends the run.
+      for (const o of outcomes) if (!o.ok && o.started) throw o.cause;
     }
   } finally {
     clearInterval(poll);

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import { loadCatalog, supportStatus, type Catalog, type ComponentId } from '../components/catalog.ts';
 import { upgradePath, type UpgradeHop } from '../components/upgrade-path.ts';
 import { isVersion, parseVersion } from '../components/version.ts';
@@ -6,6 +5,7 @@ import { lastRebootVersion } from '../deploy/plan.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { hostSecrets, transportFor } from '../deploy/connect.ts';
 import { toAsrError, type AsrError } from '../model/errors.ts';
+import { forEachHost, valuesOrThrow } from '../model/for-each-host.ts';
 import type { Host } from '../model/host.ts';
 import { nowIso } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
@@ -51,15 +51,17 @@ const COMPONENTS_BY_OS: Record<'linux' | 'windows', ComponentId[]> = { linux: ['
  */
 export async function queryVersions(store: Store, hosts: Host[], opts: { concurrency?: number; signal?: AbortSignal; onHost?: (v: HostVersions) => void } = {}): Promise<HostVersions[]> {
   const catalog = loadCatalog();
-  const limit = pLimit(opts.concurrency ?? 16);
-  return Promise.all(
-    hosts.map((h) =>
-      limit(async () => {
+  // queryHost answers a host's failure as data; a throw is a bug and fails the query as before.
+  return valuesOrThrow(
+    await forEachHost(
+      hosts,
+      async (h) => {
         const out = await queryHost(store, catalog, h, opts.signal);
         store.componentVersions.put(h.id, out.collectedAt, out);
         opts.onHost?.(out);
         return out;
-      }),
+      },
+      { concurrency: opts.concurrency ?? 16, hostOf: (h) => h.name },
     ),
   );
 }

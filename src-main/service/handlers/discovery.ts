@@ -1,7 +1,6 @@
 import { writeReportFile } from '../../reports/write-report.ts';
 import { randomBytes } from 'node:crypto';
 import { registrationSettings, resolveRegistration } from '../../deploy/registration.ts';
-import pLimit from 'p-limit';
 import { documentVerdict, groupByCheck, toCheckRunDocument, type CheckRunDocument } from '../../checks/index.ts';
 import { loadCatalog } from '../../components/catalog.ts';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
@@ -12,6 +11,7 @@ import { discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHost
 import { windowsScriptRunner } from './windows-runner.ts';
 import { gatherFacts } from '../../facts/index.ts';
 import { fail, toAsrError } from '../../model/errors.ts';
+import { forEachHost, valuesOrThrow } from '../../model/for-each-host.ts';
 import { renderCheckReport } from '../../reports/check-report.ts';
 import { jobReport } from '../../reports/job.ts';
 import { renderJobReport } from '../../reports/job-report.ts';
@@ -57,8 +57,7 @@ async function scanTarget(store: Store, spec: string, timeoutMs: number, signal:
 
 export const discoveryHandlers = {
   'trust.scan': async (input: CommandInput<'trust.scan'>, { store, signal }: HandlerContext) => {
-    const limit = pLimit(16);
-    return (await Promise.all(input.targets.map((t) => limit(() => scanTarget(store, t, input.timeoutMs ?? 5000, signal))))).flat();
+    return valuesOrThrow(await forEachHost(input.targets, (t) => scanTarget(store, t, input.timeoutMs ?? 5000, signal), { concurrency: 16 })).flat();
   },
   'trust.approve': async (input: CommandInput<'trust.approve'>, { store, signal }: HandlerContext) => {
     // Serial on purpose: enrolment is the one place keys are accepted, one by one (peers: ansible#13318).
@@ -162,53 +161,45 @@ export const discoveryHandlers = {
   },
   'discover.hyperv': async (input: CommandInput<'discover.hyperv'>, { store, signal, emit }: HandlerContext) => {
     if (!store.credentials.info(input.credential)) fail('not_found', `No credential named "${input.credential}".`, { remedy: 'Add it with `asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin`.' });
-    const limit = pLimit(input.concurrency ?? 8);
-    let done = 0;
-    return Promise.all(
-      input.hosts.map((address) =>
-        limit(async () => {
-          const runner = windowsScriptRunner(store, address, input.credential);
-          try {
-            await runner.connect({ signal });
-            const inv = await discoverHyperVHost(runner, { address, signal });
-            const row = { ok: true, ...inv };
-            if (!input.add) return row;
-            const [m] = mergeDiscoveredHosts(store.hosts, [hyperVToHostInput(inv, { credential: input.credential })]);
-            return { ...row, hostId: m!.hostId };
-          } catch (e) {
-            return { address, ok: false, error: toAsrError(e, address) };
-          } finally {
-            await runner.close().catch(() => undefined);
-            emit({ type: 'progress', done: ++done, total: input.hosts.length, message: address });
-          }
-        }),
-      ),
+    const outcomes = await forEachHost(
+      input.hosts,
+      async (address) => {
+        const runner = windowsScriptRunner(store, address, input.credential);
+        try {
+          await runner.connect({ signal });
+          const inv = await discoverHyperVHost(runner, { address, signal });
+          const row = { ok: true, ...inv };
+          if (!input.add) return row;
+          const [m] = mergeDiscoveredHosts(store.hosts, [hyperVToHostInput(inv, { credential: input.credential })]);
+          return { ...row, hostId: m!.hostId };
+        } finally {
+          await runner.close().catch(() => undefined);
+        }
+      },
+      { concurrency: input.concurrency ?? 8, signal, hostOf: (address) => address, onSettled: (o, p) => emit({ type: 'progress', ...p, message: o.item }) },
     );
+    return outcomes.map((o) => (o.ok ? o.value : { address: o.item, ok: false, error: o.error }));
   },
   'facts.gather': async (input: CommandInput<'facts.gather'>, { store, signal, emit }: HandlerContext) => {
     const hosts = store.hosts.select(input.hosts);
-    const limit = pLimit(input.concurrency ?? 16);
-    let done = 0;
-    return Promise.all(
-      hosts.map((h) =>
-        limit(async () => {
-          let t;
-          try {
-            if (!h.os) fail('validation', `The OS family of ${h.name} is unknown.`, { remedy: `asr-deploy hosts add ${h.address} --os linux|windows` });
-            t = transportFor(store, h, hostSecrets(store, h));
-            await t.connect({ signal });
-            const facts = await gatherFacts(h.os, t, { signal });
-            store.hosts.setFacts(h.id, facts);
-            return { host: h.name, ok: true, facts };
-          } catch (e) {
-            return { host: h.name, ok: false, error: toAsrError(e, h.name) };
-          } finally {
-            await t?.close().catch(() => undefined);
-            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
-          }
-        }),
-      ),
+    const outcomes = await forEachHost(
+      hosts,
+      async (h) => {
+        let t;
+        try {
+          if (!h.os) fail('validation', `The OS family of ${h.name} is unknown.`, { remedy: `asr-deploy hosts add ${h.address} --os linux|windows` });
+          t = transportFor(store, h, hostSecrets(store, h));
+          await t.connect({ signal });
+          const facts = await gatherFacts(h.os, t, { signal });
+          store.hosts.setFacts(h.id, facts);
+          return { host: h.name, ok: true, facts };
+        } finally {
+          await t?.close().catch(() => undefined);
+        }
+      },
+      { concurrency: input.concurrency ?? 16, signal, hostOf: (h) => h.name, onSettled: (o, p) => emit({ type: 'progress', ...p, message: o.item.name }) },
     );
+    return outcomes.map((o) => (o.ok ? o.value : { host: o.item.name, ok: false, error: o.error }));
   },
   'check.run': async (input: CommandInput<'check.run'>, { store, signal, emit }: HandlerContext) => {
     const catalog = loadCatalog();
@@ -217,18 +208,18 @@ export const discoveryHandlers = {
     const version = input.version ?? catalog.latest(input.component).version;
     const hosts = store.hosts.select(input.hosts);
     if (!hosts.length) fail('validation', 'No hosts are selected: there is nothing to check.', { remedy: 'Add hosts with `asr-deploy hosts add` or `discover … --add`, or check --hosts.' });
-    const limit = pLimit(input.concurrency ?? 16);
-    let done = 0;
-    const results = await Promise.all(
-      hosts.map((h) =>
-        limit(async () => {
+    // examineHost turns a host's failure into its checks' evidence; a throw here is a bug, and fails the run as before.
+    const results = valuesOrThrow(
+      await forEachHost(
+        hosts,
+        async (h) => {
           const ex = await examineHost(store, h, { component: input.component, version, settings, detect: false, signal });
-          emit({ type: 'progress', done: ++done, total: hosts.length, message: `${h.name}: ${ex.checks.verdict}${ex.error ? ` (${ex.error.code})` : ''}` });
           if (ex.error) {
             ex.checks.checks[0] = { ...ex.checks.checks[0]!, evidence: `${ex.error.code}: ${ex.error.message}`, remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy };
           }
           return { host: h.name, result: ex.checks, ...(ex.error ? { error: ex.error } : {}) };
-        }),
+        },
+        { concurrency: input.concurrency ?? 16, hostOf: (h) => h.name, onSettled: (o, p) => o.ok && emit({ type: 'progress', ...p, message: `${o.item.name}: ${o.value.result.verdict}${o.value.error ? ` (${o.value.error.code})` : ''}` }) },
       ),
     );
     const doc = toCheckRunDocument(input.component, version, results);

@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
 import { fail, toAsrError } from '../../model/errors.ts';
+import { forEachHost } from '../../model/for-each-host.ts';
 import { applyProxySteps, proxyStepsFor } from '../../proxy/apply.ts';
 import { parseEndpoint, REQUIRED_ENDPOINTS } from '../../proxy/endpoints.ts';
 import { probeFromLinux, probeFromWindows, type EndpointResult } from '../../proxy/probe.ts';
@@ -26,28 +27,23 @@ export const proxyHandlers = {
     const endpoints = input.endpoints?.length ? input.endpoints.map(parseEndpoint) : REQUIRED_ENDPOINTS;
     const hosts = store.hosts.select(input.hosts);
     const account = proxyAccount(store, proxy);
-    const limit = pLimit(input.concurrency ?? 16);
-    let done = 0;
-    const rows = await Promise.all(
-      hosts.map((h) =>
-        limit(async () => {
-          let t: Transport | undefined;
-          try {
-            t = transportFor(store, h, hostSecrets(store, h));
-            await t.connect({ signal });
-            const probe = { proxy, account, endpoints, signal, ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}) };
-            const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t, probe);
-            return { host: h.name, ok: results.every((r) => r.outcome === 'ok'), endpoints: results };
-          } catch (e) {
-            return { host: h.name, ok: false, endpoints: [], error: toAsrError(e, h.name) };
-          } finally {
-            await t?.close().catch(() => undefined);
-            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
-          }
-        }),
-      ),
+    const outcomes = await forEachHost(
+      hosts,
+      async (h) => {
+        let t: Transport | undefined;
+        try {
+          t = transportFor(store, h, hostSecrets(store, h));
+          await t.connect({ signal });
+          const probe = { proxy, account, endpoints, signal, ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}) };
+          const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t, probe);
+          return { host: h.name, ok: results.every((r) => r.outcome === 'ok'), endpoints: results };
+        } finally {
+          await t?.close().catch(() => undefined);
+        }
+      },
+      { concurrency: input.concurrency ?? 16, signal, hostOf: (h) => h.name, onSettled: (o, p) => emit({ type: 'progress', ...p, message: o.item.name }) },
     );
-    return { proxy: proxy.name, url: proxy.url, hosts: rows };
+    return { proxy: proxy.name, url: proxy.url, hosts: outcomes.map((o) => (o.ok ? o.value : { host: o.item.name, ok: false, endpoints: [], error: o.error })) };
   },
   'proxy.apply': async (input: CommandInput<'proxy.apply'>, { store, signal, emit }: HandlerContext) => {
     const proxy = requireProxy(store, input.name);
