@@ -4,6 +4,9 @@ import type { ServiceEvent } from '../model/events.ts';
 import type { Result } from './contract/envelope.ts';
 import { deployCommands } from './contract/deploy.ts';
 import { discoveryCommands } from './contract/discovery.ts';
+import { trustCommands } from './contract/trust.ts';
+import { checkCommands } from './contract/check.ts';
+import { reportCommands } from './contract/report.ts';
 import { inventoryCommands } from './contract/inventory.ts';
 import { proxyCommands } from './contract/proxy.ts';
 import { updatesCommands } from './contract/updates.ts';
@@ -24,7 +27,10 @@ import { filesCommands } from './contract/files.ts';
 export const commands = {
   ...inventoryCommands,
   ...deployCommands,
+  ...trustCommands,
   ...discoveryCommands,
+  ...checkCommands,
+  ...reportCommands,
   ...updatesCommands,
   ...uiCommands,
   ...exportCommands,

@@ -11,6 +11,9 @@ import type { HandlerContext } from './context.ts';
 import { FileGrants, isHandle } from './files.ts';
 import { deployHandlers } from './handlers/deploy.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
+import { trustHandlers } from './handlers/trust.ts';
+import { checkHandlers } from './handlers/check.ts';
+import { reportHandlers } from './handlers/report.ts';
 import { updatesHandlers } from './handlers/updates.ts';
 import * as inventory from './handlers/inventory.ts';
 import { uiHandlers } from './handlers/ui.ts';
@@ -24,7 +27,10 @@ import type { Handler, Handlers } from './handlers/types.ts';
 const handlers: Handlers = {
   ...inventory.inventoryHandlers,
   ...deployHandlers,
+  ...trustHandlers,
   ...discoveryHandlers,
+  ...checkHandlers,
+  ...reportHandlers,
   ...updatesHandlers,
   ...uiHandlers,
   ...exportHandlers,

@@ -1,25 +1,8 @@
 import { z } from 'zod';
-import { CheckGroupSchema, CheckRunDocumentSchema } from '../../checks/index.ts';
-import { COMPONENT_IDS } from '../../components/catalog.ts';
 import { AsrErrorSchema } from '../../model/errors.ts';
 import { FactsSchema } from '../../model/facts.ts';
 import { HostConflictSchema, HostSchema } from '../../model/host.ts';
-import { HostSelector, TrustPinSchema } from './inventory.ts';
-
-const ScanResultSchema = z.object({
-  host: z.string(),
-  port: z.number().int(),
-  kind: z.enum(['ssh', 'tls']),
-  fingerprint: z.string(),
-  keyType: z.string().optional(),
-  subject: z.string().optional(),
-  notAfter: z.string().optional(),
-  expired: z.boolean().optional(),
-  expiresSoon: z.boolean().optional(),
-  banner: z.string().optional(),
-  /** What the store pins for this endpoint now, to review a change before approving it. */
-  pinned: z.string().nullable().optional(),
-});
+import { HostSelector } from './inventory.ts';
 
 const DiscoveredHostSchema = z.object({
   address: z.string(),
@@ -90,25 +73,8 @@ const HyperVDiscoverySchema = z.object({
   error: AsrErrorSchema.optional(),
 });
 
-/** Trust enrolment, discovery, facts, prerequisite checks and reports (issues 3-5). */
+/** Discovery (network, vCenter, VMM, Hyper-V) and facts (issues 3-4). Trust, checks and reports have their own files. */
 export const discoveryCommands = {
-  'trust.scan': {
-    summary: 'Read SSH host keys / TLS certificates (no login, nothing stored).',
-    input: z.object({ targets: z.array(z.string().min(1)).min(1), timeoutMs: z.number().int().min(100).default(5000) }),
-    output: z.array(ScanResultSchema.extend({ error: AsrErrorSchema.optional() }).partial({ fingerprint: true, kind: true })),
-  },
-  'trust.approve': {
-    summary: 'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted. All targets are verified first, then all pinned at once or none; a changed key needs replace.',
-    input: z.object({
-      targets: z.array(z.string().min(1)).min(1),
-      fingerprint: z.string().optional(),
-      /** A target whose pinned key or certificate differs is refused unless this is set (cli.md). */
-      replace: z.boolean().default(false),
-      timeoutMs: z.number().int().min(100).default(5000),
-    }),
-    /** `previous`: the fingerprint this pin replaced (null when new or unchanged). */
-    output: z.array(TrustPinSchema.extend({ previous: z.string().nullable().optional() })),
-  },
   'discover.network': {
     summary: 'TCP probes of addresses, CIDR blocks and ranges; identifies SSH and WinRM.',
     input: z.object({
@@ -145,17 +111,6 @@ export const discoveryCommands = {
     summary: 'Gather facts over each host’s transport and store them.',
     input: z.object({ hosts: HostSelector, concurrency: z.number().int().min(1).max(512).optional() }),
     output: z.array(z.object({ host: z.string(), ok: z.boolean(), facts: FactsSchema.optional(), error: AsrErrorSchema.optional() })),
-  },
-  'check.run': {
-    summary: 'Prerequisite checks against the support matrix of a component version.',
-    input: z.object({ component: z.enum(COMPONENT_IDS), version: z.string().optional(), hosts: HostSelector, cs: z.string().optional(), ps: z.string().optional(), appliance: z.string().optional(), concurrency: z.number().int().min(1).max(512).optional() }),
-    /** `byCheck`: the failures grouped by check (groupByCheck), for views that lead with them. */
-    output: CheckRunDocumentSchema.extend({ runId: z.string(), byCheck: z.array(CheckGroupSchema) }),
-  },
-  'report.create': {
-    summary: 'A report of a job or a check run (latest = the newest of either) as HTML, CSV or JSON.',
-    input: z.object({ id: z.string().min(1), format: z.enum(['html', 'csv', 'json']), out: z.string().optional() }),
-    output: z.object({ id: z.string(), kind: z.enum(['job', 'check']), format: z.string(), out: z.string().nullable(), content: z.string().optional() }),
   },
   'hosts.discovered': {
     summary: 'Hosts that discovery added or updated (for the UI).',
