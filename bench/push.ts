@@ -55,6 +55,7 @@ try {
   cli('credentials', 'add', 'root', '--user', 'root', '--key-file', lab.users.root.keyPath);
   for (const h of pool) cli('hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'root', '--tag', 'bench');
   cli('trust', 'approve', ...pool.map((h) => h.address));
+  cli('sources', 'trust', installer);
   const sshOpts = ['-i', lab.users.root.keyPath, '-o', `UserKnownHostsFile=${lab.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
   const rows: string[] = [];
   for (const n of sizes) {

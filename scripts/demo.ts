@@ -128,9 +128,16 @@ async function main(): Promise<number> {
   if (!version) throw new DemoFailure('the catalog lists no Mobility service version');
   const installers = join(home, 'installers');
   step(`stand-in Mobility service ${version} installers (TEST FIXTURE, not Microsoft's): npm run lab -- installers ${installers} ${version}`);
-  const built = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'installers', installers, version], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'installers', installers, version, '--home', home], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (built.status !== 0) throw new DemoFailure('the stand-in installers could not be made');
-  for (const f of built.stdout.trim().split('\n')) note(f);
+  const files = built.stdout.trim().split('\n');
+  for (const f of files) note(f);
+
+  step('pin them: no document gives their SHA-256, so unpinned they would be blocked (asr-deploy sources trust FILE…: hash, who, when)');
+  await asr(['sources', 'trust', ...files]);
+  const scanned = await json<{ file: string; trusted: boolean; pinnedBy?: string | null }[]>(['sources', 'scan', installers]);
+  if (!scanned.length || scanned.some((f) => !f.trusted)) throw new DemoFailure('sources scan shows an installer that is not trusted');
+  note(`${scanned.length} installer(s) trusted, pinned by ${scanned[0]!.pinnedBy ?? 'unknown'}`);
 
   step('a credential for the hosts (the lab root key; secrets live AES-256-GCM encrypted in the data directory)');
   await asr(['credentials', 'add', 'lab-root', '--user', 'root', '--key-file', lab.users.root.keyPath]);

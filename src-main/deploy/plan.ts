@@ -410,7 +410,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (!installer) return blockedAt(`no ${comp.name} ${version} installer for ${osId} in ${input.source}`, { from, osId, ...extra });
   // Nothing runs as root/SYSTEM unless its bytes are the catalog's (a document's hash) or the admin's pin.
   const untrusted = untrustedReason(catalog, installer);
-  if (untrusted && untrusted.code === 'hash_mismatch') return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy: untrusted.remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256 } } });
+  if (untrusted) return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy: untrusted.remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256 } } });
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
     return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }

@@ -3,14 +3,14 @@
 // npm run lab -- status [--json]
 // npm run lab -- fault HOST NAME [--lab ID]     (HOST = name, host name or address)
 // npm run lab -- stale              (remove labs whose owner died)
-// npm run lab -- installers DIR VERSION [--os RHEL8-64,...]   (stand-in Mobility service installers: TEST FIXTURE)
+// npm run lab -- installers DIR VERSION [--os RHEL8-64,...] [--home DATADIR]   (stand-in Mobility service installers: TEST FIXTURE, pinned with sources trust)
 // npm run lab -- configs DIR [--appliance ADDRESS] [--out DIR] (stand-in appliance: DIR/<host>.txt → <host>.json)
 
 import { parseArgs } from 'node:util';
 import { FAULTS, fault } from './faults.ts';
 import { downStale, labDown, labStatus, labUp, readLabState } from './lab.ts';
 import type { FaultName, LabState } from './types.ts';
-import { buildFixtureInstaller } from '../fixtures/mobility-installer/build.ts';
+import { buildFixtureInstaller, trustFixtureInstallers } from '../fixtures/mobility-installer/build.ts';
 import { makeConfigFiles } from './appliance.ts';
 
 /** Installer OS ids of the lab's profiles (centos-6.6, ol-6.5, sles-11-sp3, rhel-8.6, ubuntu-22.04). */
@@ -68,11 +68,12 @@ async function main(): Promise<number> {
       os: { type: 'string' },
       appliance: { type: 'string' },
       out: { type: 'string' },
+      home: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [cmd, ...rest] = positionals;
-  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] | configs DIR [--appliance ADDRESS] [--out DIR]';
+  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] [--home DATADIR] | configs DIR [--appliance ADDRESS] [--out DIR]';
   if (values.help || !cmd) {
     console.log(usage);
     return cmd ? 0 : 2;
@@ -138,12 +139,16 @@ async function main(): Promise<number> {
     case 'installers': {
       const [dir, version] = rest;
       if (!dir || !version || !/^\d+(\.\d+){3}$/.test(version)) {
-        console.error('usage: lab installers DIR VERSION [--os RHEL8-64,UBUNTU-22.04-64]  (VERSION like 9.66.7567.1)');
+        console.error('usage: lab installers DIR VERSION [--os RHEL8-64,UBUNTU-22.04-64] [--home DATADIR]  (VERSION like 9.66.7567.1; pinned with sources trust in DATADIR, else $ASR_DEPLOY_HOME)');
         return 2;
       }
       const ids = values.os ? values.os.split(',').filter(Boolean) : LAB_INSTALLER_OS_IDS;
-      for (const osId of ids) console.log(buildFixtureInstaller({ dir, version, osId }));
+      const built = ids.map((osId) => buildFixtureInstaller({ dir, version, osId }));
+      for (const f of built) console.log(f);
       console.error(`TEST FIXTURE: ${ids.length} stand-in Mobility service ${version} installer(s), not Microsoft's; they install nothing outside the lab hosts' /usr/local.`);
+      // No document gives their SHA-256: pinned (sources trust) in the data directory, as an admin would, or plan blocks them.
+      trustFixtureInstallers(built, values.home ? { home: values.home } : {});
+      console.error(`pinned with \`asr-deploy sources trust\` in ${values.home ?? process.env.ASR_DEPLOY_HOME ?? 'the default data directory'}`);
       return 0;
     }
     case 'configs': {

@@ -45,7 +45,8 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
   const plan = async (hosts: HostState[]) => json<{ planId: string; items: { host: string; action: string }[] }>(['plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', hosts.map((h) => h.name).join(','), '--cs', cs(), '--passphrase-file', passphrase]);
 
   beforeAll(async () => {
-    buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' });
+    const installer = buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' });
+    expect((await cli(['sources', 'trust', installer])).code).toBe(0);
     writeFileSync(passphrase, 'Exit-Codes-Passphrase\n', { mode: 0o600 });
     expect((await cli(['credentials', 'add', 'root', '--user', 'root', '--key-file', lab!.users.root.keyPath])).code).toBe(0);
   }, 60_000);

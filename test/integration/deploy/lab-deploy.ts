@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createService } from '../../../src-main/service/service.ts';
 import type { CommandInput, CommandName, CommandOutput, ServiceApi, ServiceEvent } from '../../../src-main/service/contract.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
@@ -34,7 +34,9 @@ export class DeployBench {
   }
 
   async setup(opts: { installers: { version: string; osId: string; bytes?: number }[] }): Promise<void> {
-    for (const i of opts.installers) buildFixtureInstaller({ dir: this.source, version: i.version, osId: i.osId, ...(i.bytes ? { payloadBytes: i.bytes } : {}) });
+    const built = opts.installers.map((i) => buildFixtureInstaller({ dir: this.source, version: i.version, osId: i.osId, ...(i.bytes ? { payloadBytes: i.bytes } : {}) }));
+    // No document gives the fixtures' SHA-256: pinned as an admin does (sources trust), or plan blocks them.
+    if (built.length) await this.call('sources.trust', { dir: this.source, files: built.map((f) => basename(f)) });
     const { writeFileSync, readFileSync } = await import('node:fs');
     writeFileSync(this.passphraseFile, PASSPHRASE + '\n', { mode: 0o600 });
     await this.call('credentials.add', { name: 'root', user: 'root', privateKey: readFileSync(this.lab.users.root.keyPath, 'utf8') });

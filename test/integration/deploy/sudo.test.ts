@@ -51,7 +51,7 @@ describe.skipIf(!lab)(`a sudo-only account through sudo -S (needs the lab: ${rea
     expect(doc.hosts[0]!.checks.find((c) => c.id === 'linux-root-access')).toMatchObject({ verdict: 'pass', evidence: expect.stringContaining('sudo -S') });
 
     const source = join(home, 'installers');
-    buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' });
+    expect((await cli(['sources', 'trust', buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' })])).code).toBe(0);
     writeFileSync(join(home, 'cs.passphrase'), 'Sudo-Test-Passphrase\n', { mode: 0o600 });
     const plan = await cli(['--json', 'plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', h.name, '--cs', cs, '--passphrase-file', join(home, 'cs.passphrase')]);
     const planDoc = plan.json() as { planId: string; items: { action: string; reason?: string }[] };

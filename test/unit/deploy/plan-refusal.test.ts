@@ -8,6 +8,8 @@ import { setProxy } from '../../../src-main/proxy/proxies.ts';
 import { exitCodeFor } from '../../../src-main/model/errors.ts';
 import { failureOf } from '../../helpers/failure.ts';
 import { buildFixtureInstaller } from '../../fixtures/mobility-installer/build.ts';
+import { loadCatalog } from '../../../src-main/components/catalog.ts';
+import { trustInstallers } from '../../../src-main/components/sources.ts';
 
 // Examination (facts, checks, detection) is another feature's: here every host is a clean Ubuntu 22.04 with nothing installed.
 vi.mock('../../../src-main/deploy/examine.ts', () => ({
@@ -20,13 +22,14 @@ let store: Store;
 let source: string;
 const plans = () => (store.db.prepare('SELECT COUNT(*) AS n FROM plans').get() as { n: number }).n;
 
-beforeEach(() => {
+beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'asr-planref-'));
   store = openStore(home, (db) => new LazyVaultStore(db, () => 'unit-vault-key'));
   source = join(home, 'src');
   mkdirSync(source);
-  buildFixtureInstaller({ dir: source, version: '9.62.7096.1', osId: 'UBUNTU-22.04-64', payloadBytes: 1024 });
-  buildFixtureInstaller({ dir: source, version: '8.4.0.0', osId: 'UBUNTU-22.04-64', payloadBytes: 1024 });
+  const built = [buildFixtureInstaller({ dir: source, version: '9.62.7096.1', osId: 'UBUNTU-22.04-64', payloadBytes: 1024 }), buildFixtureInstaller({ dir: source, version: '8.4.0.0', osId: 'UBUNTU-22.04-64', payloadBytes: 1024 })];
+  // No document gives the fixtures' SHA-256: pinned as an admin does (sources trust), or plan blocks them.
+  await trustInstallers(loadCatalog(), store.installerPins, built, 'unit-test', new Date().toISOString());
   writeFileSync(join(home, 'cs.passphrase'), 'a-passphrase\n');
   for (const name of ['web1', 'web2']) store.hosts.upsert({ address: `${name}.contoso.local`, name, os: 'linux', credential: 'root', tags: [], source: 'manual' });
 });

@@ -6,6 +6,8 @@ import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
 import { setProxy } from '../../../../src-main/proxy/proxies.ts';
 import { failureOf } from '../../../helpers/failure.ts';
+import { loadCatalog } from '../../../../src-main/components/catalog.ts';
+import { trustInstallers } from '../../../../src-main/components/sources.ts';
 
 // Examination (facts, checks, detection) is another feature's; here it reports a clean Windows host with nothing installed.
 vi.mock('../../../../src-main/deploy/examine.ts', () => ({
@@ -17,12 +19,14 @@ const VAULT = '<ASRVaultCreds><Key>plan-secret-KEY</Key></ASRVaultCreds>';
 let home: string;
 let store: Store;
 let source: string;
-beforeEach(() => {
+beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'asr-winplan-'));
   store = openStore(home, (db) => new LazyVaultStore(db, () => 'unit-vault-key'));
   source = join(home, 'src');
   mkdirSync(source);
   writeFileSync(join(source, 'AzureSiteRecoveryProvider_5.24.0614.1.exe'), 'MZ stand-in');
+  // No document gives the Provider's SHA-256: the stand-in is pinned as an admin pins the real one (sources trust).
+  await trustInstallers(loadCatalog(), store.installerPins, [join(source, 'AzureSiteRecoveryProvider_5.24.0614.1.exe')], 'unit-test', new Date().toISOString());
   writeFileSync(join(home, 'vault.VaultCredentials'), VAULT);
   writeFileSync(join(home, 'empty.VaultCredentials'), '  \n');
   for (const [name, tags] of [['vmmnode2', ['vmm-cluster:VMMHA']], ['vmmnode1', ['vmm-cluster:VMMHA', 'vmm-cluster-active']]] as const) {
