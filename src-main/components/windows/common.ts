@@ -54,7 +54,54 @@ export async function stageInstaller(ctx: StepContext, target: RecipeTarget): Pr
     timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
     onProgress: (sent, total) => ctx.progress('stage', sent, total),
   });
-  return { detail: { dir: prep.dir, remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs } };
+  const signature = await verifyAuthenticode(ctx, host, remote);
+  return { detail: { dir: prep.dir, remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs, signature } };
+}
+
+/** What Get-AuthenticodeSignature said about a staged package (resources/scripts/windows/verify-signature.ps1). */
+export interface AuthenticodeAnswer {
+  status: string;
+  statusMessage?: string | null;
+  subject: string | null;
+  thumbprint?: string | null;
+}
+
+/** The relative distinguished names of an X.500 subject (`CN=Microsoft Corporation, O=…`), quoted values kept whole. */
+export function subjectParts(subject: string): Map<string, string> {
+  const parts = new Map<string, string>();
+  for (const m of subject.matchAll(/\s*([A-Za-z.0-9]+)=("(?:[^"]|"")*"|[^,]*)\s*(?:,|$)/g)) {
+    const key = m[1]!.toUpperCase();
+    if (!parts.has(key)) parts.set(key, m[2]!.replace(/^"|"$/g, '').replace(/""/g, '"').trim());
+  }
+  return parts;
+}
+
+/** Microsoft's code-signing subject: CN and O "Microsoft Corporation" (the packages of every ASR component are signed so). */
+export const isMicrosoftSigner = (subject: string | null): boolean => {
+  if (!subject) return false;
+  const p = subjectParts(subject);
+  return p.get('CN') === 'Microsoft Corporation' && p.get('O') === 'Microsoft Corporation';
+};
+
+/**
+ * On the target, before the package runs as SYSTEM: its Authenticode signature must be Valid
+ * (Get-AuthenticodeSignature: the signature and its chain verify there) and Microsoft's. The SHA-256
+ * says the bytes are the ones pinned; the signature says Microsoft made them.
+ */
+export async function verifyAuthenticode(ctx: StepContext, host: string, remote: string): Promise<{ status: string; subject: string | null }> {
+  const sig = await runPs<AuthenticodeAnswer>(ctx.transport, 'verify-signature.ps1', { Path: remote }, { timeoutMs: 120_000, signal: ctx.signal });
+  const file = win32.basename(remote);
+  if (sig.status !== 'Valid' || !isMicrosoftSigner(sig.subject)) {
+    await removeFiles(ctx.transport, [remote]).catch(() => undefined);
+    const why = sig.status !== 'Valid' ? `its Authenticode signature is ${sig.status}${sig.statusMessage ? ` (${sig.statusMessage})` : ''}` : `it is signed by ${sig.subject ?? 'nobody'}, not Microsoft Corporation`;
+    fail('signature_invalid', `${file} on ${host}: ${why}; it was removed and not run.`, {
+      host,
+      remedy: 'Download the package again from Microsoft (download.microsoft.com) and check it: right-click → Properties → Digital Signatures should show Microsoft Corporation; then pin the new file (`asr-deploy sources trust FILE`) and plan again.',
+      details: { file, status: sig.status, subject: sig.subject },
+    });
+  }
+  ctx.log(`[stage] ${file}: Authenticode ${sig.status}, signer ${sig.subject}`);
+  return { status: sig.status, subject: sig.subject };
 }
 
 /** The staging folder recorded by this job's stage step (also after a resume). */

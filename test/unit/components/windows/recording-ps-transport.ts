@@ -22,6 +22,9 @@ export interface RecordedCall {
 const SCRIPTS = readdirSync(resourcePath('scripts', 'windows')).filter((f) => f.endsWith('.ps1'));
 const byText = new Map(SCRIPTS.map((f) => [readFileSync(resourcePath('scripts', 'windows', f), 'utf8'), f]));
 
+/** The subject of Microsoft's code-signing certificates (the signer of ASR packages). */
+export const MICROSOFT_SUBJECT = 'CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US';
+
 export function loadTranscript(name: string): Transcript {
   return JSON.parse(readFileSync(new URL(`../../../fixtures/windows-transcripts/recipes/${name}.json`, import.meta.url), 'utf8')).answers as Transcript;
 }
@@ -49,10 +52,18 @@ export class RecordingPsTransport implements Transport {
   async connect(): Promise<void> {}
   async close(): Promise<void> {}
 
+  /**
+   * Get-AuthenticodeSignature on this host, per uploaded file name, as documented: Status (a
+   * SignatureStatus name: Valid, NotSigned, HashMismatch, NotTrusted, UnknownError, …) and
+   * SignerCertificate (null when the file is not signed). Unset: a package Microsoft signed.
+   */
+  readonly signatures = new Map<string, { Status: string; StatusMessage?: string; SignerCertificate: { Subject: string; Thumbprint?: string } | null }>();
+
   async runScript<T>(script: string, params: Record<string, unknown> = {}, opts: { secrets?: Record<string, string> } = {}): Promise<T> {
     const name = byText.get(script);
     if (!name) throw new Error('not one of resources/scripts/windows/*.ps1');
     this.log.push({ host: this.host, script: name, params: structuredClone(params), secrets: { ...(opts.secrets ?? {}) }, text: script });
+    if (name === 'verify-signature.ps1' && !this.transcript[name]) return this.authenticode(String(params.Path)) as T;
     const answers = this.transcript[name];
     if (!answers?.length) throw new Error(`${this.host}: no recorded answer for ${name}`);
     const i = this.pos.get(name) ?? 0;
@@ -60,6 +71,14 @@ export class RecordingPsTransport implements Transport {
     const a = answers[Math.min(i, answers.length - 1)]!;
     if (a.throw) throw new AsrFailure(a.throw.code as never, a.throw.message, { host: this.host });
     return structuredClone(a.answer) as T;
+  }
+
+  /** What verify-signature.ps1 prints for a file: the cmdlet's Status and SignerCertificate.Subject. */
+  private authenticode(path: string): { status: string; statusMessage: string; subject: string | null; thumbprint: string | null } {
+    if (!this.uploads.some((u) => u.remote === path)) throw new AsrFailure('not_found', `${path} is not on the host`, { host: this.host });
+    const file = path.split('\\').at(-1)!;
+    const sig = this.signatures.get(file) ?? { Status: 'Valid', StatusMessage: 'Signature verified.', SignerCertificate: { Subject: MICROSOFT_SUBJECT, Thumbprint: 'F'.repeat(40) } };
+    return { status: sig.Status, statusMessage: sig.StatusMessage ?? '', subject: sig.SignerCertificate?.Subject ?? null, thumbprint: sig.SignerCertificate?.Thumbprint ?? null };
   }
 
   async exec(): Promise<ExecResult> {

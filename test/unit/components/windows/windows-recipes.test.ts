@@ -12,7 +12,8 @@ import type { PlanDocument } from '../../../../src-main/deploy/plan.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
 import { setProxy } from '../../../../src-main/proxy/proxies.ts';
-import { loadTranscript, RecordingPsTransport, type RecordedCall, type Transcript } from './recording-ps-transport.ts';
+import { loadTranscript, MICROSOFT_SUBJECT, RecordingPsTransport, type RecordedCall, type Transcript } from './recording-ps-transport.ts';
+import { isMicrosoftSigner } from '../../../../src-main/components/windows/common.ts';
 
 // The runner reaches hosts through deploy/connect.ts: here each host gets a transport replaying its transcript.
 const fakes = new Map<string, RecordingPsTransport>();
@@ -270,5 +271,43 @@ describe('documented command lines (plan view, secrets redacted)', () => {
       ['Microsoft-ASR_UA_8.3.0.0_Windows_GA_03Jul2015_release.exe', '-ip', '104.40.75.37', '-port', '62519', '-mode', 'UA', '/LOG=%ProgramData%\\asr-deploy\\JOB\\ua-install.log', '/DIR=C:\\Program Files (x86)\\Microsoft Azure Site Recovery', '/VERYSILENT', '/SUPPRESSMSGBOXES', '/norestart', '-usesysvolumes', '/CommunicationMode', 'https', '/PassphrasePath', '%ProgramData%\\asr-deploy\\JOB\\connection.passphrase'],
     ]);
     expect(JSON.stringify([nine, eight])).not.toContain(PASSPHRASE);
+  });
+});
+
+describe('Authenticode on the target before a Windows package runs (issue 12 item 4)', () => {
+  it('a Valid signature by Microsoft Corporation passes, and the stage step records it', async () => {
+    const h = addHost('hvhost7');
+    const t = fake('hvhost7', loadTranscript('mars-reboot'));
+    const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
+    expect(result.hosts[0]!.status).toBe('succeeded_with_warnings');
+    const scripts = t.log.map((c) => c.script);
+    // Checked after the upload, before anything runs.
+    expect(scripts.indexOf('verify-signature.ps1')).toBeGreaterThan(-1);
+    expect(scripts.indexOf('verify-signature.ps1')).toBeLessThan(scripts.indexOf('run-step.ps1'));
+    expect(store.journal.step(jobId, h.id, 'stage')?.detail).toMatchObject({ signature: { status: 'Valid', subject: MICROSOFT_SUBJECT } });
+  });
+
+  it.each([
+    ['not signed', { Status: 'NotSigned', StatusMessage: 'The file is not digitally signed.', SignerCertificate: null }, /Authenticode signature is NotSigned/],
+    ['changed after signing', { Status: 'HashMismatch', SignerCertificate: { Subject: MICROSOFT_SUBJECT } }, /Authenticode signature is HashMismatch/],
+    ['signed by someone else (valid chain)', { Status: 'Valid', SignerCertificate: { Subject: 'CN=Microsoft Corporation Fan Club, O=Contoso Ltd, C=US' } }, /signed by CN=Microsoft Corporation Fan Club.*not Microsoft Corporation/],
+    ['a self-made "Microsoft" certificate (untrusted root)', { Status: 'UnknownError', SignerCertificate: { Subject: MICROSOFT_SUBJECT } }, /Authenticode signature is UnknownError/],
+  ])('%s: signature_invalid, the package is removed and nothing runs', async (_what, sig, message) => {
+    const h = addHost('hvhost8');
+    const t = fake('hvhost8', loadTranscript('mars-reboot'));
+    t.signatures.set('MARSAgentInstaller.exe', sig);
+    const { result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
+    expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'signature_invalid', message: expect.stringMatching(message), remedy: expect.stringMatching(/Microsoft/) } });
+    expect(t.log.some((c) => c.script === 'run-step.ps1')).toBe(false);
+    expect(t.log.some((c) => c.script === 'remove-files.ps1' && (c.params.Paths as string[] | undefined)?.includes('C:\\ProgramData\\asr-deploy\\JOB\\MARSAgentInstaller.exe'))).toBe(true);
+  });
+
+  it('reads a subject by its parts: CN and O must both be Microsoft Corporation', () => {
+    expect(isMicrosoftSigner(MICROSOFT_SUBJECT)).toBe(true);
+    expect(isMicrosoftSigner('CN=Microsoft Corporation, O=Microsoft Corporation')).toBe(true);
+    expect(isMicrosoftSigner('CN=Microsoft Corporation, O=Evil Inc')).toBe(false);
+    expect(isMicrosoftSigner('CN="Microsoft Corporation, O=Microsoft Corporation", O=Evil')).toBe(false);
+    expect(isMicrosoftSigner('O=Microsoft Corporation')).toBe(false);
+    expect(isMicrosoftSigner(null)).toBe(false);
   });
 });
