@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodePowershell from 'node-powershell';
@@ -15,7 +15,7 @@ import { isAlive, killProcessTree, processTree } from './process-tree.ts';
 import { psArray, psHashtable, psQuote, psValue, type PsValue } from './quote-ps.ts';
 import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
 import { sessionOpenScript, winrmReapScript, type PsAuth, type PsEndpoint } from './session-script.ts';
-import { checkedLocalFile, sha256File } from '../local-file.ts';
+import { checkedLocalFile, verifyDownloaded } from '../transfer-verify.ts';
 import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
 
 const { PowerShell } = nodePowershell;
@@ -584,10 +584,7 @@ export class PowerShellTransport implements Transport {
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       });
-      const [localHash, remoteHash] = await Promise.all([sha256File(partial), this.remoteSha256(remotePath)]);
-      const expected = opts.sha256?.toLowerCase() ?? remoteHash;
-      if (localHash !== remoteHash || localHash !== expected) fail('hash_mismatch', `${this.host}: downloaded ${remotePath} has SHA-256 ${localHash}, expected ${expected}`, { host: this.host });
-      await rename(partial, localPath);
+      await verifyDownloaded(this.host, remotePath, partial, localPath, this.remoteSha256(remotePath), opts.sha256);
     } catch (e) {
       await rm(partial, { force: true });
       throw e;
