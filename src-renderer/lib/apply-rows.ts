@@ -1,11 +1,11 @@
 import type { CommandOutput } from '../../src-main/service/contract.ts';
+import type { HostStatus } from './status.ts';
 
 /**
  * The Apply table's rows: one host of the job as the journal has it (jobs.show). Pure functions
  * on contract types only (no DOM, no api.ts), so they run in unit tests under Node.
  */
 export type JobHost = CommandOutput<'jobs.show'>['hosts'][number];
-type HostStatus = JobHost['status'];
 /** What the page knows between two journal reads: the live step and bytes of a host in flight. */
 export interface LiveStep {
   step: string;
