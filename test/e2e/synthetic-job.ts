@@ -2,7 +2,7 @@ import type { CallOptions, CommandOutput, ServiceApi, ServiceEvent } from '../..
 
 /**
  * A job of N synthetic hosts for the wizard's Apply step (500 hosts cannot install here: the lab
- * has a handful). It answers plan.show, apply.start, jobs.show and jobs.logs for its own plan and
+ * has a handful). It answers plan.show, apply.start, jobs.show, jobs.cancel and jobs.logs for its own plan and
  * job and hands every other call to the real service. Its journal is kept in memory and it emits
  * what the engine emits (deploy/runner.ts), through the caller's `onEvent` (the real loopback
  * server broadcasts them to the page): `job` created/running/final, `host-step` started/succeeded
@@ -51,6 +51,8 @@ export class SyntheticJob {
   /** host-step events emitted so far (the test reads it around its measurement window). */
   events = 0;
   running = false;
+  /** jobs.cancel was asked: no new host starts, hosts in flight finish (as the engine does). */
+  private cancelRequested = false;
   private readonly opts: SyntheticJobOptions;
   private readonly sims: SimHost[];
   private status: JobShow['status'] = 'pending';
@@ -142,6 +144,11 @@ export class SyntheticJob {
       step(s, 'started');
     };
     while (queue.length || inFlight.size) {
+      if (this.cancelRequested && queue.length) {
+        for (const s of queue.splice(0)) s.host.status = 'cancelled';
+        this.status = 'cancelling';
+        emit({ type: 'job', jobId: this.jobId, status: 'cancelling' });
+      }
       while (inFlight.size < this.opts.concurrency && queue.length) {
         const s = queue.shift()!;
         s.host.status = 'running';
@@ -180,7 +187,7 @@ export class SyntheticJob {
       }
     }
     const show = this.show();
-    this.status = show.counts.failed ? 'failed' : show.counts.blocked ? 'completed_with_blocked' : 'succeeded';
+    this.status = this.cancelRequested ? 'cancelled' : show.counts.failed ? 'failed' : show.counts.blocked ? 'completed_with_blocked' : 'succeeded';
     emit({ type: 'job', jobId: this.jobId, status: this.status });
     this.running = false;
     return { jobId: this.jobId, planId: this.planId, status: this.status, outcome: show.outcome, hosts: show.hosts.map((h) => ({ host: h.host, status: h.status as never, action: h.action, version: h.version, ...(h.error ? { error: h.error } : {}) })) };
@@ -193,6 +200,10 @@ export class SyntheticJob {
         if (name === 'plan.show' && input.planId === this.planId) return { ok: true, value: this.plan() };
         if (name === 'apply.start' && input.planId === this.planId) return { ok: true, value: await this.run(opts?.onEvent ?? (() => undefined)) };
         if (name === 'jobs.show' && input.jobId === this.jobId) return { ok: true, value: this.show() };
+        if (name === 'jobs.cancel' && input.jobId === this.jobId) {
+          this.cancelRequested = true;
+          return { ok: true, value: { jobId: this.jobId, status: 'cancelling' } };
+        }
         if (name === 'jobs.logs' && input.jobId === this.jobId) {
           const host = String(input.host ?? '');
           return { ok: true, value: [{ host, path: `${host}.log`, text: `info  ${host}: synthetic job (test/e2e/synthetic-job.ts)\n` }] };

@@ -253,8 +253,17 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
 
     // Apply to the 18 selected (Linux, no Windows role) hosts: each is skipped, with the reason.
     await panel.getByLabel('Proxy to use').selectOption('corp');
-    page.once('dialog', (d) => void d.accept());
-    await panel.getByRole('button', { name: 'Apply', exact: true }).click();
+    // The app's own confirmation (a modal dialog, not window.confirm): Escape answers no, focus comes back to Apply.
+    const apply = panel.getByRole('button', { name: 'Apply', exact: true });
+    await apply.click();
+    const ask = page.getByRole('dialog', { name: /^Set proxy corp on 18 host\(s\)\?/ });
+    await ask.waitFor();
+    expect(await ask.textContent()).toMatch(/Provider re-registers/);
+    await page.keyboard.press('Escape');
+    await ask.waitFor({ state: 'hidden' });
+    expect(await apply.evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await apply.click();
+    await ask.getByRole('button', { name: 'Set proxy' }).click();
     const applied = page.getByRole('table', { name: 'Proxy applied per host' });
     await applied.waitFor({ timeout: 30_000 });
     expect(await applied.locator('tbody tr').count()).toBe(18);
