@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { cloudsOfGroup, discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../../src-main/discovery/hyperv/index.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
-import { FakePowerShell, transcript } from '../../helpers/fake-powershell.ts';
+import { FakePowerShell, loadTranscript } from '../../helpers/fake-powershell.ts';
 import { failureOf } from '../../helpers/failure.ts';
 
 const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
 
 
 describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
-  const vmm2016 = () => new FakePowerShell('vmm01.contoso.local', { 'discover-vmm.ps1': transcript('discovery/vmm-2016.json') });
+  const vmm2016 = () => new FakePowerShell('vmm01.contoso.local', loadTranscript('discovery/vmm-2016'));
 
   it('reads a VMM 2016 server: host groups, clouds, a 2-node cluster, 4 hosts with their clouds and VM counts', async () => {
     const t = vmm2016();
@@ -31,7 +31,7 @@ describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
   });
 
   it('a server without the virtualmachinemanager module is a named error with a remedy', async () => {
-    const t = new FakePowerShell('fs01', { 'discover-vmm.ps1': transcript('discovery/vmm-module-missing.json') });
+    const t = new FakePowerShell('fs01', loadTranscript('discovery/vmm-module-missing'));
     const e = await failureOf(discoverVmm(t, { server: 'fs01' }));
     expect(e.code).toBe('prerequisite_failed');
     expect(e.message).toContain('virtualmachinemanager');
@@ -40,7 +40,7 @@ describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
   });
 
   it('a document the parser does not understand is command_failed, not a crash', async () => {
-    const t = new FakePowerShell('vmm01', { 'discover-vmm.ps1': '{"ok":true,"server":{"name":"VMM01"}}' });
+    const t = new FakePowerShell('vmm01', { 'discover-vmm.ps1': [{ answer: '{"ok":true,"server":{"name":"VMM01"}}' }] });
     const e = await failureOf(discoverVmm(t, { server: 'vmm01' }));
     expect(e.code).toBe('command_failed');
     expect(e.message).toContain('discover-vmm.ps1');
@@ -91,7 +91,7 @@ describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
 
 describe('Hyper-V host discovery (replayed transcripts of discover-hyperv.ps1)', () => {
   it('reads a standalone 2012 R2 host: role, version, VMs; --add tags it role:hyperv-host without vmm:', async () => {
-    const t = new FakePowerShell('hv-branch07', { 'discover-hyperv.ps1': transcript('discovery/hyperv-standalone-2012r2.json') });
+    const t = new FakePowerShell('hv-branch07', loadTranscript('discovery/hyperv-standalone-2012r2'));
     const inv = await discoverHyperVHost(t, { address: '10.20.7.5' });
     expect(inv).toMatchObject({ address: '10.20.7.5', computer: 'HV-BRANCH07', cluster: null, hyperv: { installed: true, version: '6.3.9600.18692' } });
     expect(inv.vms.map((v) => [v.name, v.state, v.generation])).toEqual([['BR7-FS01', 'Running', 1], ['BR7-PRINT', 'Off', 2]]);
@@ -102,7 +102,7 @@ describe('Hyper-V host discovery (replayed transcripts of discover-hyperv.ps1)',
   });
 
   it('a computer without the Hyper-V role is a named error with the install remedy (transcript recorded from pwsh)', async () => {
-    const t = new FakePowerShell('web01', { 'discover-hyperv.ps1': transcript('discovery/hyperv-role-missing.json') });
+    const t = new FakePowerShell('web01', loadTranscript('discovery/hyperv-role-missing'));
     const e = await failureOf(discoverHyperVHost(t, { address: 'web01' }));
     expect(e).toMatchObject({ code: 'prerequisite_failed', details: { reason: 'hyperv_role_missing' } });
     expect(e.remedy).toContain('Install-WindowsFeature Hyper-V');

@@ -11,7 +11,7 @@ import { parseProxyUrl, setProxy, listProxies, type ProxyRecord } from '../../..
 import { createService } from '../../../src-main/service/service.ts';
 import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../src-main/store/store.ts';
-import { FakePowerShell, transcript } from '../../helpers/fake-powershell.ts';
+import { FakePowerShell, loadTranscript } from '../../helpers/fake-powershell.ts';
 
 const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
 const SECRET = 'Pr0xy-p@ss \'"$(x)`';
@@ -93,7 +93,7 @@ describe('proxy test: endpoints and judging what the proxy answered', () => {
   });
 
   it('Windows: proxy-test.ps1 gets host, port, user and endpoints as params and the password only through the secrets channel', async () => {
-    const t = new FakePowerShell('hv01', { 'proxy-test.ps1': '{"results":[{"kind":"connect","host":"fake.blob.core.windows.net","port":443,"method":"socket","connected":true,"statusLine":"HTTP/1.1 200 Connection established","proxyError":null,"error":null}]}' });
+    const t = new FakePowerShell('hv01', { 'proxy-test.ps1': [{ answer: '{"results":[{"kind":"connect","host":"fake.blob.core.windows.net","port":443,"method":"socket","connected":true,"statusLine":"HTTP/1.1 200 Connection established","proxyError":null,"error":null}]}' }] });
     const r = await probeFromWindows(t, { proxy: { host: 'proxy', port: 8080 }, account: { user: 'svc', password: SECRET }, endpoints: [parseEndpoint('fake.blob.core.windows.net:443')] });
     expect(r).toEqual([expect.objectContaining({ endpoint: 'fake.blob.core.windows.net:443', outcome: 'ok', method: 'socket' })]);
     expect(t.calls[0]!.params).toEqual({ ProxyHost: 'proxy', ProxyPort: 8080, ProxyUser: 'svc', Endpoints: ['connect|fake.blob.core.windows.net|443'], TimeoutSeconds: 10 });
@@ -121,7 +121,7 @@ describe('proxy apply: what runs where, by role', () => {
     const vc = join(dir, 'site.VaultCredentials');
     writeFileSync(vc, '<VaultCredentials/>');
     const h = host({ tags: ['role:vmm-server'] });
-    const t = Object.assign(new FakePowerShell('vmm01', { 'proxy-apply-provider.ps1': transcript('proxy/provider-applied.json'), 'proxy-apply-vmm-account.ps1': transcript('proxy/vmm-account-created.json') }), { remoteTemp: 'C:\\Users\\adm\\AppData\\Local\\Temp' });
+    const t = Object.assign(new FakePowerShell('vmm01', { ...loadTranscript('proxy/provider-applied'), ...loadTranscript('proxy/vmm-account-created') }), { remoteTemp: 'C:\\Users\\adm\\AppData\\Local\\Temp' });
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: { user: 'CONTOSO\\svc-proxy', password: SECRET }, vaultCredentialsFile: vc });
     expect(r.error).toBeNull();
     expect(r.steps.map((s) => [s.id, s.status])).toEqual([['provider', 'applied'], ['vmm-proxy-account', 'applied']]);
@@ -145,7 +145,7 @@ describe('proxy apply: what runs where, by role', () => {
 
   it('VMM-managed Hyper-V host: only the MARS agent (Set-OBMachineSetting + obengine restart); no upload', async () => {
     const h = host({ name: 'hv01', tags: ['role:hyperv-host', 'vmm:VMM01.contoso.local'] });
-    const t = new FakePowerShell('hv01', { 'proxy-apply-mars.ps1': transcript('proxy/mars-applied.json') });
+    const t = new FakePowerShell('hv01', { ...loadTranscript('proxy/mars-applied') });
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: { user: 'svc', password: SECRET } });
     expect(r.steps).toEqual([expect.objectContaining({ id: 'mars-agent', status: 'applied', detail: 'service Running' })]);
     expect(t.uploads).toEqual([]);
@@ -158,7 +158,7 @@ describe('proxy apply: what runs where, by role', () => {
     const vc = join(dir, 'v.VaultCredentials');
     writeFileSync(vc, 'x');
     const h = host({ name: 'hv-branch07', tags: ['role:hyperv-host'] });
-    const t = new FakePowerShell('hv-branch07', { 'proxy-apply-provider.ps1': transcript('proxy/provider-not-installed.json'), 'proxy-apply-mars.ps1': transcript('proxy/mars-applied.json') });
+    const t = new FakePowerShell('hv-branch07', { ...loadTranscript('proxy/provider-not-installed'), ...loadTranscript('proxy/mars-applied') });
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: null, vaultCredentialsFile: vc });
     expect(r.steps.map((s) => [s.id, s.status])).toEqual([['provider', 'not_installed'], ['mars-agent', 'applied']]);
     expect(t.calls[0]!.params.DRConfiguratorPaths).toEqual([...DRCONFIGURATOR_PATHS.hyperv]);

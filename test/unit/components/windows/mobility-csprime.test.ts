@@ -10,9 +10,9 @@ import type { PlanDocument } from '../../../../src-main/deploy/plan.ts';
 import type { Host } from '../../../../src-main/model/host.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
-import { RecordingPsTransport, type RecordedCall, type Transcript } from './recording-ps-transport.ts';
+import { FakePowerShell, type RecordedCall, type Transcript } from '../../../helpers/fake-powershell.ts';
 
-const fakes = new Map<string, RecordingPsTransport>();
+const fakes = new Map<string, FakePowerShell>();
 vi.mock('../../../../src-main/deploy/connect.ts', () => ({
   hostSecrets: () => ({ kind: 'password', user: 'CONTOSO\\asr', password: 'Host-Pw-1' }),
   transportFor: (_s: unknown, host: Host) => fakes.get(host.name)!,
@@ -86,7 +86,7 @@ describe('Mobility service on Windows with the modernized replication appliance 
   it('runs the setup program the package holds, waits in awaiting_config, then configures with the file as a secret only', async () => {
     const host = store.hosts.upsert({ address: 'web01.contoso.local', name: 'web01', os: 'windows', credential: 'win', tags: [], source: 'manual' }).host;
     const log: RecordedCall[] = [];
-    fakes.set('web01', new RecordingPsTransport('web01', transcript(), log));
+    fakes.set('web01', new FakePowerShell('web01', transcript(), log));
     const planId = 'p-csprime1';
     const doc: PlanDocument = { planId, createdAt: new Date().toISOString(), component: 'mobility-service', version: V, source: '/src', cs: null, csPort: null, appliance: '10.0.0.250', passphraseRef: null, accepted: [], items: [{ host: 'web01', hostId: host.id, action: 'install', from: null, to: V, reason: 'install', osId: 'Windows', installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V } }] };
     store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, V, JSON.stringify(doc));

@@ -12,11 +12,11 @@ import type { PlanDocument } from '../../../../src-main/deploy/plan.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../../src-main/store/store.ts';
 import { setProxy } from '../../../../src-main/proxy/proxies.ts';
-import { loadTranscript, MICROSOFT_SUBJECT, RecordingPsTransport, type RecordedCall, type Transcript } from './recording-ps-transport.ts';
+import { loadTranscript, MICROSOFT_SUBJECT, FakePowerShell, type RecordedCall, type Transcript } from '../../../helpers/fake-powershell.ts';
 import { isMicrosoftSigner } from '../../../../src-main/components/windows/common.ts';
 
 // The runner reaches hosts through deploy/connect.ts: here each host gets a transport replaying its transcript.
-const fakes = new Map<string, RecordingPsTransport>();
+const fakes = new Map<string, FakePowerShell>();
 vi.mock('../../../../src-main/deploy/connect.ts', () => ({
   hostSecrets: () => ({ kind: 'password', user: 'CONTOSO\\asr', password: 'Host-Pw-1' }),
   transportFor: (_s: unknown, host: Host) => {
@@ -79,8 +79,8 @@ function storePlan(component: string, version: string, hosts: Host[], file: stri
   return doc;
 }
 
-function fake(name: string, transcript: Transcript, log: RecordedCall[] = []): RecordingPsTransport {
-  const t = new RecordingPsTransport(name, transcript, log);
+function fake(name: string, transcript: Transcript, log: RecordedCall[] = []): FakePowerShell {
+  const t = new FakePowerShell(name, transcript, log);
   fakes.set(name, t);
   return t;
 }
@@ -101,7 +101,7 @@ function expectSecretsOnlyOnTheSecretsChannel(log: RecordedCall[], secrets: stri
 describe('Provider on a VMM server (replayed transcript)', () => {
   it('stops the VMM service, runs the documented lines, registers with the vault credentials file, starts VMM again', async () => {
     const h = addHost('vmm01', ['role:vmm-server']);
-    const t = fake('vmm01', loadTranscript('provider-vmm-success'));
+    const t = fake('vmm01', loadTranscript('recipes/provider-vmm-success'));
     const plan = storePlan('provider', '5.24.0614.1', [h], 'AzureSiteRecoveryProvider.exe', {}, { vault: VAULT });
     const { result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ host: 'vmm01', status: 'succeeded', version: '5.24.0614.1' });
@@ -135,7 +135,7 @@ describe('Provider on a VMM server (replayed transcript)', () => {
 
   it('a Hyper-V host of a Hyper-V site: no VMM service is touched; configurator in the Provider folder', async () => {
     const h = addHost('hv01');
-    const t = fake('hv01', loadTranscript('provider-hyperv-success'));
+    const t = fake('hv01', loadTranscript('recipes/provider-hyperv-success'));
     const plan = storePlan('provider', '5.24.0614.1', [h], 'AzureSiteRecoveryProvider.exe', { friendlyName: 'HV-Site-Host-1' }, { vault: VAULT });
     const { result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ status: 'succeeded' });
@@ -148,8 +148,8 @@ describe('Provider on a VMM server (replayed transcript)', () => {
     const passive = addHost('vmmnode2', ['vmm-cluster:VMMHA']);
     const active = addHost('vmmnode1', [], { vmmCluster: { name: 'VMMHA', activeNode: true } });
     const shared: RecordedCall[] = [];
-    fake('vmmnode2', loadTranscript('provider-vmm-success'), shared);
-    fake('vmmnode1', loadTranscript('provider-vmm-success'), shared);
+    fake('vmmnode2', loadTranscript('recipes/provider-vmm-success'), shared);
+    fake('vmmnode1', loadTranscript('recipes/provider-vmm-success'), shared);
     expect(vmmClusterNode(active)).toEqual({ cluster: 'VMMHA', active: true });
     expect([passive, active].sort((a, b) => providerOrder(a) - providerOrder(b)).map((h) => h.name)).toEqual(['vmmnode1', 'vmmnode2']);
     const waves = providerWaves([passive, active].map((h) => ({ hostId: h.id, host: h })));
@@ -164,7 +164,7 @@ describe('Provider on a VMM server (replayed transcript)', () => {
 
   it('is blocked without the vault credentials at configure time, with a remedy', async () => {
     const h = addHost('hv02');
-    fake('hv02', loadTranscript('provider-hyperv-success'));
+    fake('hv02', loadTranscript('recipes/provider-hyperv-success'));
     const plan = storePlan('provider', '5.24.0614.1', [h], 'AzureSiteRecoveryProvider.exe');
     const { result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'validation', remedy: expect.stringContaining('--vault-credentials') } });
@@ -174,7 +174,7 @@ describe('Provider on a VMM server (replayed transcript)', () => {
 describe('MARS agent (replayed transcripts)', () => {
   it('exit 3010 is success with a restart warning', async () => {
     const h = addHost('hvhost1');
-    const t = fake('hvhost1', loadTranscript('mars-reboot'));
+    const t = fake('hvhost1', loadTranscript('recipes/mars-reboot'));
     const { result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
     expect(result.hosts[0]).toMatchObject({ status: 'succeeded_with_warnings', version: '2.0.9919.0', warning: expect.stringMatching(/3010.*restart/) });
     const run = t.log.find((c) => c.script === 'run-step.ps1')!;
@@ -185,7 +185,7 @@ describe('MARS agent (replayed transcripts)', () => {
     store.credentials.add({ name: 'proxy-account', user: 'CONTOSO\\svc-proxy', password: 'Proxy-Apply-Pw-3' });
     setProxy(store, { name: 'corp', url: 'http://proxy.contoso.local:8080', credential: 'proxy-account' });
     const h = addHost('hvhost3');
-    const t = fake('hvhost3', loadTranscript('mars-proxy'));
+    const t = fake('hvhost3', loadTranscript('recipes/mars-proxy'));
     const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe', { proxy: 'corp' }));
     expect(result.hosts[0], JSON.stringify(result.hosts[0])).toMatchObject({ status: 'succeeded_with_warnings' });
     const run = t.log.find((c) => c.script === 'run-step.ps1')!;
@@ -198,7 +198,7 @@ describe('MARS agent (replayed transcripts)', () => {
 
   it('exit 1618 (another installation in progress) is retried from a fresh start, then succeeds', async () => {
     const h = addHost('hvhost2');
-    const t = fake('hvhost2', loadTranscript('mars-busy-then-ok'));
+    const t = fake('hvhost2', loadTranscript('recipes/mars-busy-then-ok'));
     const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
     expect(result.hosts[0]).toMatchObject({ status: 'succeeded' });
     expect(store.journal.hosts(jobId)[0]!.attempts).toBe(2);
@@ -215,7 +215,7 @@ describe('MARS agent (replayed transcripts)', () => {
 describe('Mobility service on Windows (replayed transcript)', () => {
   it('a failed registration fetches the setup logs and removes the passphrase file', async () => {
     const h = addHost('web01');
-    const t = fake('web01', loadTranscript('mobility-9x-configure-fails'));
+    const t = fake('web01', loadTranscript('recipes/mobility-9x-configure-fails'));
     const plan = storePlan('mobility-service', '9.62.7096.1', [h], 'Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe', { cs: '10.0.0.5' }, { passphrase: PASSPHRASE });
     const { jobId, result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'install_failed' } });
@@ -277,7 +277,7 @@ describe('documented command lines (plan view, secrets redacted)', () => {
 describe('Authenticode on the target before a Windows package runs (issue 12 item 4)', () => {
   it('a Valid signature by Microsoft Corporation passes, and the stage step records it', async () => {
     const h = addHost('hvhost7');
-    const t = fake('hvhost7', loadTranscript('mars-reboot'));
+    const t = fake('hvhost7', loadTranscript('recipes/mars-reboot'));
     const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
     expect(result.hosts[0]!.status).toBe('succeeded_with_warnings');
     const scripts = t.log.map((c) => c.script);
@@ -294,7 +294,7 @@ describe('Authenticode on the target before a Windows package runs (issue 12 ite
     ['a self-made "Microsoft" certificate (untrusted root)', { Status: 'UnknownError', SignerCertificate: { Subject: MICROSOFT_SUBJECT } }, /Authenticode signature is UnknownError/],
   ])('%s: signature_invalid, the package is removed and nothing runs', async (_what, sig, message) => {
     const h = addHost('hvhost8');
-    const t = fake('hvhost8', loadTranscript('mars-reboot'));
+    const t = fake('hvhost8', loadTranscript('recipes/mars-reboot'));
     t.signatures.set('MARSAgentInstaller.exe', sig);
     const { result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
     expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'signature_invalid', message: expect.stringMatching(message), remedy: expect.stringMatching(/Microsoft/) } });
