@@ -1,4 +1,4 @@
-// npm run lab -- up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json]
+// npm run lab -- up [--hosts N] [--clones mix|PROFILE] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json]
 // npm run lab -- down [ID | --all]  (no ID: detached and stale labs; --all: every lab)
 // npm run lab -- status [--json]
 // npm run lab -- fault HOST NAME [--lab ID]     (HOST = name, host name or address)
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { FAULTS, fault } from './faults.ts';
 import { downStale, labDown, labStatus, labUp, readLabState } from './lab.ts';
 import type { FaultName, LabState } from './types.ts';
+import type { CloneKind } from './profiles.ts';
 import { buildFixtureInstaller, trustFixtureInstallers } from '../fixtures/mobility-installer/build.ts';
 import { makeConfigFiles } from './appliance.ts';
 
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       hosts: { type: 'string' },
+      clones: { type: 'string' },
       vms: { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-vcsim': { type: 'boolean', default: false },
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     },
   });
   const [cmd, ...rest] = positionals;
-  const usage = 'usage: lab up [--hosts N] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] [--home DATADIR] | configs DIR [--appliance ADDRESS] [--out DIR]';
+  const usage = 'usage: lab up [--hosts N] [--clones mix|PROFILE] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] [--home DATADIR] | configs DIR [--appliance ADDRESS] [--out DIR]';
   if (values.help || !cmd) {
     console.log(usage);
     return cmd ? 0 : 2;
@@ -82,6 +84,7 @@ async function main(): Promise<number> {
     case 'up': {
       const state = await labUp({
         hosts: values.hosts ? Number(values.hosts) : undefined,
+        clones: values.clones as CloneKind | undefined,
         vms: values.vms ? Number(values.vms) : undefined,
         vcsim: !values['no-vcsim'],
         proxy: !values['no-proxy'],

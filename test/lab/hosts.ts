@@ -10,12 +10,12 @@
 // Killing the init with SIGKILL ends every process of the host; its mounts go with its mount namespace.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { installAccounts, type Accounts } from './accounts.ts';
 import { PROFILES, profileFiles, type HostSpec } from './profiles.ts';
 import type { HostState } from './types.ts';
-import { allProcs, procAlive, readFileOr, run, sshFingerprint, waitFor, waitForPort, writeJsonAtomic, type ProcInfo } from './util.ts';
+import { allProcs, ed25519KeyPair, procAlive, readFileOr, run, sshFingerprint, waitFor, waitForPort, writeJsonAtomic, type ProcInfo } from './util.ts';
 
 export const PWSH_PATH = '/root/.dotnet/tools/pwsh';
 /** Paths that are private per host (bind mounts of per-host directories). */
@@ -123,7 +123,8 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
     const mode = path === '/tmp' || path === '/var/tmp' ? 0o1777 : path === '/root' ? 0o700 : 0o755;
     mkdirSync(join(dir, sub), { mode });
   }
-  run('chmod', ['1777', join(dir, 'tmp'), join(dir, 'vartmp')]).catch(() => undefined);
+  // mkdirSync's mode is cut by the umask.
+  for (const sub of ['tmp', 'vartmp']) chmodSync(join(dir, sub), 0o1777);
   for (const d of ['bin', 'etc', 'include', 'lib', 'sbin', 'share', 'src']) mkdirSync(join(dir, 'usrlocal', d));
   for (const d of ['apt', 'private']) mkdirSync(join(dir, 'varlog', d));
   // The host's own kernel: its release is what /proc/sys/kernel/osrelease says inside the host (a
@@ -159,19 +160,19 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   );
   installAccounts(net.accounts, join(dir, 'etc-upper'), join(dir, 'root'), join(dir, 'home'));
 
-  // Host key and sshd configuration.
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `host@${spec.name}`, '-f', join(dir, 'ssh_host_ed25519_key')]);
-  const hostPublicKey = readFileSync(join(dir, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  // Host key (OpenSSH format, made in process: a 100-host lab spawns no ssh-keygen) and sshd configuration.
+  const keys = ed25519KeyPair(`host@${spec.name}`);
+  writeFileSync(join(dir, 'ssh_host_ed25519_key'), keys.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'ssh_host_ed25519_key.pub'), `${keys.public}\n`, { mode: 0o644 });
+  const hostPublicKey = keys.public.trim().split(/\s+/).slice(0, 2).join(' ');
   writeFileSync(join(dir, 'sshd_config'), sshdConfig(dir, spec, pwsh), { mode: 0o600 });
   writeFileSync(join(dir, 'init.sh'), initScript(dir, addr, spec, whiteouts, pwsh), { mode: 0o700 });
 
-  // Network: namespace + veth into the bridge (the namespace side is eth0).
-  await run('ip', ['netns', 'add', ns]);
-  await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-  await run('ip', ['link', 'set', veth, 'master', net.bridge, 'up']);
+  // Network: namespace + veth into the bridge (the namespace side is eth0), one `ip` process.
+  await run('ip', ['-batch', '-'], { input: `netns add ${ns}\nlink add ${veth} type veth peer name eth0 netns ${ns}\nlink set ${veth} master ${net.bridge} up\n` });
   // A scratch address can be reused right after its previous host went away: forget that host's
   // MAC, or the bridge keeps sending to it until the neighbour entry expires.
-  await run('ip', ['neigh', 'flush', 'to', addr, 'dev', net.bridge], { allowFail: true });
+  if (scratch) await run('ip', ['neigh', 'flush', 'to', addr, 'dev', net.bridge], { allowFail: true });
 
   // The host's init: PID 1 of its PID namespace, runs sshd inside all its namespaces.
   const errLog = join(dir, 'init.log');
@@ -185,7 +186,7 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   const unsharePid = child.pid ?? 0;
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const fail = (why: string): void => reject(new Error(`host ${spec.name}: ${why}: ${readFileOr(errLog, '').trim()}`));
+    const fail = (why: string): void => reject(new Error(`host ${spec.name}: ${why}: ${readFileOr(errLog, '').trim()}${readFileOr(join(dir, 'sshd.log'), '').trim().slice(-500)}`));
     const timer = setTimeout(() => fail('init did not report ready within 15 s'), 15_000);
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();

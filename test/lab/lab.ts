@@ -4,11 +4,12 @@
 
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAccounts } from './accounts.ts';
 import { diskFullPaths as diskFullPathsList } from './faults.ts';
 import { hostExec, hostRecords, PWSH_PATH, startHost, stopHost, nsName, type LabNet } from './hosts.ts';
-import { hostSpecs, type HostSpec } from './profiles.ts';
+import { hostSpecs, MAX_BASE_HOSTS, type CloneKind, type HostSpec } from './profiles.ts';
 import { squidMissing, startEndpoint, startSquid } from './proxy.ts';
 import { startApplianceListener } from './appliance.ts';
 import type { HostState, LabState, ProfileId } from './types.ts';
@@ -34,8 +35,10 @@ export { hostExec, hostProcs } from './hosts.ts';
 export { PROFILES, DEFAULT_HOSTS } from './profiles.ts';
 
 export interface LabUpOptions {
-  /** Number of hosts (default 6: one per profile + a non-English host name; more are Ubuntu 22.04 clones). */
+  /** Number of hosts, 1..100 (default 6: one per profile + a non-English host name; more are clones, see `clones`). */
   hosts?: number;
+  /** What the hosts after the sixth are: the default lab's profile mix (default) or clones of one profile. */
+  clones?: CloneKind;
   /** Start the vCenter simulator (default true). */
   vcsim?: boolean;
   /** Total VMs in the simulator (default max(12, 2 × hosts)). */
@@ -62,6 +65,28 @@ interface OwnerRecord {
 }
 
 const ID_RE = /^[0-9a-f]{6}$/;
+/** Hosts started at once (each is ~10 processes: ip, unshare, mounts, sshd). */
+const HOST_START_CONCURRENCY = 8;
+
+/** `fn` over `items`, at most `limit` at a time, results in order; the first failure rejects. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i] as T, i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 export const stateFile = (id: string): string => join(LAB_ROOT, id, 'state.json');
 
 /** Why the lab cannot run on this machine, or undefined when it can. */
@@ -267,14 +292,15 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       knownHostsPath: join(stateDir, 'known_hosts'),
       pwshUsable,
     };
-    const specs = hostSpecs(opts.hosts);
-    if (specs.length > 80) throw new Error('at most 80 base hosts (addresses .11-.90)');
+    const specs = hostSpecs(opts.hosts, opts.clones);
+    if (specs.length > MAX_BASE_HOSTS) throw new Error(`at most ${MAX_BASE_HOSTS} base hosts (addresses .11-.${10 + MAX_BASE_HOSTS})`);
     const addressOf = (i: number): string => `${base}.${11 + i}`;
 
     // Hosts, simulator and proxy in parallel.
     log(`lab ${id}: ${specs.length} hosts on ${bridge} ${subnet}`);
     t = Date.now();
-    const hostsP = Promise.all(specs.map((s, i) => startHost(net, s, 11 + i))).then((h) => {
+    // A bounded number at a time: 100 inits started at once on 2 cores miss their ready bound.
+    const hostsP = mapLimit(specs, HOST_START_CONCURRENCY, (s, i) => startHost(net, s, 11 + i)).then((h) => {
       mark('hostsMs', t);
       return h;
     });
@@ -375,6 +401,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
 
 // ---------------------------------------------------------------- scratch hosts
 
+/** Scratch hosts take .120-.249: above the base hosts' .11-.110 (100 hosts at most). */
+const SCRATCH_FIRST = 120;
+
 /**
  * Adds a throwaway host to a running lab (for tests that break hosts with faults without
  * disturbing the shared ones). It is not listed in state.json; remove it with removeHost.
@@ -387,20 +416,22 @@ export async function addHost(
   mkdirSync(addrDir, { recursive: true });
   // Round-robin from the last address handed out, so a just-freed address is not reused at once.
   const nextFile = join(addrDir, 'next');
-  const start = Number(readFileOr(nextFile, '100')) || 100;
+  const first = SCRATCH_FIRST;
+  const count = 250 - first;
+  const start = Number(readFileOr(nextFile, String(first))) || first;
   let octet = 0;
-  for (let i = 0; i < 150; i++) {
-    const o = 100 + ((start - 100 + i) % 150);
+  for (let i = 0; i < count; i++) {
+    const o = first + ((Math.max(0, start - first) + i) % count);
     try {
       mkdirSync(join(addrDir, String(o)));
       octet = o;
-      writeFileSync(nextFile, String(o + 1 >= 250 ? 100 : o + 1));
+      writeFileSync(nextFile, String(o + 1 >= 250 ? first : o + 1));
       break;
     } catch {
       /* taken */
     }
   }
-  if (!octet) throw new Error('no free scratch address (.100-.249)');
+  if (!octet) throw new Error(`no free scratch address (.${first}-.249)`);
   const name = `s${octet}`;
   const spec: HostSpec = {
     name,
@@ -528,14 +559,9 @@ export async function labDown(idOrState?: string | LabState | 'all'): Promise<vo
   const stopped = Date.now();
   while (services.some((p) => procAlive(p)) && Date.now() - stopped < 3000) await sleep(20);
 
-  // Hosts (base and scratch), then anything else in a namespace of this lab.
-  const recs = hostRecords(dir);
-  await Promise.all(recs.map((r) => stopHost(id, r)));
-  const netns = (await run('ip', ['netns', 'list'], { allowFail: true })).stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(`asrlab-${id}-`));
-  await Promise.all(netns.map((ns) => stopHost(id, { name: ns.slice(`asrlab-${id}-`.length) })));
+  // Hosts (base and scratch), then anything else in a namespace of this lab: all at once (a
+  // 100-host lab is one kill round, one /proc scan and one `ip` process, not 100 of each).
+  await stopHosts(id, hostRecords(dir));
   for (const p of allProcs()) {
     if (p.pid === process.pid) continue;
     if (p.cmdline.includes(`${dir}/`) || p.cmdline.includes(`asrlab-keeper-${id}`)) killPid(p.pid);
@@ -550,6 +576,8 @@ export async function labDown(idOrState?: string | LabState | 'all'): Promise<vo
 
   // Wait for processes to exit before removing the directory they may still write to.
   await waitFor('lab processes to exit', () => (allProcs().some((p) => p.pid !== process.pid && p.cmdline.includes(`${dir}/`)) ? undefined : true), 5000, 20).catch(() => undefined);
+  // Host directories in parallel (each is ~70 small files; unlinks wait on the disk, not the CPU).
+  await Promise.all(readdirSafe(join(dir, 'hosts')).map((h) => rm(join(dir, 'hosts', h), { recursive: true, force: true })));
   rmSync(dir, { recursive: true, force: true });
 
   let left: string[];
@@ -560,6 +588,45 @@ export async function labDown(idOrState?: string | LabState | 'all'): Promise<vo
     await sleep(100);
   }
   if (left.length) throw new Error(`lab ${id} left things behind:\n  ${left.join('\n  ')}`);
+}
+
+function readdirSafe(d: string): string[] {
+  try {
+    return readdirSync(d);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Stops hosts together: SIGKILL every init (each ends its PID namespace), wait for them, kill
+ * whatever else runs in the lab's network namespaces (one /proc scan), delete the namespaces
+ * with one `ip -batch` (their veths go with them).
+ */
+async function stopHosts(labId: string, recs: Array<{ initPid?: number; unsharePid?: number }>): Promise<void> {
+  for (const r of recs) for (const pid of [r.initPid, r.unsharePid]) killPid(pid && procAlive(pid) ? pid : undefined);
+  const inits = recs.map((r) => r.initPid).filter((p): p is number => !!p);
+  await waitFor('lab hosts to stop', () => (inits.some((p) => procAlive(p)) ? undefined : true), 10_000, 10).catch(() => undefined);
+  const prefix = `asrlab-${labId}-`;
+  const names = readdirSafe('/run/netns').filter((n) => n.startsWith(prefix));
+  if (!names.length) return;
+  const inodes = new Set<number>();
+  for (const n of names) {
+    try {
+      inodes.add(statSync(join('/run/netns', n)).ino);
+    } catch {
+      /* gone */
+    }
+  }
+  for (const e of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (inodes.has(statSync(`/proc/${e}/ns/net`).ino)) killPid(Number(e));
+    } catch {
+      /* exited, or a kernel thread */
+    }
+  }
+  await run('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), allowFail: true });
 }
 
 /**

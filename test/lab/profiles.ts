@@ -171,13 +171,32 @@ export const DEFAULT_HOSTS: HostSpec[] = [
   spec('nonascii', 'sérveur-ß', 'ubuntu-22.04', { nonEnglishName: true }),
 ];
 
-/** N hosts: the defaults (first N of them when N is smaller), then Ubuntu 22.04 clones. */
-export function hostSpecs(count: number = DEFAULT_HOSTS.length): HostSpec[] {
-  if (!Number.isInteger(count) || count < 1 || count > 200) throw new Error(`--hosts must be 1..200, got ${count}`);
+/** Most base hosts a lab has: their addresses are .11-.110, scratch hosts take .120-.249. */
+export const MAX_BASE_HOSTS = 100;
+
+/**
+ * What the hosts after the six defaults are: `mix` (default) repeats the default lab's mix (CentOS
+ * 6.6, Oracle Linux 6.5 without SFTP, SLES 11 SP3 with a wrong /etc/hosts, RHEL 8.6, Ubuntu 22.04,
+ * Ubuntu 22.04 with a non-English host name; PowerShell stays on lab-ubuntu2204 alone), so a
+ * 100-host run meets every profile and odd one out ~16 times; a profile id makes them all clones
+ * of that profile (the push benchmark's like-for-like hosts).
+ */
+export type CloneKind = 'mix' | ProfileId;
+
+/** N hosts: the defaults (first N of them when N is smaller), then clones (`clone07`…). */
+export function hostSpecs(count: number = DEFAULT_HOSTS.length, clones: CloneKind = 'mix'): HostSpec[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BASE_HOSTS) throw new Error(`--hosts must be 1..${MAX_BASE_HOSTS}, got ${count}`);
+  if (clones !== 'mix' && !(clones in PROFILES)) throw new Error(`--clones must be mix or one of ${Object.keys(PROFILES).join(', ')}, got ${clones}`);
   const specs = DEFAULT_HOSTS.slice(0, count);
   for (let i = specs.length + 1; i <= count; i++) {
     const n = String(i).padStart(2, '0');
-    specs.push(spec(`clone${n}`, `lab-ubuntu-${n}`, 'ubuntu-22.04'));
+    if (clones !== 'mix') {
+      specs.push(spec(`clone${n}`, `lab-${clones === 'ubuntu-22.04' ? 'ubuntu' : clones}-${n}`, clones));
+      continue;
+    }
+    const like = DEFAULT_HOSTS[(i - 1) % DEFAULT_HOSTS.length] as HostSpec;
+    const hostname = like.nonEnglishName ? `sérveur-ß-${n}` : `${like.hostname}-${n}`;
+    specs.push(spec(`clone${n}`, hostname, like.profile, { sftp: like.sftp, etcHostsCorrect: like.etcHostsCorrect, nonEnglishName: like.nonEnglishName }));
   }
   return specs;
 }

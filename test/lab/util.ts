@@ -1,7 +1,7 @@
 // Small helpers of the test lab: running commands, waiting for ports, fingerprints, /proc.
 
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -106,6 +106,38 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(stepMs);
   }
+}
+
+/**
+ * A new ed25519 key pair in OpenSSH's formats (private: openssh-key-v1, unencrypted; public: one
+ * `ssh-ed25519 AAAA… comment` line), made in process so that a 100-host lab spawns no ssh-keygen.
+ * (ssh2's generateKeyPairSync drops a leading zero byte of the public key: ~1 key in 200 unreadable.)
+ */
+export function ed25519KeyPair(comment: string): { private: string; public: string } {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d ?? '', 'base64url');
+  const pub = Buffer.from(jwk.x ?? '', 'base64url');
+  if (seed.length !== 32 || pub.length !== 32) throw new Error('ed25519 key export gave unexpected lengths');
+  const u32 = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const str = (b: Buffer | string): Buffer => {
+    const buf = typeof b === 'string' ? Buffer.from(b) : b;
+    return Buffer.concat([u32(buf.length), buf]);
+  };
+  const pubBlob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
+  const check = randomBytes(4);
+  let priv = Buffer.concat([check, check, str('ssh-ed25519'), str(pub), str(Buffer.concat([seed, pub])), str(comment)]);
+  const pad = (8 - (priv.length % 8)) % 8;
+  priv = Buffer.concat([priv, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
+  const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(pubBlob), str(priv)]);
+  const b64 = body.toString('base64').replace(/(.{70})/g, '$1\n');
+  return {
+    private: `-----BEGIN OPENSSH PRIVATE KEY-----\n${b64.endsWith('\n') ? b64 : `${b64}\n`}-----END OPENSSH PRIVATE KEY-----\n`,
+    public: `ssh-ed25519 ${pubBlob.toString('base64')} ${comment}`,
+  };
 }
 
 /** `SHA256:<base64 without padding>` of an OpenSSH public key line, as `ssh-keygen -lf` prints it. */

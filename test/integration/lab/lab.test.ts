@@ -365,7 +365,8 @@ describe.skipIf(!lab)(`lab lifecycle (needs the lab: ${reason})`, () => {
     try {
       expect(second.id).not.toBe(L.id);
       expect(second.subnet).not.toBe(L.subnet);
-      expect(second.timings.upMs).toBeLessThan(10_000);
+      // How long it took is the benchmark's business (no timing assertions); that it was measured is this test's.
+      expect(second.timings.upMs).toBeGreaterThan(0);
       const r = await sshRun(second.hosts[0] as HostState, { user: second.users.root }, 'hostname');
       expect(r.stdout.trim()).toBe(second.hosts[0]?.hostname);
       // A scratch host belongs to the lab and goes down with it.
