@@ -113,21 +113,30 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   const proxyRecord = plan.proxy ? requireProxy(store, plan.proxy) : null;
   const proxyAccountNow = proxyRecord ? proxyAccount(store, proxyRecord) : null;
   const proxy = proxyRecord ? { address: proxyRecord.host, port: proxyRecord.port, user: proxyAccountNow?.user ?? null, password: proxyAccountNow?.password ?? null } : null;
-  const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
-  let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
+  const jobHosts = store.journal.hosts(jobId);
+  const queue = jobHosts.filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
+  let failures = jobHosts.filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
   // Each installer is hashed again once per run: a file changed since the plan is refused on every host.
   const installerHashes = new Map<string, Promise<string>>();
-  emit({ type: 'job', jobId, status: 'running' });
+  emit({ type: 'job', jobId, status: 'running', hosts: jobHosts.length });
+  // Hosts this run will not start (skipped or blocked by the plan, done in an earlier run): told once, for the counts.
+  const queued = new Set(queue.map((h) => h.hostId));
+  for (const h of jobHosts) if (!queued.has(h.hostId)) emit({ type: 'host', jobId, host: h.host, status: h.status });
 
-  const notStarted = (jh: JobHost, why: string) => store.journal.setHost(jobId, jh.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
+  const notStarted = (jh: JobHost, why: string) => {
+    store.journal.setHost(jobId, jh.hostId, { status: 'cancelled', error: { code: 'cancelled', message: why, retryable: false } });
+    emit({ type: 'host', jobId, host: jh.host, status: 'cancelled' });
+  };
   const runWave = (wave: JobHost[]) =>
     forEachHost(
       wave,
       async (next) => {
         const item = items.get(next.hostId);
         if (!item) return notStarted(next, 'the host is not in the plan');
+        emit({ type: 'host', jobId, host: next.host, status: 'running' });
         const status = await runHost(store, jobId, next, item, plan, { passphrase, vaultCredentials, proxy }, opt, abort.signal, emit, installerHashes);
+        emit({ type: 'host', jobId, host: next.host, status });
         if (status === 'failed') {
           failures++;
           if (failures > opt.maxFailures) budgetExhausted = true;
