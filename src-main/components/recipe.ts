@@ -12,6 +12,18 @@ export interface InstalledState {
   installDir?: string | null;
 }
 
+export interface StagingPlan {
+  mode: 'pull' | 'push';
+  /** pull: the file's URL (or UNC path) as the target fetches it. */
+  url?: string;
+  /** pull over https with a pinned certificate: curl's `sha256//<SPKI>`, the DER SHA-256 (Windows), and the PEM (wget's CA file). */
+  pin?: { spkiSha256: string; fingerprint: string; pem: string } | null;
+  /** The tool the plan-time probe found on the host (curl, wget, Invoke-WebRequest, Copy-Item). */
+  tool?: string;
+  /** Why this mode: for pull, where from; for push, why the host does not pull. */
+  reason: string;
+}
+
 /** What the engine asks a recipe to do on one host. */
 export interface RecipeTarget {
   host: Host;
@@ -30,6 +42,10 @@ export interface RecipeTarget {
   vaultCredentials?: string | null;
   /** The name the Provider registers under (DRConfigurator /Friendlyname); default the host's name. */
   friendlyName?: string | null;
+  /** How the installer reaches the host (pull from a repository, or push); absent: push `installer.path`. */
+  staging?: StagingPlan;
+  /** The workstation's verified copy of a repository installer, fetched once when a host pushes instead of pulling. */
+  localCopy?: () => Promise<string>;
   /** A custom proxy for the Provider / MARS agent; the password is a secret. */
   proxy?: { address: string; port: number; user?: string | null; password?: string | null } | null;
 }

@@ -24,6 +24,8 @@ export interface InstallerFile {
   version: string | null;
   sha256: string;
   size: number;
+  /** A repository's file (pull staging): its URL; `path` is then the same URL. */
+  url?: string;
   hashStatus: HashStatus;
   /** verified or pinned: the installer may be staged and run. */
   trusted?: boolean;

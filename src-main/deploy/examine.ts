@@ -2,6 +2,8 @@ import { loadMatrices, matrixFor, reachabilityProbesFor, runChecks, type CheckSe
 import type { ComponentId } from '../components/catalog.ts';
 import type { InstalledState } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
+import type { StagingPlan } from '../components/recipe.ts';
+import { probeRepository, type RepositoryProbe } from '../components/staging.ts';
 import { remoteScript, shScript } from '../components/scripts.ts';
 import { gatherFacts } from '../facts/index.ts';
 import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
@@ -18,6 +20,8 @@ export interface Examination {
   installed: InstalledState | null;
   /** Reachability probes run from the host (so the checks can be judged again for another version). */
   probes?: ReachabilityProbe[];
+  /** Pull staging: whether the host reaches and trusts the repository (probed from the host, like the reachability checks). */
+  repository?: RepositoryProbe;
   /** Set when the host could not be reached or read: the checks are then `unknown`. */
   error?: AsrError;
 }
@@ -26,7 +30,7 @@ export interface Examination {
  * Facts → reachability probes (from the host itself) → checks → detection, over the host's own
  * transport. Shared by `check` and `plan`; changes nothing on the host.
  */
-export async function examineHost(store: Store, host: Host, want: { component: ComponentId; version: string | null; settings: CheckSettings; detect: boolean; signal?: AbortSignal }): Promise<Examination> {
+export async function examineHost(store: Store, host: Host, want: { component: ComponentId; version: string | null; settings: CheckSettings; detect: boolean; signal?: AbortSignal; repository?: { url: string; pin: StagingPlan['pin'] } }): Promise<Examination> {
   const base = { componentId: want.component, version: want.version, settings: want.settings };
   if (!host.os) return { host, facts: null, installed: null, checks: runChecks({ ...base, facts: null }), error: { code: 'validation', message: 'the host’s OS family is unknown', retryable: false } };
   let transport: Transport | undefined;
@@ -41,7 +45,8 @@ export async function examineHost(store: Store, host: Host, want: { component: C
     const checks = runChecks({ ...base, facts, ...(probes ? { probes } : {}) });
     const recipe = want.detect ? recipeFor(want.component, host.os) : undefined;
     const installed = recipe ? await recipe.detect(transport, want.signal) : null;
-    return { host, facts, checks, installed, ...(probes ? { probes } : {}) };
+    const repository = want.repository ? await probeRepository(transport, want.repository.url, want.repository.pin, want.signal) : undefined;
+    return { host, facts, checks, installed, ...(probes ? { probes } : {}), ...(repository ? { repository } : {}) };
   } catch (e) {
     if (e instanceof AsrFailure && e.data.code === 'cancelled') throw e;
     const error = toAsrError(e, host.name);

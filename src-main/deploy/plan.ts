@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { loadCatalog, type Catalog, type ComponentId, type Registration } from '../components/catalog.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { chooseInstaller, scanSources, untrustedReason, type InstallerFile } from '../components/sources.ts';
+import { isRepositoryUrl, scanRepository, type RepositorySource } from '../components/repository-sources.ts';
 import { defaultVersion, versionWarnings } from '../components/version-choice.ts';
 import { compareVersions, isVersion, parseVersion } from '../components/version.ts';
 import { describeHops, upgradePath } from '../components/upgrade-path.ts';
@@ -41,9 +42,13 @@ export const PlanItemSchema = z.object({
       version: z.string().nullable(),
       /** Why these bytes may run: the catalog's hash (a document), or the admin's pin (who, when). */
       trust: z.object({ basis: z.enum(['catalog', 'pin']), by: z.string().nullable().optional(), at: z.string().optional() }).optional(),
+      /** A repository's file (pull staging): the URL the target fetches; `path` is the same URL. */
+      url: z.string().optional(),
     })
     .optional(),
   commandLines: z.array(z.array(z.string())).optional(),
+  /** How the installer reaches this host: pull from the repository, or push (with why, when the source is a repository the host cannot reach). */
+  staging: z.object({ mode: z.enum(['pull', 'push']), url: z.string().optional(), tool: z.string().optional(), reason: z.string() }).optional(),
   /** The version this host gets (cli.md), and how it was chosen: --version, the installer source, or the catalog (check only). */
   version: z.string().nullable().optional(),
   versionSource: z.enum(['explicit', 'source', 'catalog']).optional(),
@@ -83,6 +88,8 @@ export const PlanDocumentSchema = z.object({
   accepted: z.array(z.string()),
   /** Each accepted failing check (`--accept`): who accepted it, when, and on which hosts it failed. */
   acceptances: z.array(AcceptanceSchema).optional(),
+  /** A repository source (`--source https://…/`): its URL and the certificate pin the targets check. */
+  repository: z.object({ url: z.string(), pin: z.object({ spkiSha256: z.string(), fingerprint: z.string(), pem: z.string() }).nullable() }).optional(),
   items: z.array(PlanItemSchema),
   /** Hosts per action (what `apply` asks about); recomputed from the items when a plan is loaded. */
   counts: z.object({ install: z.number(), upgrade: z.number(), skip: z.number(), blocked: z.number() }).optional(),
@@ -153,7 +160,9 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
       details: { reason: 'no_appliance_generation' },
     });
   }
-  const sources = input.source ? await scanSources(catalog, input.source, store.installerHashes, store.installerPins) : [];
+  // A repository (https/http URL): read from the workstation (a few KB); the targets fetch the installers themselves.
+  const repo: RepositorySource | null = input.source && isRepositoryUrl(input.source) ? await scanRepository(catalog, input.source, { trust: store.trust, pins: store.installerPins }, cb.signal) : null;
+  const sources = repo ? repo.files : input.source ? await scanSources(catalog, input.source, store.installerHashes, store.installerPins) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
   if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
   const accepted = [...new Set(input.accept ?? [])];
@@ -203,7 +212,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     await forEachHost(
       hosts,
       async (h) => {
-        const item = await planHost(store, catalog, h, { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal);
+        const item = await planHost(store, catalog, h, { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal, repo);
         cb.onHost?.(item);
         return item;
       },
@@ -230,6 +239,7 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     version,
     versionChoice: input.version ? 'explicit' : 'per-host',
     source: input.source ?? null,
+    ...(repo ? { repository: { url: repo.ref.url, pin: repo.ref.pin } } : {}),
     cs: registration.cs,
     csPort: null,
     ...(registration.appliance ? { appliance: registration.appliance } : {}),
@@ -307,7 +317,7 @@ function refuseIfIncomplete(items: readonly PlanItem[], ctx: { component: string
   fail('missing_secret', `The plan cannot finish: ${what[0]} (${list(hosts)}). Nothing was planned.`, { remedy: what[1], details: { need, hosts } });
 }
 
-async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal): Promise<PlanItem> {
+async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal, repo: RepositorySource | null = null): Promise<PlanItem> {
   const comp = catalog.component(input.component);
   const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version ?? null };
   const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
@@ -320,7 +330,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   const newestOfPlatform = sources.filter((f) => f.component === input.component && f.platform === os && f.version).sort((a, b) => compareVersions(b.version!, a.version!))[0];
   const provisional = input.version ?? newestOfPlatform?.version ?? catalog.latest(input.component).version;
   const settings = registrationSettings(catalog, { cs: input.cs ?? null, ps: null, appliance: input.appliance ?? null });
-  const ex = await examineHost(store, host, { component: input.component, version: provisional, settings, detect: true, ...(signal ? { signal } : {}) });
+  const ex = await examineHost(store, host, { component: input.component, version: provisional, settings, detect: true, ...(signal ? { signal } : {}), ...(repo ? { repository: { url: repo.ref.url, pin: repo.ref.pin } } : {}) });
   if (ex.error) return blocked(`${ex.error.code}: ${ex.error.message}${ex.error.remedy ? ` — ${ex.error.remedy}` : ''}`, { error: ex.error });
   const installed = ex.installed!;
   const from = installed.installed ? installed.version : null;
@@ -329,7 +339,7 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   let osId = osIdOf(checks);
 
   // Which version this host gets: --version; else the newest the installer source holds for its OS; else (check only) the catalog's newest for its OS.
-  const warnings: string[] = [];
+  const warnings: string[] = [...(repo?.warnings ?? [])];
   const choice = defaultVersion(catalog, sources, { component: input.component, platform: os, osId, explicit: input.version, sourceDir: input.source });
   if (input.upgradesOnly && !from) return { ...base, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
   if ('blocked' in choice) {
@@ -410,7 +420,11 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (!installer) return blockedAt(`no ${comp.name} ${version} installer for ${osId} in ${input.source}`, { from, osId, ...extra });
   // Nothing runs as root/SYSTEM unless its bytes are the catalog's (a document's hash) or the admin's pin.
   const untrusted = untrustedReason(catalog, installer);
-  if (untrusted) return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy: untrusted.remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256 } } });
+  if (untrusted) {
+    // A repository's file is pinned from a local copy: a pin is by content and name, so the repository's copy is then trusted.
+    const remedy = installer.url && untrusted.code === 'installer_untrusted' ? `Get ${installer.file} once (from Microsoft, or this repository), check it against Microsoft's download, then pin it: \`asr-deploy sources trust FILE\`, and plan again.` : untrusted.remedy;
+    return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256, ...(installer.url ? { url: installer.url } : {}) } } });
+  }
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
     return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
   }
@@ -424,7 +438,15 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
       ? `upgrade ${from} → ${version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
       : `install ${version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`) + chosenBy;
   const { file, path, sha256, size } = installer;
-  return { ...at, from, action, reason, osId, installer: { file, path, sha256, size, osId: installer.osId, version: installer.version, trust: installer.hashStatus === 'pinned' ? { basis: 'pin', by: installer.pinnedBy ?? null, ...(installer.pinnedAt ? { at: installer.pinnedAt } : {}) } : { basis: 'catalog' } }, commandLines, ...acc, ...w(), ...extra };
+  const staging = installer.url ? stagingFor(host.name, installer.url, repo!, ex.repository) : undefined;
+  return { ...at, from, action, reason, osId, ...(staging ? { staging } : {}), installer: { file, path, sha256, size, osId: installer.osId, version: installer.version, ...(installer.url ? { url: installer.url } : {}), trust: installer.hashStatus === 'pinned' ? { basis: 'pin', by: installer.pinnedBy ?? null, ...(installer.pinnedAt ? { at: installer.pinnedAt } : {}) } : { basis: 'catalog' } }, commandLines, ...acc, ...w(), ...extra };
+}
+
+/** Pull when the plan-time probe from the host reached the repository; else push, saying why (the workstation fetches the file once). */
+function stagingFor(host: string, url: string, repo: RepositorySource, probe: { ok: boolean; tool?: string; error?: string; message?: string } | undefined): NonNullable<PlanItem['staging']> {
+  if (probe?.ok) return { mode: 'pull', url, ...(probe.tool ? { tool: probe.tool } : {}), reason: `pull: ${host} fetches ${url} itself (${probe.tool ?? 'fetch tool'}${repo.ref.pin ? ', pinned certificate' : ''}) and checks its SHA-256 before anything runs` };
+  const why = probe ? `${probe.error ?? 'failed'}${probe.message ? `: ${probe.message}` : ''}` : 'the host was not probed';
+  return { mode: 'push', url, reason: `push: ${host} cannot pull from ${repo.ref.url} (${why}); the workstation fetches the installer once, checks its SHA-256 and pushes it` };
 }
 
 /**

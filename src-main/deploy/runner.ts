@@ -4,6 +4,8 @@ import { loadCatalog } from '../components/catalog.ts';
 import type { InstalledState, RecipeTarget, StepContext } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
 import { verifyPlannedInstaller } from '../components/sources.ts';
+import { cachedCopy, parseRepositoryUrl } from '../components/repository-client.ts';
+import { join } from 'node:path';
 import { AsrFailure, fail, toAsrError, type AsrError } from '../model/errors.ts';
 import { forEachHost } from '../model/for-each-host.ts';
 import type { ServiceEvent } from '../model/events.ts';
@@ -202,8 +204,15 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
     emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
   const target: RecipeTarget = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
 
+  if (item.installer.url && plan.repository) {
+    const repository = plan.repository;
+    const { url, sha256, file } = item.installer;
+    if (item.staging?.mode === 'pull') target.staging = { mode: 'pull', url, pin: repository.pin, ...(item.staging.tool ? { tool: item.staging.tool } : {}), reason: item.staging.reason };
+    target.localCopy = () => localCopyOf({ ...parseRepositoryUrl(repository.url), pin: repository.pin }, { name: file, url }, sha256, join(store.home, 'cache', 'installers'), signal);
+  }
   try {
-    await verifyPlannedInstaller(item.installer, installerHashes);
+    // A repository's installer is checked where its bytes are: on the target (pull), or in the workstation's cached copy (push).
+    if (!item.installer.url) await verifyPlannedInstaller(item.installer, installerHashes);
   } catch (e) {
     const err = toAsrError(e, host.name);
     log.line(`error (${err.code}): ${err.message}${err.remedy ? `\nremedy: ${err.remedy}` : ''}`);
@@ -315,6 +324,19 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       await transport.close().catch(() => undefined);
     }
   }
+}
+
+/** One download per installer and process, however many hosts push it (the cache directory keeps it across runs). */
+const localCopies = new Map<string, Promise<string>>();
+function localCopyOf(ref: Parameters<typeof cachedCopy>[0], file: { name: string; url: string }, sha256: string, cacheDir: string, signal: AbortSignal): Promise<string> {
+  const key = `${cacheDir}\0${sha256}`;
+  let p = localCopies.get(key);
+  if (!p) {
+    p = cachedCopy(ref, file, sha256, cacheDir, { signal });
+    localCopies.set(key, p);
+    p.catch(() => localCopies.delete(key));
+  }
+  return p;
 }
 
 /** Where `jobs configure` keeps a host's config file (the secret store: encrypted at rest). */

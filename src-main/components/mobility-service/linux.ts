@@ -6,6 +6,7 @@ import { judgeExit } from '../exit-codes.ts';
 import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
 import { shScript } from '../scripts.ts';
+import { stageFile } from '../staging.ts';
 
 /** Where a job stages on a Linux host: private (0700), named by job so `jobs resume` finds it again. */
 export const stagingDir = (jobId: string): string => `/tmp/asr-deploy-${jobId}`;
@@ -111,13 +112,8 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
           });
         }
         const remote = posix.join(dir, target.installer.file);
-        const up = await ctx.transport.upload(target.installer.path, remote, {
-          sha256: target.installer.sha256,
-          signal: ctx.signal,
-          timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
-          onProgress: (sent, total) => ctx.progress('stage', sent, total),
-        });
-        return { detail: { remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs } };
+        const up = await stageFile(ctx, target, remote);
+        return { detail: { ...up } };
       },
     },
     {

@@ -7,6 +7,7 @@ import type { InstalledState, RecipeTarget, StepContext, StepOutcome } from '../
 import { renderArgv } from '../recipe.ts';
 import { remoteScript } from '../scripts.ts';
 import { judgeExit } from '../exit-codes.ts';
+import { stageFile } from '../staging.ts';
 
 /**
  * Windows recipes need PowerShell scripts with parameters as data and secrets through the stdin
@@ -48,14 +49,9 @@ export async function stageInstaller(ctx: StepContext, target: RecipeTarget): Pr
     });
   }
   const remote = win32.join(prep.dir, target.installer.file);
-  const up = await ctx.transport.upload(target.installer.path, remote, {
-    sha256: target.installer.sha256,
-    signal: ctx.signal,
-    timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
-    onProgress: (sent, total) => ctx.progress('stage', sent, total),
-  });
+  const up = await stageFile(ctx, target, remote);
   const signature = await verifyAuthenticode(ctx, host, remote);
-  return { detail: { dir: prep.dir, remote, bytes: up.bytes, method: up.method, sha256: up.sha256, ms: up.durationMs, signature } };
+  return { detail: { dir: prep.dir, ...up, signature } };
 }
 
 /** What Get-AuthenticodeSignature said about a staged package (resources/scripts/windows/verify-signature.ps1). */
