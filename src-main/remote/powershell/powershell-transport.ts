@@ -358,7 +358,8 @@ export class PowerShellTransport implements Transport {
     const run = async (): Promise<T> => {
       if (!this.shell) {
         if (internal) fail('unreachable', `${this.host}: not connected`, { host: this.host });
-        await this.connect();
+        // The call's signal bounds the reconnect too: a cancel during a session open (seconds) is acted on at once.
+        await this.connect(spec.signal ? { signal: spec.signal } : {});
       }
       return this.invokeFramed<T>(spec);
     };
