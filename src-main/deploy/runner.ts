@@ -14,6 +14,7 @@ import { finalJobStatus, outcomeCounts, type HostResultStatus, type HostStatus, 
 import type { Store } from '../store/store.ts';
 import { hostSecrets, transportFor } from './connect.ts';
 import { HostLog } from './host-log.ts';
+import { watchJob } from './job-control.ts';
 import { loadPlan, type PlanDocument, type PlanItem } from './plan.ts';
 import { proxyAccount, requireProxy } from '../proxy/proxies.ts';
 
@@ -102,12 +103,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   };
 
   // Cancellation: Ctrl-C / the caller's signal, or `jobs cancel` from another process (polled).
-  const abort = new AbortController();
-  const onOuter = () => abort.abort();
-  options.signal?.addEventListener('abort', onOuter, { once: true });
-  const poll = setInterval(() => {
-    if (store.journal.job(jobId)?.status === 'cancelling') abort.abort();
-  }, 500);
+  const abort = watchJob(store, jobId, options.signal);
 
   const passphrase = plan.passphraseRef ? store.secrets.get(plan.passphraseRef) : null;
   const vaultCredentials = plan.vaultCredentialsRef ? store.secrets.get(plan.vaultCredentialsRef) : null;
@@ -158,8 +154,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
       for (const o of outcomes) if (!o.ok && o.started) throw o.cause;
     }
   } finally {
-    clearInterval(poll);
-    options.signal?.removeEventListener('abort', onOuter);
+    abort.stop();
   }
   const hosts = store.journal.hosts(jobId);
   const final = finalJobStatus(hosts, { cancelled: abort.signal.aborted, budgetExhausted });

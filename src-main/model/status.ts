@@ -46,16 +46,22 @@ export interface OutcomeCounts {
   cancelled: number;
   /** Not finished: a job still running or interrupted. */
   pending: number;
+  /** Hosts an operation job changed (`proxy apply`: settings applied; `components uninstall`: removed): action `proxy` / `uninstall`. */
+  changed?: number;
 }
+
+/** The job-host actions of operation jobs (no plan): their successes count as `changed`, not installed. */
+export const OPERATION_ACTIONS: ReadonlySet<string> = new Set(['proxy', 'uninstall']);
 
 /** Counts of a job's hosts: installed / upgraded by the host's planned action, the rest by status. */
 export function outcomeCounts(hosts: readonly { status: HostStatus | string; action?: string | null }[]): OutcomeCounts {
-  const c: OutcomeCounts = { installed: 0, upgraded: 0, awaitingConfig: 0, skipped: 0, blocked: 0, failed: 0, cancelled: 0, pending: 0 };
+  const c: OutcomeCounts = { installed: 0, upgraded: 0, awaitingConfig: 0, skipped: 0, blocked: 0, failed: 0, cancelled: 0, pending: 0, changed: 0 };
   for (const h of hosts) {
     switch (h.status) {
       case 'succeeded':
       case 'succeeded_with_warnings':
         if (h.action === 'upgrade') c.upgraded++;
+        else if (h.action && OPERATION_ACTIONS.has(h.action)) c.changed = (c.changed ?? 0) + 1;
         else c.installed++;
         break;
       case 'awaiting_config':
@@ -82,7 +88,7 @@ export function outcomeCounts(hosts: readonly { status: HostStatus | string; act
 
 /** "3 installed, 1 upgraded, 0 skipped, 1 blocked, 0 failed" (+ awaiting config / cancelled / pending when any). */
 export function formatCounts(c: OutcomeCounts): string {
-  const parts = [`${c.installed} installed`, `${c.upgraded} upgraded`];
+  const parts = c.changed ? [`${c.changed} changed`] : [`${c.installed} installed`, `${c.upgraded} upgraded`];
   if (c.awaitingConfig) parts.push(`${c.awaitingConfig} awaiting config`);
   parts.push(`${c.skipped} skipped`, `${c.blocked} blocked`, `${c.failed} failed`);
   if (c.cancelled) parts.push(`${c.cancelled} cancelled`);

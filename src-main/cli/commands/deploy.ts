@@ -74,8 +74,11 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .action(async (o: { component: string; hosts: string; yes?: boolean }) => {
       if (!o.yes) fail('usage', 'Uninstalling stops replication of the hosts: pass --yes to confirm.');
       await rt.needVault();
-      const list = await rt.call('components.uninstall', { component: o.component as never, hosts: o.hosts }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(list, () => table(list.map((r) => ({ ...r, error: r.error ? `${r.error.code}: ${r.error.message}` : null })), ['host', 'status', 'error']));
+      // A journalled job: its id comes in the job event (the JSON answer stays the array of cli.md).
+      let jobId: string | undefined;
+      const progress = progressPrinter(rt.out);
+      const list = await rt.call('components.uninstall', { component: o.component as never, hosts: o.hosts }, { onEvent: (e) => ((jobId ??= e.type === 'job' ? e.jobId : undefined), progress(e)) });
+      rt.out.result(list, () => [...(jobId ? [`job ${jobId} (asr-deploy jobs show|logs|resume ${jobId})`] : []), table(list.map((r) => ({ ...r, error: r.error ? `${r.error.code}: ${r.error.message}` : null })), ['host', 'status', 'error'])].join('\n'));
       if (list.some((r) => r.status === 'failed')) throw new ExitRequest(EXIT.failed);
     });
 

@@ -71,7 +71,7 @@ export function registerProxy(program: Command, rt: CliRuntime): void {
         { onEvent: progressPrinter(rt.out) },
       );
       rt.out.result(r, () => {
-        const lines = [`proxy ${r.proxy} (${r.url})`];
+        const lines = [`proxy ${r.proxy} (${r.url})${r.jobId ? `: job ${r.jobId} (asr-deploy jobs show|logs|resume ${r.jobId})` : ''}`];
         for (const h of r.hosts) {
           lines.push(`${h.host}: ${h.status.toUpperCase()}${h.status === 'skipped' ? ` — ${h.reason}` : ''}${h.error ? ` ${h.error.code}: ${h.error.message}` : ''}`);
           for (const s of h.steps) lines.push(`  [${s.status}] ${s.id}: ${s.why}${s.detail ? ` — ${s.detail}` : ''}`);

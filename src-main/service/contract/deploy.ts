@@ -15,6 +15,8 @@ export const OutcomeCountsSchema = z.object({
   failed: z.number(),
   cancelled: z.number(),
   pending: z.number(),
+  /** Hosts an operation job (proxy apply, components uninstall) changed. */
+  changed: z.number().optional(),
 });
 
 const HostResultSchema = z.object({

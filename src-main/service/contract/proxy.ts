@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AsrErrorSchema } from '../../model/errors.ts';
+import { JOB_STATUSES } from '../../model/status.ts';
 import { HostSelector } from './inventory.ts';
 
 const ProxySchema = z.object({ name: z.string(), url: z.string(), host: z.string(), port: z.number().int(), credential: z.string().nullable(), createdAt: z.string(), updatedAt: z.string() });
@@ -49,9 +50,12 @@ export const proxyCommands = {
       drconfigurator: z.string().min(1).optional(),
       concurrency: z.number().int().min(1).max(64).optional(),
     }),
+    /** `jobId`/`status`: the journalled job it ran as (`jobs show|logs|resume ID`, `report ID`). */
     output: z.object({
       proxy: z.string(),
       url: z.string(),
+      jobId: z.string().optional(),
+      status: z.enum(JOB_STATUSES).optional(),
       hosts: z.array(z.object({ host: z.string(), status: z.enum(['applied', 'skipped', 'failed']), reason: z.string().nullable(), roles: z.array(z.string()), steps: z.array(ApplyStepSchema), error: AsrErrorSchema.optional() })),
     }),
   },

@@ -7,10 +7,10 @@ import { createPlan } from '../../deploy/plan.ts';
 import { createJobFromPlan, runJob } from '../../deploy/runner.ts';
 import { loadPlan, whoAmI } from '../../deploy/plan.ts';
 import { acceptConfigFiles, configRequests, readConfigDir, writeConfigRequests } from '../../deploy/config-files.ts';
-import pLimit from 'p-limit';
-import { recipeFor } from '../../components/recipes.ts';
-import { hostSecrets, transportFor } from '../../deploy/connect.ts';
-import { fail, toAsrError } from '../../model/errors.ts';
+import { createOperationJob, runOperationJob, type HostOperation } from '../../deploy/host-jobs.ts';
+import { uninstallOperation, uninstallRows } from '../../deploy/uninstall.ts';
+import { proxyApplyOperation } from '../../proxy/apply-job.ts';
+import { fail } from '../../model/errors.ts';
 import { queryVersions } from '../../updates/versions.ts';
 import type { Store } from '../../store/store.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
@@ -35,6 +35,9 @@ function planAcceptances(store: Store, planId: string) {
     return [];
   }
 }
+
+/** The operation jobs `jobs resume` knows, by job kind. */
+const OPERATION_JOBS: Record<string, HostOperation<never>> = { [proxyApplyOperation.kind]: proxyApplyOperation as HostOperation<never>, [uninstallOperation.kind]: uninstallOperation as HostOperation<never> };
 
 export const deployHandlers = {
   'components.list': () => {
@@ -107,6 +110,9 @@ export const deployHandlers = {
   },
   'jobs.resume': async (input: CommandInput<'jobs.resume'>, { store, signal, emit }: HandlerContext) => {
     const { jobId, ...opts } = input;
+    // Operation jobs (proxy apply, components uninstall) have no plan: their own engine resumes them.
+    const operation = OPERATION_JOBS[store.journal.job(jobId)?.kind ?? ''];
+    if (operation) return runOperationJob(store, jobId, operation, { ...opts, signal, onEvent: emit });
     return runJob(store, jobId, { ...opts, signal, onEvent: emit });
   },
   'jobs.configRequests': (input: CommandInput<'jobs.configRequests'>, { store }: HandlerContext) => {
@@ -127,31 +133,12 @@ export const deployHandlers = {
     return { ...r, configFiles: { ...accepted, waiting: r.hosts.filter((h) => h.status === 'awaiting_config').map((h) => h.host) } };
   },
   'components.uninstall': async (input: CommandInput<'components.uninstall'>, { store, signal, emit }: HandlerContext) => {
-    const catalog = loadCatalog();
     const hosts = store.hosts.select(input.hosts);
-    const limit = pLimit(input.concurrency ?? 8);
-    let done = 0;
-    return Promise.all(
-      hosts.map((h) =>
-        limit(async () => {
-          let t;
-          try {
-            const recipe = h.os ? recipeFor(input.component, h.os) : undefined;
-            if (!recipe) fail('unsupported', `No ${input.component} recipe for ${h.os ?? 'an unknown OS'}.`, { host: h.name });
-            t = transportFor(store, h, hostSecrets(store, h));
-            await t.connect({ signal });
-            const status = await recipe.uninstall(t, catalog, { signal, timeoutMs: 30 * 60_000 });
-            store.journal.event(null, h.id, 'uninstall', { component: input.component, host: h.name, status });
-            return { host: h.name, status };
-          } catch (e) {
-            return { host: h.name, status: 'failed' as const, error: toAsrError(e, h.name) };
-          } finally {
-            await t?.close().catch(() => undefined);
-            emit({ type: 'progress', done: ++done, total: hosts.length, message: h.name });
-          }
-        }),
-      ),
-    );
+    // A journalled job (deploy/host-jobs.ts): its id comes in the job event, and `jobs show|logs|resume` and `report` work for it.
+    const jobId = createOperationJob(store, uninstallOperation, { component: input.component }, hosts.map((host) => ({ host })), input.concurrency ? { concurrency: input.concurrency } : {});
+    emit({ type: 'job', jobId, status: 'created' });
+    await runOperationJob(store, jobId, uninstallOperation, { signal, onEvent: emit });
+    return uninstallRows(store, jobId);
   },
   'versions.query': async (input: CommandInput<'versions.query'>, { store, signal, emit }: HandlerContext) => {
     const hosts = store.hosts.select(input.hosts);

@@ -1,18 +1,17 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import pLimit from 'p-limit';
 import { hostSecrets, transportFor } from '../../deploy/connect.ts';
-import { fail, toAsrError } from '../../model/errors.ts';
+import { fail } from '../../model/errors.ts';
 import { forEachHost } from '../../model/for-each-host.ts';
-import { applyProxySteps, proxyStepsFor } from '../../proxy/apply.ts';
+import { proxyStepsFor } from '../../proxy/apply.ts';
+import { proxyApplyOperation, proxyApplyRows, type ProxyApplyInputs } from '../../proxy/apply-job.ts';
+import { createOperationJob, runOperationJob } from '../../deploy/host-jobs.ts';
 import { parseEndpoint, REQUIRED_ENDPOINTS } from '../../proxy/endpoints.ts';
 import { probeFromLinux, probeFromWindows, type EndpointResult } from '../../proxy/probe.ts';
 import { listProxies, proxyAccount, requireProxy, setProxy } from '../../proxy/proxies.ts';
 import type { Transport } from '../../remote/transport.ts';
-import type { CommandInput, CommandOutput } from '../contract.ts';
+import type { CommandInput } from '../contract.ts';
 import type { HandlerContext } from '../context.ts';
 import type { HandlerPart } from './types.ts';
-
-type ApplyHost = CommandOutput<'proxy.apply'>['hosts'][number];
 
 export const proxyHandlers = {
   'proxy.set': (input: CommandInput<'proxy.set'>, { store }: HandlerContext) => {
@@ -60,32 +59,13 @@ export const proxyHandlers = {
         fail('usage', `--vault-credentials ${input.vaultCredentialsFile}: not a readable file.`, { remedy: 'Give the path of the .VaultCredentials file downloaded from the vault.' });
       }
     }
-    const account = proxyAccount(store, proxy);
-    const limit = pLimit(input.concurrency ?? 4);
-    let done = 0;
-    const rows = await Promise.all(
-      plans.map((p) =>
-        limit(async (): Promise<ApplyHost> => {
-          const roles = p.host.tags.filter((t) => t.startsWith('role:'));
-          if (p.skip) return { host: p.host.name, status: 'skipped', reason: p.skip, roles, steps: [] };
-          let t: Transport | undefined;
-          try {
-            t = transportFor(store, p.host, hostSecrets(store, p.host));
-            if (t.kind !== 'powershell') fail('validation', `${p.host.name}: the proxy settings are applied over PowerShell remoting, and this host is reached over SSH as Linux.`, { host: p.host.name, remedy: `asr-deploy hosts add ${p.host.address} --os windows` });
-            await t.connect({ signal });
-            const r = await applyProxySteps(t, p.host, p.steps, { proxy, account, signal, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) });
-            store.journal.event(null, null, 'proxy-applied', { proxy: proxy.name, host: p.host.name, steps: r.steps.map((s) => ({ id: s.id, status: s.status })) });
-            const reason = p.steps.map((s) => s.why).join('; ');
-            return r.error ? { host: p.host.name, status: 'failed', reason, roles, steps: r.steps, error: r.error } : { host: p.host.name, status: 'applied', reason, roles, steps: r.steps };
-          } catch (e) {
-            return { host: p.host.name, status: 'failed', reason: p.steps.map((s) => s.why).join('; '), roles, steps: p.steps.map((s) => ({ id: s.id, status: 'planned' as const, why: s.why, detail: null })), error: toAsrError(e, p.host.name) };
-          } finally {
-            await t?.close().catch(() => undefined);
-            emit({ type: 'progress', done: ++done, total: plans.length, message: p.host.name });
-          }
-        }),
-      ),
-    );
-    return { proxy: proxy.name, url: proxy.url, hosts: rows };
+    // The proxy account is read now, so a missing password is refused before a job exists.
+    proxyAccount(store, proxy);
+    const inputs: ProxyApplyInputs = { proxy: proxy.name, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) };
+    // A journalled job (deploy/host-jobs.ts): jobs show / logs / resume / cancel and report work for it.
+    const jobId = createOperationJob(store, proxyApplyOperation, inputs, plans.map((p) => ({ host: p.host, skip: p.skip })), input.concurrency ? { concurrency: input.concurrency } : {});
+    emit({ type: 'job', jobId, status: 'created' });
+    const r = await runOperationJob(store, jobId, proxyApplyOperation, { signal, onEvent: emit });
+    return { proxy: proxy.name, url: proxy.url, jobId, status: r.status, hosts: proxyApplyRows(store, jobId, proxy) };
   },
 } satisfies HandlerPart<'proxy.set' | 'proxy.list' | 'proxy.test' | 'proxy.apply'>;
