@@ -7,6 +7,7 @@ import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } fr
 import { renderArgv } from '../recipe.ts';
 import { shScript } from '../scripts.ts';
 import { stageFile } from '../staging.ts';
+import { applianceConfigureGuard } from './configure-guard.ts';
 
 /** Where a job stages on a Linux host: private (0700), named by job so `jobs resume` finds it again. */
 export const stagingDir = (jobId: string): string => `/tmp/asr-deploy-${jobId}`;
@@ -245,16 +246,16 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
       phase: 'configure',
       skipIfDone: true,
       async run(ctx) {
-        const state = await detect(ctx.transport, ctx.signal);
-        if (state.configured === true) return { detail: { skipped: 'already registered' } };
-        if (!target.configFile) fail('validation', `${host} has no config file from the replication appliance yet.`, { host, remedy: 'asr-deploy jobs config-requests JOB --out DIR, make the files at the appliance, then asr-deploy jobs configure JOB --from DIR.', details: { reason: 'config_file_missing' } });
+        const guard = await applianceConfigureGuard(ctx, target, host, detect);
+        if ('skip' in guard) return guard.skip;
+        const { state, configFile } = guard;
         const dir = stagingDir(ctx.jobId);
         const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
         if (prep.exitCode !== 0) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${prep.stdout.trim() || prep.stderr.trim()}`, { host });
         const l = lines(catalog, target, dir, state.installDir);
         try {
           // 0600 in the private staging directory, from stdin; never in argv or a log.
-          await ctx.transport.exec(shScript('write-secret.sh', l.configFile), { stdin: target.configFile, timeoutMs: 60_000, signal: ctx.signal });
+          await ctx.transport.exec(shScript('write-secret.sh', l.configFile), { stdin: configFile, timeoutMs: 60_000, signal: ctx.signal });
           const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure!);
           if (judgeExit(catalog, 'mobility-service', code) === 'fail') {
             const mismatch = /another machine|different machine|not.*this machine/i.test(output);

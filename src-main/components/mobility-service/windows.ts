@@ -8,6 +8,7 @@ import { compareVersions } from '../version.ts';
 import { judgeExit } from '../exit-codes.ts';
 import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, outcomeOf, runInstallerStep, runLine, runPs, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
 import { configRequestFrom } from './linux.ts';
+import { applianceConfigureGuard } from './configure-guard.ts';
 
 /**
  * The Mobility service on Windows. The catalog's generation decides the command lines:
@@ -103,9 +104,9 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
       phase: 'configure',
       skipIfDone: true,
       async run(ctx) {
-        const state = await detect(ctx.transport, ctx.signal);
-        if (state.configured === true) return { detail: { skipped: 'already registered' } };
-        if (!target.configFile) fail('validation', `${host} has no config file from the replication appliance yet.`, { host, remedy: 'asr-deploy jobs config-requests JOB --out DIR, then asr-deploy jobs configure JOB --from DIR.', details: { reason: 'config_file_missing' } });
+        const guard = await applianceConfigureGuard(ctx, target, host, detect);
+        if ('skip' in guard) return guard.skip;
+        const { state } = guard;
         // The install half's cleanup removed the staging folder: prepare it again for the config file.
         const prep = await runPs<{ dir: string }>(ctx.transport, 'prepare-staging.ps1', { Job: ctx.jobId }, { signal: ctx.signal });
         const l = lines(catalog, target, prep.dir, win32.join(prep.dir, target.installer.file), state.installDir).configure!;
