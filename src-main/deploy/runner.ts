@@ -259,7 +259,6 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
         if (step.phase === 'configure' && !configFile && store.journal.step(jobId, host.id, 'config-request')?.detail?.needsConfig === true) {
           store.journal.setHost(jobId, host.id, { status: 'awaiting_config', error: null });
           store.journal.event(jobId, host.id, 'awaiting-config', { host: host.name });
-          hostEvent('config-request', 'succeeded');
           log.line('awaiting the replication appliance config file (asr-deploy jobs config-requests / jobs configure)');
           await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
           return 'awaiting_config';
