@@ -41,7 +41,7 @@ const r1 = (n: number) => Math.round(n * 10) / 10;
 
 describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, () => {
   let s: Session;
-  const job = new SyntheticJob({ hosts: HOSTS, concurrency: 40, tickMs: 40, stageTicks: 12 });
+  const job = new SyntheticJob({ hosts: HOSTS, concurrency: 40, tickMs: 40, stageTicks: 30 });
   const figures: Record<string, number | string> = {};
   const finals = job.finals;
   const expected = (st: string) => [...finals.values()].filter((f) => f === st).length;
