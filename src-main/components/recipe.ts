@@ -60,6 +60,8 @@ export interface StepContext {
   progress: (step: string, bytes: number, total: number) => void;
   /** Journal detail of this step from an earlier (interrupted) run of the same job, if any. */
   previous: (step: string) => Record<string, unknown> | null;
+  /** Journals what the host will need removed if this process dies now; called before it is created. */
+  pendingCleanup?: (kind: 'staging' | 'secret', path: string) => void;
 }
 
 export interface StepOutcome {

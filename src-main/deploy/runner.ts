@@ -57,6 +57,8 @@ export interface ApplyResult {
   /** installed / upgraded / skipped / blocked / failed (…) of the job's hosts. */
   outcome: OutcomeCounts;
   hosts: HostResult[];
+  /** Clean-ups pending on targets when this run started (after a crash), and whether they are done now. */
+  cleanups?: { host: string; kind: 'staging' | 'secret'; path: string; since: string; done: boolean }[];
 }
 
 const DEFAULTS = { concurrency: 8, maxFailures: Number.POSITIVE_INFINITY, retries: 3, retryBaseMs: 2_000, stepTimeoutMs: 30 * 60_000 };
@@ -113,13 +115,20 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   const proxy = proxyRecord ? { address: proxyRecord.host, port: proxyRecord.port, user: proxyAccountNow?.user ?? null, password: proxyAccountNow?.password ?? null } : null;
   const jobHosts = store.journal.hosts(jobId);
   const queue = jobHosts.filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
+  // Clean-ups a crash (or a lost connection) left on hosts that will not run again: done first.
+  const queued = new Set(queue.map((h) => h.hostId));
+  const pendingAtStart = store.journal.pendingCleanups(jobId);
+  const leftovers = [...pendingAtStart].filter(([hostId]) => !queued.has(hostId));
+  for (const [hostId, items] of leftovers) {
+    if (abort.signal.aborted) break;
+    await cleanUpLeftovers(store, jobId, hostId, items, plan, opt, abort.signal, emit);
+  }
   let failures = jobHosts.filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
   // Each installer is hashed again once per run: a file changed since the plan is refused on every host.
   const installerHashes = new Map<string, Promise<string>>();
   emit({ type: 'job', jobId, status: 'running', hosts: jobHosts.length });
   // Hosts this run will not start (skipped or blocked by the plan, done in an earlier run): told once, for the counts.
-  const queued = new Set(queue.map((h) => h.hostId));
   for (const h of jobHosts) if (!queued.has(h.hostId)) emit({ type: 'host', jobId, host: h.host, status: h.status });
 
   const notStarted = (jh: JobHost, why: string) => {
@@ -161,7 +170,10 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   store.journal.setJobStatus(jobId, final, null);
   emit({ type: 'job', jobId, status: final });
   const results = hosts.map(toResult);
-  return { jobId, planId: plan.planId, status: final, outcome: outcomeCounts(results), hosts: results };
+  const names = new Map(hosts.map((h) => [h.hostId, h.host]));
+  const stillPending = store.journal.pendingCleanups(jobId);
+  const cleanups = [...pendingAtStart].flatMap(([hostId, items]) => items.map((i) => ({ host: names.get(hostId) ?? hostId, ...i, done: !stillPending.get(hostId)?.some((p) => p.kind === i.kind && p.path === i.path) })));
+  return { jobId, planId: plan.planId, status: final, outcome: outcomeCounts(results), hosts: results, ...(cleanups.length ? { cleanups } : {}) };
 }
 
 export function toResult(h: JobHost): HostResult {
@@ -233,7 +245,14 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
         hostEvent(step, 'started', { bytes, totalBytes: total });
       },
       previous: (step) => store.journal.step(jobId, host.id, step)?.detail ?? null,
+      pendingCleanup: (kind, path) => store.journal.cleanupPending(jobId, host.id, { kind, path }),
     };
+    // Done only when it ran: a dead connection leaves the clean-up pending for `jobs resume`.
+    const cleanUp = () =>
+      recipe.cleanup(ctx, target).then(
+        () => store.journal.cleanupDone(jobId, host.id),
+        (e: Error) => log.line(`cleanup failed (pending for jobs resume): ${e.message}`),
+      );
     let warning: string | undefined;
     try {
       log.line(`attempt ${attempt}: ${item.action} ${plan.component} ${target.version} (${item.installer.file})`);
@@ -252,6 +271,8 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
         // Already at the target: nothing is copied (an update sweep's "current" host, or a resumed job).
         store.journal.setHost(jobId, host.id, { status: installStep?.status === 'succeeded' ? 'succeeded' : 'skipped', version: before.version, error: null });
         hostEvent('detect', 'skipped');
+        // An earlier run that died after the install left its staging (and secrets) behind.
+        if (store.journal.pendingCleanups(jobId).has(host.id)) await cleanUp();
         return installStep?.status === 'succeeded' ? 'succeeded' : 'skipped';
       }
       for (const step of recipe.steps(catalog, target)) {
@@ -260,7 +281,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
           store.journal.setHost(jobId, host.id, { status: 'awaiting_config', error: null });
           store.journal.event(jobId, host.id, 'awaiting-config', { host: host.name });
           log.line('awaiting the replication appliance config file (asr-deploy jobs config-requests / jobs configure)');
-          await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
+          await cleanUp();
           return 'awaiting_config';
         }
         const prev = store.journal.step(jobId, host.id, step.name);
@@ -283,7 +304,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       log.line(`done: ${status}${warning ? ` (${warning})` : ''}`);
       // Registered: the stored config file has served its purpose.
       if (configFile) store.secrets.delete(configRef);
-      await recipe.cleanup(ctx, target).catch((e) => log.line(`cleanup failed: ${(e as Error).message}`));
+      await cleanUp();
       return status;
     } catch (e) {
       const err = toAsrError(e, host.name);
@@ -312,7 +333,7 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       store.journal.setHost(jobId, host.id, { status: final, error: cancelled ? { ...err, code: 'cancelled', retryable: false } : err });
       hostEvent(running?.step ?? 'connect', cancelled ? 'cancelled' : 'failed', { error: err });
       // Secrets and staged files go even when the install failed; a dead connection cannot, and resume cleans up later.
-      await recipe.cleanup(ctx, target).catch(() => undefined);
+      await cleanUp();
       return final;
     } finally {
       await transport.close().catch(() => undefined);
@@ -331,6 +352,39 @@ function localCopyOf(ref: Parameters<typeof cachedCopy>[0], file: { name: string
     p.catch(() => localCopies.delete(key));
   }
   return p;
+}
+
+/**
+ * `jobs resume`: removes what an earlier run left on a host that does not run again (its staging
+ * folder with any passphrase / config / vault file in it), through the recipe's own clean-up.
+ */
+async function cleanUpLeftovers(store: Store, jobId: string, hostId: string, items: { kind: string; path: string }[], plan: PlanDocument, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<void> {
+  const host = store.hosts.get(hostId);
+  const item = plan.items.find((i) => i.hostId === hostId);
+  if (!host || !item?.installer) return;
+  const recipe = recipeFor(plan.component as never, host.os ?? 'linux');
+  if (!recipe) return;
+  const log = new HostLog(store.home, jobId, host.name, []);
+  const what = items.map((i) => `${i.kind} ${i.path}`).join(', ');
+  log.line(`pending clean-up from an earlier run: ${what}`);
+  emit({ type: 'host-step', jobId, host: host.name, step: 'cleanup', status: 'started', elapsedMs: 0 });
+  let transport;
+  try {
+    transport = transportFor(store, host, hostSecrets(store, host), { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}) });
+    await transport.connect({ signal });
+    const target = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component, platform: host.os ?? 'linux', hashStatus: 'unknown' } } as unknown as RecipeTarget;
+    const ctx: StepContext = { transport, jobId, signal, stepTimeoutMs: opt.stepTimeoutMs, log: (l) => log.line(l), progress: () => {}, previous: (step) => store.journal.step(jobId, host.id, step)?.detail ?? null };
+    await recipe.cleanup(ctx, target);
+    store.journal.cleanupDone(jobId, host.id);
+    log.line('pending clean-up done');
+    emit({ type: 'host-step', jobId, host: host.name, step: 'cleanup', status: 'succeeded', elapsedMs: 0 });
+  } catch (e) {
+    const err = toAsrError(e, host.name);
+    log.line(`pending clean-up failed (still pending): ${err.code}: ${err.message}`);
+    emit({ type: 'host-step', jobId, host: host.name, step: 'cleanup', status: 'failed', elapsedMs: 0, error: err });
+  } finally {
+    await transport?.close().catch(() => undefined);
+  }
 }
 
 /** Where `jobs configure` keeps a host's config file (the secret store: encrypted at rest). */

@@ -40,6 +40,12 @@ export interface Job {
  * The deployment journal. Every step's start and end is committed before the next step begins,
  * so a process killed at any point leaves a record `jobs resume` can finish from.
  */
+/** Something left on a target until the host's clean-up runs: its staging folder, or a secret file in it. */
+export interface PendingCleanup {
+  kind: 'staging' | 'secret';
+  path: string;
+}
+
 export class JournalRepository {
   private readonly db: Db;
   constructor(db: Db) {
@@ -143,6 +149,35 @@ export class JournalRepository {
       )
       .get(hostId, component, since) as { action: string; doc: string } | undefined;
     return r ? { action: r.action, plan: JSON.parse(r.doc) as unknown } : undefined;
+  }
+
+  /**
+   * A clean-up a target will need if this process dies now (a staging folder, a passphrase /
+   * config / vault credentials file), journalled before the thing is created; `jobs show` lists
+   * it and `jobs resume` does it. Done when the host's clean-up has run.
+   */
+  cleanupPending(jobId: string, hostId: string, item: PendingCleanup): void {
+    this.event(jobId, hostId, 'cleanup-pending', item);
+  }
+  cleanupDone(jobId: string, hostId: string): void {
+    this.event(jobId, hostId, 'cleanup-done', {});
+  }
+  /** Clean-ups journalled since each host's last completed clean-up, per host id. */
+  pendingCleanups(jobId: string): Map<string, (PendingCleanup & { since: string })[]> {
+    const rows = this.db.prepare("SELECT host_id, ts, type, data FROM events WHERE job_id = ? AND type IN ('cleanup-pending', 'cleanup-done') ORDER BY seq").all(jobId) as unknown as { host_id: string | null; ts: string; type: string; data: string }[];
+    const out = new Map<string, (PendingCleanup & { since: string })[]>();
+    for (const r of rows) {
+      if (!r.host_id) continue;
+      if (r.type === 'cleanup-done') {
+        out.delete(r.host_id);
+        continue;
+      }
+      const item = JSON.parse(r.data) as PendingCleanup;
+      const list = out.get(r.host_id) ?? [];
+      if (!list.some((x) => x.kind === item.kind && x.path === item.path)) list.push({ ...item, since: r.ts });
+      out.set(r.host_id, list);
+    }
+    return out;
   }
 
   event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {

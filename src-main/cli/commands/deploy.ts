@@ -195,6 +195,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
           `job ${j.id} (${j.kind}) ${j.status.replace(/_/g, ' ')}`,
           `  ${formatCounts(j.outcome)}`,
           table(j.hosts.map((h) => ({ host: h.host, status: h.status, version: h.version, attempts: h.attempts, steps: h.steps.map((s) => `${s.step}:${s.status}`).join(' '), error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'attempts', 'steps', 'error']),
+          ...(j.pendingCleanups?.length ? [`pending clean-ups on targets (asr-deploy jobs resume ${j.id} does them):`, ...j.pendingCleanups.map((c) => `  ${c.host}: ${c.kind} ${c.path} (since ${c.since})`)] : []),
         ].join('\n'),
       );
     });
@@ -259,8 +260,10 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--step-timeout <seconds>', 'bound of each remote step', int('--step-timeout', 1))
     .action(async (jobId: string, o: RunFlags & { retryFailed?: boolean }) => {
       await rt.needVault();
+      const before = await rt.call('jobs.show', { jobId });
+      for (const c of before.pendingCleanups ?? []) rt.out.info(`pending clean-up on ${c.host}: ${c.kind} ${c.path} (since ${c.since})`);
       const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
+      rt.out.result(r, () => [jobText(r), ...(r.cleanups ?? []).map((c) => `clean-up on ${c.host}: ${c.kind} ${c.path} ${c.done ? 'removed' : 'still pending'}`), ...awaitingHint(r)].join('\n'));
       const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });

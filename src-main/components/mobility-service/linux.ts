@@ -101,6 +101,7 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
       skipIfDone: true,
       async run(ctx) {
         const dir = stagingDir(ctx.jobId);
+        ctx.pendingCleanup?.('staging', dir);
         const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
         const info = JSON.parse(prep.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; freeKiB?: number | null };
         if (prep.exitCode !== 0 || info.error) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, { host, remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).' });
@@ -140,6 +141,7 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
       async run(ctx) {
         if (!target.passphrase) return;
         // 0600 in the private staging directory; never in argv.
+        ctx.pendingCleanup?.('secret', posix.join(stagingDir(ctx.jobId), 'passphrase'));
         await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), { stdin: target.passphrase, timeoutMs: 60_000, signal: ctx.signal });
       },
     },
@@ -250,11 +252,13 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
         if ('skip' in guard) return guard.skip;
         const { state, configFile } = guard;
         const dir = stagingDir(ctx.jobId);
+        ctx.pendingCleanup?.('staging', dir);
         const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
         if (prep.exitCode !== 0) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${prep.stdout.trim() || prep.stderr.trim()}`, { host });
         const l = lines(catalog, target, dir, state.installDir);
         try {
           // 0600 in the private staging directory, from stdin; never in argv or a log.
+          ctx.pendingCleanup?.('secret', l.configFile);
           await ctx.transport.exec(shScript('write-secret.sh', l.configFile), { stdin: configFile, timeoutMs: 60_000, signal: ctx.signal });
           const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure!);
           if (judgeExit(catalog, 'mobility-service', code) === 'fail') {

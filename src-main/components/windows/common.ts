@@ -39,6 +39,7 @@ const stagingBytesNeeded = (installerBytes: number): number => installerBytes * 
 /** The stage step: private folder (Administrators + SYSTEM), free-space check, upload verified by SHA-256. */
 export async function stageInstaller(ctx: StepContext, target: RecipeTarget): Promise<StepOutcome> {
   const host = target.host.name;
+  ctx.pendingCleanup?.('staging', displayStagingDir(ctx.jobId));
   const prep = await runPs<{ dir: string; freeBytes: number | null }>(ctx.transport, 'prepare-staging.ps1', { Job: ctx.jobId }, { signal: ctx.signal });
   const need = stagingBytesNeeded(target.installer.size);
   if (typeof prep.freeBytes === 'number' && prep.freeBytes < need) {
@@ -109,6 +110,7 @@ export function stagingDir(ctx: StepContext, host: string): string {
 
 /** A secret as a file only Administrators and SYSTEM can read; the value travels on the secrets channel. */
 export async function writeSecretFile(ctx: StepContext, path: string, secret: string): Promise<void> {
+  ctx.pendingCleanup?.('secret', path);
   await runPs(ctx.transport, 'write-secret-file.ps1', { Path: path }, { signal: ctx.signal, secrets: { Secret: secret } });
 }
 

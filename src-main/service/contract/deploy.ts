@@ -28,7 +28,9 @@ const HostResultSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() }).optional(),
   warning: z.string().optional(),
 });
-export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.enum(JOB_STATUSES), outcome: OutcomeCountsSchema, hosts: z.array(HostResultSchema) });
+/** A clean-up a target needed when this run started (staging folder, passphrase / config / vault file), and whether the run did it. */
+export const CleanupSchema = z.object({ host: z.string(), kind: z.enum(['staging', 'secret']), path: z.string(), since: z.string(), done: z.boolean().optional() });
+export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.enum(JOB_STATUSES), outcome: OutcomeCountsSchema, hosts: z.array(HostResultSchema), cleanups: z.array(CleanupSchema).optional() });
 
 const RunOptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(512).optional(),
@@ -155,6 +157,8 @@ export const deployCommands = {
     output: JobSummarySchema.extend({
       /** Failing checks accepted in the job's plan (`--accept`): who, when, on which hosts. */
       acceptances: z.array(AcceptanceSchema),
+      /** What targets still need removed after a crash or a lost connection; `jobs resume` does it. */
+      pendingCleanups: z.array(CleanupSchema.omit({ done: true })).optional(),
       // The journal's own host states: a host not started yet is `pending`, one in flight `running`.
       hosts: z.array(HostResultSchema.extend({ status: z.enum(HOST_STATUSES), attempts: z.number(), action: z.string().nullable(), steps: z.array(z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() })) })),
     }),

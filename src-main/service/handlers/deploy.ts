@@ -26,6 +26,12 @@ function summary(store: Store, id: string) {
   return { id: j.id, kind: j.kind, planId: j.planId, status: store.journal.effectiveStatus(j), createdAt: j.createdAt, updatedAt: j.updatedAt, counts, outcome: outcomeCounts(hosts) };
 }
 
+/** Clean-ups journalled on targets and not done yet, by host name. */
+function pendingCleanupsOf(store: Store, jobId: string) {
+  const names = new Map(store.journal.hosts(jobId).map((h) => [h.hostId, h.host]));
+  return [...store.journal.pendingCleanups(jobId)].flatMap(([hostId, items]) => items.map((i) => ({ host: names.get(hostId) ?? hostId, kind: i.kind, path: i.path, since: i.since })));
+}
+
 /** The plan's accepted checks; a plan from before they were recorded with who/when gives its bare ids. */
 function planAcceptances(store: Store, planId: string) {
   try {
@@ -76,6 +82,7 @@ export const deployHandlers = {
     return {
       ...summary(store, input.jobId),
       acceptances: planId ? planAcceptances(store, planId) : [],
+      pendingCleanups: pendingCleanupsOf(store, input.jobId),
       hosts: store.journal.hosts(input.jobId).map((h) => ({
         host: h.host,
         status: h.status,
