@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLab } from '../../lab/inject.ts';
-import type { HostState } from '../../lab/lab.ts';
 import { BIN, runCli } from '../../helpers/cli.ts';
 import { DeployBench, PASSPHRASE, VAULT_KEY, installCount, onHost } from './lab-deploy.ts';
 
