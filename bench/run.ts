@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const which = process.argv[2] ?? 'all';
-const known: Record<string, string> = { push: 'push.ts', discover: 'discover.ts' };
+const known: Record<string, string> = { push: 'push.ts', discover: 'discover.ts', 'windows-copy': 'windows-copy.ts' };
 const chosen = which === 'all' ? Object.keys(known) : [which];
 for (const name of chosen) {
   const file = known[name];
