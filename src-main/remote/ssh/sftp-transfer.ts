@@ -17,6 +17,24 @@ const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
 const SFTP_FAILURE = 4;
 
+/** Bytes an SFTP WRITE adds around its data: length, type, id, handle (OpenSSH's is 4 bytes), offset, data length. */
+export const SFTP_WRITE_OVERHEAD = 4 + 1 + 4 + (4 + 4) + 8 + 4;
+/** WRITEs in flight per upload: enough to fill a LAN or WAN pipe, half of ssh2's 64 (below). */
+export const SFTP_UPLOAD_CONCURRENCY = 32;
+
+/**
+ * fastPut's chunk size and requests in flight for a channel whose peer takes `packetSize` bytes
+ * per channel packet (OpenSSH: 32768). ssh2's default 32768-byte chunks make every WRITE one full
+ * packet plus a 29-byte second one, twice the packets to frame, encrypt and decrypt; 64 requests in
+ * flight keep sshd's 2 MB buffers full. Measured on the lab (10 hosts × 100 MB in parallel): the
+ * targets' sshd CPU per GB fell from 15-16 s (32768 × 64) to 5-6 s (one packet per WRITE, 32 in
+ * flight); the workstation's from ~6 s to ~5 s.
+ */
+export function sftpUploadShape(packetSize: number | undefined): { chunkSize: number; concurrency: number } {
+  const pkt = packetSize && packetSize > SFTP_WRITE_OVERHEAD + 1024 ? Math.min(packetSize, 256 * 1024) : 32768;
+  return { chunkSize: pkt - SFTP_WRITE_OVERHEAD, concurrency: SFTP_UPLOAD_CONCURRENCY };
+}
+
 /**
  * Uploads and downloads over SFTP (fastPut/fastGet, an SFTP stream) with `cat` over exec as the
  * fallback, verified through transfer-verify.ts: free space checked first, the target's SHA-256
@@ -123,7 +141,7 @@ export class SftpTransfers {
     const transfer =
       method === 'sftp-fastput'
         ? new Promise<void>((resolve, reject) => {
-            sftp.fastPut(localPath, remotePath, { mode, ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}) }, (err) =>
+            sftp.fastPut(localPath, remotePath, { mode, ...sftpUploadShape((sftp as unknown as { outgoing?: { packetSize?: number } }).outgoing?.packetSize), ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}) }, (err) =>
               err ? reject(err) : resolve(),
             );
           })
