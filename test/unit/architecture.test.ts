@@ -81,3 +81,38 @@ describe('layers', () => {
     expect(outside).toEqual([]);
   });
 });
+
+/**
+ * Tests mirror the source tree: test/unit/<folder>/<module>[.<aspect>].test.ts tests
+ * src-main/<folder>/<module>.ts (test/unit/renderer/… tests src-renderer/…). Folders that test
+ * the repository's own files mirror those: docs/, resources/; the two whole-tree checks are named.
+ */
+describe('tests mirror the source tree', () => {
+  const WHOLE_TREE: Record<string, string> = {
+    'test/unit/architecture.test.ts': 'eslint.config.js and every import of src-main/src-renderer',
+    'test/unit/electron/packaging.test.ts': 'electron-builder.yml and the packaged app',
+  };
+  const REPO_FOLDERS = ['docs', 'resources'];
+
+  it('every unit test names the module it tests', () => {
+    const misplaced: string[] = [];
+    for (const file of filesUnder('test/unit', /\.test\.ts$/)) {
+      if (file in WHOLE_TREE) continue;
+      const rel = relative('test/unit', file);
+      const folder = dirname(rel);
+      if (REPO_FOLDERS.some((f) => folder === f || folder.startsWith(`${f}/`))) continue;
+      const mod = rel.split('/').at(-1)!.split('.')[0]!;
+      const base = folder.startsWith('renderer') ? join('src-renderer', folder.slice('renderer'.length), mod) : join('src-main', folder, mod);
+      const found = ['.ts', '.svelte', '.svelte.ts'].some((ext) => {
+        try {
+          readFileSync(join(root, base + ext));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (!found) misplaced.push(`${file}: no ${base}.ts (name it after the module it tests, <module>.<aspect>.test.ts for one aspect)`);
+    }
+    expect(misplaced).toEqual([]);
+  });
+});

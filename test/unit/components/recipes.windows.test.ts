@@ -3,21 +3,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadCatalog } from '../../../../src-main/components/catalog.ts';
-import { providerOrder, providerWaves, vmmClusterNode } from '../../../../src-main/components/provider/roles.ts';
-import type { RecipeTarget } from '../../../../src-main/components/recipe.ts';
-import { recipeFor } from '../../../../src-main/components/recipes.ts';
-import type { Host } from '../../../../src-main/model/host.ts';
-import type { PlanDocument } from '../../../../src-main/deploy/plan.ts';
-import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
-import { openStore, type Store } from '../../../../src-main/store/store.ts';
-import { setProxy } from '../../../../src-main/proxy/proxies.ts';
-import { loadTranscript, MICROSOFT_SUBJECT, FakePowerShell, type RecordedCall, type Transcript } from '../../../helpers/fake-powershell.ts';
-import { isMicrosoftSigner } from '../../../../src-main/components/windows/common.ts';
+import { loadCatalog } from '../../../src-main/components/catalog.ts';
+import { providerOrder, providerWaves, vmmClusterNode } from '../../../src-main/components/provider/roles.ts';
+import type { RecipeTarget } from '../../../src-main/components/recipe.ts';
+import { recipeFor } from '../../../src-main/components/recipes.ts';
+import type { Host } from '../../../src-main/model/host.ts';
+import type { PlanDocument } from '../../../src-main/deploy/plan.ts';
+import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
+import { openStore, type Store } from '../../../src-main/store/store.ts';
+import { setProxy } from '../../../src-main/proxy/proxies.ts';
+import { loadTranscript, MICROSOFT_SUBJECT, FakePowerShell, type RecordedCall, type Transcript } from '../../helpers/fake-powershell.ts';
+import { isMicrosoftSigner } from '../../../src-main/components/windows/common.ts';
 
 // The runner reaches hosts through deploy/connect.ts: here each host gets a transport replaying its transcript.
 const fakes = new Map<string, FakePowerShell>();
-vi.mock('../../../../src-main/deploy/connect.ts', () => ({
+vi.mock('../../../src-main/deploy/connect.ts', () => ({
   hostSecrets: () => ({ kind: 'password', user: 'CONTOSO\\asr', password: 'Host-Pw-1' }),
   transportFor: (_s: unknown, host: Host) => {
     const t = fakes.get(host.name);
@@ -25,7 +25,7 @@ vi.mock('../../../../src-main/deploy/connect.ts', () => ({
     return t;
   },
 }));
-const { runJob, createJobFromPlan } = await import('../../../../src-main/deploy/runner.ts');
+const { runJob, createJobFromPlan } = await import('../../../src-main/deploy/runner.ts');
 
 const VAULT = '<?xml version="1.0"?><ASRVaultCreds><Key>vault-secret-KEY-42</Key></ASRVaultCreds>\n';
 const PASSPHRASE = 'Cs-Passphrase-9f3';

@@ -1,7 +1,7 @@
 /** The wizard's status words: one tone table for jobs and hosts, words for every status of the contract. */
 import { describe, expect, it } from 'vitest';
-import { HOST_STATUSES, JOB_STATUSES } from '../../../src-main/model/status.ts';
-import { HOST_FINAL, STATUS_TONE, hostWords, jobWords } from '../../../src-renderer/lib/status.ts';
+import { HOST_STATUSES, JOB_STATUSES } from '../../../../src-main/model/status.ts';
+import { HOST_FINAL, STATUS_TONE, hostWords, jobWords } from '../../../../src-renderer/lib/status.ts';
 
 describe('status words', () => {
   it('every job and host status has its own label and the one tone of STATUS_TONE', () => {

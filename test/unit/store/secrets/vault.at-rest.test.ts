@@ -7,12 +7,12 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostLog } from '../../../src-main/deploy/host-log.ts';
-import { writeReportFile } from '../../../src-main/reports/write-report.ts';
-import { createService } from '../../../src-main/service/service.ts';
-import { DbSecretStore, KDF, LazyVaultStore, VaultCipher } from '../../../src-main/store/secrets/vault.ts';
-import { openStore } from '../../../src-main/store/store.ts';
-import { runCli, tempHome } from '../../helpers/cli.ts';
+import { HostLog } from '../../../../src-main/deploy/host-log.ts';
+import { writeReportFile } from '../../../../src-main/reports/write-report.ts';
+import { createService } from '../../../../src-main/service/service.ts';
+import { DbSecretStore, KDF, LazyVaultStore, VaultCipher } from '../../../../src-main/store/secrets/vault.ts';
+import { openStore } from '../../../../src-main/store/store.ts';
+import { runCli, tempHome } from '../../../helpers/cli.ts';
 
 const KEY = 'correct horse battery staple';
 const mode = (p: string) => statSync(p).mode & 0o777;

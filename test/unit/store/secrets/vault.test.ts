@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AsrFailure } from '../../../src-main/model/errors.ts';
-import { openDatabase } from '../../../src-main/store/db.ts';
-import { DbSecretStore, LazyVaultStore, VaultCipher } from '../../../src-main/store/secrets/vault.ts';
-import { openStore } from '../../../src-main/store/store.ts';
-import { runCli, tempHome } from '../../helpers/cli.ts';
+import { AsrFailure } from '../../../../src-main/model/errors.ts';
+import { openDatabase } from '../../../../src-main/store/db.ts';
+import { DbSecretStore, LazyVaultStore, VaultCipher } from '../../../../src-main/store/secrets/vault.ts';
+import { openStore } from '../../../../src-main/store/store.ts';
+import { runCli, tempHome } from '../../../helpers/cli.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -2,10 +2,10 @@
 // whatever the chunking, for the simulator's `XMLSchema-instance:type` and vCenter's `xsi:type`.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RetrieveResponseReader } from '../../../src-main/discovery/vcenter/stream.ts';
-import { asArray, asObject, type ObjectContent, parseEnvelope, parseRetrieveResult } from '../../../src-main/discovery/vcenter/xml.ts';
+import { RetrieveResponseReader } from '../../../../src-main/discovery/vcenter/stream.ts';
+import { asArray, asObject, type ObjectContent, parseEnvelope, parseRetrieveResult } from '../../../../src-main/discovery/vcenter/xml.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
 const asRealVcenter = (xml: string) => xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');
 
 function stream(xml: string, chunk: number, keepItem?: (p: string, t: string | null) => boolean) {

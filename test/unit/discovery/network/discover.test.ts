@@ -4,10 +4,10 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverNetwork, guessOs, parseWsmanResponse } from '../../../src-main/discovery/network/index.ts';
-import { AsrFailure } from '../../../src-main/model/errors.ts';
-import { describeCertificate, normalizeFingerprint, scanTlsCertificate, sha256Fingerprint } from '../../../src-main/remote/tls-scan.ts';
-import { makeCerts, type TestCerts } from './certs.ts';
+import { discoverNetwork, guessOs, parseWsmanResponse } from '../../../../src-main/discovery/network/index.ts';
+import { AsrFailure } from '../../../../src-main/model/errors.ts';
+import { describeCertificate, normalizeFingerprint, scanTlsCertificate, sha256Fingerprint } from '../../../../src-main/remote/tls-scan.ts';
+import { makeCerts, type TestCerts } from '../certs.ts';
 
 let certs: TestCerts;
 const servers: net.Server[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FactsSchema } from '../../../src-main/model/facts.ts';
-import { fixtureNames, loadFacts } from './facts-fixtures.ts';
+import { fixtureNames, loadFacts } from '../checks/facts-fixtures.ts';
 
 describe('facts fixtures', () => {
   it('has the lab OS profiles and the odd hosts', () => {

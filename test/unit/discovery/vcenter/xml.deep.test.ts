@@ -2,9 +2,9 @@
 // MAX_XML_DEPTH, by the streaming reader as soon as it gets there and by the DOM path without a
 // stack overflow (the figures are in the final report / bench, not asserted here).
 import { describe, expect, it } from 'vitest';
-import { AsrFailure } from '../../../src-main/model/errors.ts';
-import { RetrieveResponseReader } from '../../../src-main/discovery/vcenter/stream.ts';
-import { MAX_XML_DEPTH, parseEnvelope, parseRetrieveResult } from '../../../src-main/discovery/vcenter/xml.ts';
+import { AsrFailure } from '../../../../src-main/model/errors.ts';
+import { RetrieveResponseReader } from '../../../../src-main/discovery/vcenter/stream.ts';
+import { MAX_XML_DEPTH, parseEnvelope, parseRetrieveResult } from '../../../../src-main/discovery/vcenter/xml.ts';
 
 const envelope = (val: string) =>
   `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><objects><obj type="VirtualMachine">vm-1</obj><propSet><name>config</name><val>${val}</val></propSet></objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>`;

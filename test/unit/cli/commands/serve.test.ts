@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, tempHome } from '../../helpers/cli.ts';
+import { BIN, tempHome } from '../../../helpers/cli.ts';
 
 describe('asr-deploy serve', () => {
   it('prints {url} with --json, serves on 127.0.0.1 behind the token, and stops cleanly on SIGTERM', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AsrFailure } from '../../../src-main/model/errors.ts';
-import { parsePorts } from '../../../src-main/discovery/network/discover.ts';
-import { compareAddresses, parseTargets } from '../../../src-main/discovery/network/targets.ts';
+import { AsrFailure } from '../../../../src-main/model/errors.ts';
+import { parsePorts } from '../../../../src-main/discovery/network/discover.ts';
+import { compareAddresses, parseTargets } from '../../../../src-main/discovery/network/targets.ts';
 
 function usageError(fn: () => unknown): { message: string; remedy?: string } {
   try {

@@ -2,10 +2,10 @@
 // same documents rewritten the way a real vCenter writes them (`xsi:type`).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { guestAddresses, guestFamily, vmFromProperties } from '../../../src-main/discovery/vcenter/inventory.ts';
-import { asArray, asObject, isMoRef, parseEnvelope, parseRetrieveResult, type VimValue } from '../../../src-main/discovery/vcenter/xml.ts';
+import { guestAddresses, guestFamily, vmFromProperties } from '../../../../src-main/discovery/vcenter/inventory.ts';
+import { asArray, asObject, isMoRef, parseEnvelope, parseRetrieveResult, type VimValue } from '../../../../src-main/discovery/vcenter/xml.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
 
 /** Real vCenter: the xsi prefix declared once on the envelope, `xsi:type` on values. */
 const asRealVcenter = (xml: string) => xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');

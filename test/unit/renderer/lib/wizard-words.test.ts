@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inWizardWords, validationInWords } from '../../../src-renderer/lib/wizard-words.ts';
+import { inWizardWords, validationInWords } from '../../../../src-renderer/lib/wizard-words.ts';
 
-const SRC = join(import.meta.dirname, '../../../src-main');
+const SRC = join(import.meta.dirname, '../../../../src-main');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -4,7 +4,7 @@
  * animation frame (latest wins, nothing lost when no frame comes).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { applyRows, countByStatus, FrameQueue, matchesFilter, STATUS_ORDER } from '../../../src-renderer/lib/apply-rows.ts';
+import { applyRows, countByStatus, FrameQueue, matchesFilter, STATUS_ORDER } from '../../../../src-renderer/lib/apply-rows.ts';
 
 const hosts = [
   { host: 'web10', status: 'succeeded' },

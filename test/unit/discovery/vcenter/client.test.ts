@@ -4,12 +4,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverVcenter, vmsToHostInputs } from '../../../src-main/discovery/vcenter/index.ts';
-import { sha256Fingerprint } from '../../../src-main/remote/tls-scan.ts';
-import { makeCerts, type TestCerts } from './certs.ts';
-import { type Pager, splitObjects, startPager } from './vim25-pager.ts';
+import { discoverVcenter, vmsToHostInputs } from '../../../../src-main/discovery/vcenter/index.ts';
+import { sha256Fingerprint } from '../../../../src-main/remote/tls-scan.ts';
+import { makeCerts, type TestCerts } from '../certs.ts';
+import { type Pager, splitObjects, startPager } from '../vim25-pager.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
 
 /** 3 recorded VMs cloned into `n`, with distinct ids and names. */
 function manyVms(n: number): string {
@@ -163,7 +163,7 @@ describe('vmsToHostInputs', () => {
   });
 
   it('makes names and tags valid for the inventory schema', async () => {
-    const { HostInputSchema } = await import('../../../src-main/model/host.ts');
+    const { HostInputSchema } = await import('../../../../src-main/model/host.ts');
     const vm = {
       name: 'Web Server, 01',
       uuid: 'u-1',

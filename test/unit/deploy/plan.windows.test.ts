@@ -2,18 +2,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
-import { openStore, type Store } from '../../../../src-main/store/store.ts';
-import { setProxy } from '../../../../src-main/proxy/proxies.ts';
-import { failureOf } from '../../../helpers/failure.ts';
-import { loadCatalog } from '../../../../src-main/components/catalog.ts';
-import { trustInstallers } from '../../../../src-main/components/sources.ts';
+import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
+import { openStore, type Store } from '../../../src-main/store/store.ts';
+import { setProxy } from '../../../src-main/proxy/proxies.ts';
+import { failureOf } from '../../helpers/failure.ts';
+import { loadCatalog } from '../../../src-main/components/catalog.ts';
+import { trustInstallers } from '../../../src-main/components/sources.ts';
 
 // Examination (facts, checks, detection) is another feature's; here it reports a clean Windows host with nothing installed.
-vi.mock('../../../../src-main/deploy/examine.ts', () => ({
+vi.mock('../../../src-main/deploy/examine.ts', () => ({
   examineHost: async (_s: unknown, host: unknown) => ({ host, facts: null, checks: { checks: [], installerOsId: null }, installed: { installed: false, version: null, configured: false, service: 'absent' } }),
 }));
-const { createPlan } = await import('../../../../src-main/deploy/plan.ts');
+const { createPlan } = await import('../../../src-main/deploy/plan.ts');
 
 const VAULT = '<ASRVaultCreds><Key>plan-secret-KEY</Key></ASRVaultCreds>';
 let home: string;

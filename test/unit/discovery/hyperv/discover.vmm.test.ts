@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloudsOfGroup, discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../../src-main/discovery/hyperv/index.ts';
-import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
-import { openStore } from '../../../src-main/store/store.ts';
-import { FakePowerShell, loadTranscript } from '../../helpers/fake-powershell.ts';
-import { failureOf } from '../../helpers/failure.ts';
+import { cloudsOfGroup, discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../../../src-main/discovery/hyperv/index.ts';
+import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
+import { openStore } from '../../../../src-main/store/store.ts';
+import { FakePowerShell, loadTranscript } from '../../../helpers/fake-powershell.ts';
+import { failureOf } from '../../../helpers/failure.ts';
 
 const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
 

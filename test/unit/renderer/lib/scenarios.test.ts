@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS, SEED_DATE } from '../../../src-renderer/lib/scenarios.ts';
+import { SCENARIOS, SEED_DATE } from '../../../../src-renderer/lib/scenarios.ts';
 
 describe('scenario texts: today next to the 2015 seed, each with its date', () => {
   it('every scenario says which architecture it uses today, as of when, from which documents', () => {
