@@ -167,6 +167,7 @@ try {
   }
 
   const rows: Record<string, Record<string, Measure | string>> = { push: {}, pull: {} };
+  const counts: Record<string, number> = { push: N, pull: N };
   for (const mode of ['push', 'pull'] as const) {
     if (!values.modes.includes(mode)) continue;
     if (mode === 'pull' && !repoUrl) {
@@ -177,7 +178,10 @@ try {
 
     // asr-deploy: plan (not timed: it is the check step, and in pull mode each host's probe of the repository), then apply as a whole process.
     await reset(hosts);
-    const plan = JSON.parse(cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', source, '--hosts', names)) as { planId: string; items: Array<{ action: string; staging?: { mode?: string; reason?: string } }> };
+    const plan = JSON.parse(cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', source, '--hosts', names)) as { planId: string; items: Array<{ host: string; action: string; staging?: { mode?: string; reason?: string } }> };
+    // Ansible makes no checks: it gets exactly the hosts our plan installs, so both install the same set.
+    const targeted = hosts.filter((h) => plan.items.some((i) => i.host === h.name && (i.action === 'install' || i.action === 'upgrade')));
+    counts[mode] = targeted.length;
     const staged = plan.items.map((i) => `${i.action}/${i.staging?.mode ?? 'push'}`).reduce<Record<string, number>>((a, k) => ({ ...a, [k]: (a[k] ?? 0) + 1 }), {});
     notes.push(`${mode}: plan says ${Object.entries(staged).map(([k, v]) => `${v} ${k}`).join(', ')}`);
     const ours = await measured(lab, process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${join(profile, mode)}`, bin, '--home', home, '--quiet', 'apply', plan.planId, '--yes', '--concurrency', String(C)], env);
@@ -194,7 +198,7 @@ try {
     const inv = join(work, `inventory-${mode}.ini`);
     writeFileSync(
       inv,
-      `[targets]\n${hosts.map((h) => `${h.name} ansible_host=${h.address} installer=${(installers[OS_OF[h.profile] as string] as string).split('/').pop()}`).join('\n')}\n[targets:vars]\nansible_user=root\nansible_ssh_private_key_file=${lab.users.root.keyPath}\nansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'\nansible_python_interpreter=/usr/bin/python3\n`,
+      `[targets]\n${targeted.map((h) => `${h.name} ansible_host=${h.address} installer=${(installers[OS_OF[h.profile] as string] as string).split('/').pop()}`).join('\n')}\n[targets:vars]\nansible_user=root\nansible_ssh_private_key_file=${lab.users.root.keyPath}\nansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'\nansible_python_interpreter=/usr/bin/python3\n`,
     );
     const shas = Object.fromEntries(Object.values(installers).map((f) => [f.split('/').pop(), execFileSync('sha256sum', [f], { encoding: 'utf8' }).split(' ')[0]]));
     const fetch =
@@ -212,7 +216,7 @@ try {
   const lines = [
     `Scale: ${N} hosts (profile mix), ${installerMB.toFixed(0)} MB installer per host, concurrency/forks ${C}; asr-deploy vs Ansible, same run, this machine (2 cores, shared; load at each start in the last column).`,
     '',
-    '| mode | tool | wall s | peak RSS MB (largest process) | peak RSS MB (all its processes) | workstation CPU s/host | MB sent by the workstation | MB sent per host | installed | load |',
+    '| mode | tool | wall s | peak RSS MB (largest process) | peak RSS MB (all its processes) | workstation CPU s/installed host | MB sent by the workstation | MB sent per installed host | installed/planned | load |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const mode of ['push', 'pull'] as const) {
@@ -223,7 +227,7 @@ try {
         lines.push(`| ${mode} | ${tool} | ${m} | | | | | | | |`);
         continue;
       }
-      lines.push(`| ${mode} | ${tool} | ${f(m, 'wallS', 1)} | ${f(m, 'rssMB')} | ${f(m, 'treeRssMB')} | ${(m.cpuS / N).toFixed(2)} | ${f(m, 'sentMB')} | ${(m.sentMB / N).toFixed(2)} | ${m.ok}/${N} | ${m.load} |`);
+      lines.push(`| ${mode} | ${tool} | ${f(m, 'wallS', 1)} | ${f(m, 'rssMB')} | ${f(m, 'treeRssMB')} | ${(m.cpuS / (counts[mode] || N)).toFixed(2)} | ${f(m, 'sentMB')} | ${(m.sentMB / (counts[mode] || N)).toFixed(2)} | ${m.ok}/${counts[mode]} | ${m.load} |`);
     }
     const a = rows[mode]?.asr;
     const b = rows[mode]?.ansible;
