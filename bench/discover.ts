@@ -28,7 +28,7 @@ interface Row {
 function run(cmd: string, args: string[], timeoutMs = 600_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, ...(env ? { env } : {}) }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -81,7 +81,11 @@ function parseNmap(out: string): Map<string, number[]> {
       .map((p) => p.trim().split('/'))
       .filter((f) => f[1] === 'open')
       .map((f) => Number(f[0]));
-    if (open.length) res.set(m[1]!, open.sort((a, b) => a - b));
+    if (open.length)
+      res.set(
+        m[1]!,
+        open.sort((a, b) => a - b),
+      );
   }
   return res;
 }
@@ -126,8 +130,16 @@ async function networkBench(rows: Row[], opts: { skipNmap: boolean; rounds: numb
     const consistent = ours.every((o) => JSON.stringify(o.open) === JSON.stringify(last.open));
     const secs = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
     const spread = (xs: number[]) => `min ${secs(Math.min(...xs))}, max ${secs(Math.max(...xs))}`;
-    rows.push({ what: `ours: scan ${SUBNET} (1,022 hosts) × ${PORTS.length} ports, whole process`, value: secs(median(oursWall)), note: `median of ${oursWall.length}; ${spread(oursWall)}; ${oursMap.size} hosts open, ${last.banners} SSH banners read; concurrency ${DEFAULT_CONCURRENCY}${consistent ? '' : '; RESULTS DIFFER BETWEEN ROUNDS'}` });
-    rows.push({ what: 'ours: the scan alone (in its process, after start-up and imports)', value: secs(median(ours.map((o) => o.ms))), note: `median of ${ours.length}; ${spread(ours.map((o) => o.ms))}` });
+    rows.push({
+      what: `ours: scan ${SUBNET} (1,022 hosts) × ${PORTS.length} ports, whole process`,
+      value: secs(median(oursWall)),
+      note: `median of ${oursWall.length}; ${spread(oursWall)}; ${oursMap.size} hosts open, ${last.banners} SSH banners read; concurrency ${DEFAULT_CONCURRENCY}${consistent ? '' : '; RESULTS DIFFER BETWEEN ROUNDS'}`,
+    });
+    rows.push({
+      what: 'ours: the scan alone (in its process, after start-up and imports)',
+      value: secs(median(ours.map((o) => o.ms))),
+      note: `median of ${ours.length}; ${spread(ours.map((o) => o.ms))}`,
+    });
     if (!withNmap) {
       rows.push({ what: 'nmap -sT -T4 -n -Pn', value: 'skipped', note: opts.skipNmap ? '--skip-nmap' : 'nmap is not installed' });
       return;
@@ -137,9 +149,21 @@ async function networkBench(rows: Row[], opts: { skipNmap: boolean; rounds: numb
       return;
     }
     const same = nmapMap.size === oursMap.size && [...nmapMap].every(([a, p]) => JSON.stringify(oursMap.get(a)) === JSON.stringify(p));
-    rows.push({ what: `nmap -sT -p ${PORTS.join(',')} -T4 -n -Pn (same targets), whole process`, value: secs(median(nmapWall)), note: `median of ${nmapWall.length}; ${spread(nmapWall)}; ${nmapMap.size} hosts open` });
-    rows.push({ what: 'ratio ours / nmap (whole-process wall time, medians)', value: (median(oursWall) / median(nmapWall)).toFixed(2), note: same ? 'same open ports found by both' : `DIFFERENT results: ours ${oursMap.size} hosts, nmap ${nmapMap.size}` });
-    rows.push({ what: 'ratio ours (scan alone) / nmap (whole process)', value: (median(ours.map((o) => o.ms)) / median(nmapWall)).toFixed(2), note: 'how the benchmark compared before: flatters ours by its start-up' });
+    rows.push({
+      what: `nmap -sT -p ${PORTS.join(',')} -T4 -n -Pn (same targets), whole process`,
+      value: secs(median(nmapWall)),
+      note: `median of ${nmapWall.length}; ${spread(nmapWall)}; ${nmapMap.size} hosts open`,
+    });
+    rows.push({
+      what: 'ratio ours / nmap (whole-process wall time, medians)',
+      value: (median(oursWall) / median(nmapWall)).toFixed(2),
+      note: same ? 'same open ports found by both' : `DIFFERENT results: ours ${oursMap.size} hosts, nmap ${nmapMap.size}`,
+    });
+    rows.push({
+      what: 'ratio ours (scan alone) / nmap (whole process)',
+      value: (median(ours.map((o) => o.ms)) / median(nmapWall)).toFixed(2),
+      note: 'how the benchmark compared before: flatters ours by its start-up',
+    });
   } catch (e) {
     rows.push({ what: `scan ${SUBNET}`, value: 'failed', note: (e as Error).message.slice(0, 200) });
   } finally {
@@ -180,10 +204,20 @@ async function vcenterBench(rows: Row[], vms: number, rounds: number): Promise<v
     }
     const t0 = performance.now();
     vcsim = await startVcsim(dir, { guestIps: SSH_ADDRESSES, guestNames: SSH_ADDRESSES.map((_, i) => `bench-${i}`), vms, clusters: 4, hostsPerCluster: 8 });
-    rows.push({ what: `simulator start (${vcsim.vmCount} VMs)`, value: `${((performance.now() - t0) / 1000).toFixed(2)} s`, note: 'govmomi 0.24.2 vcsim, not part of the measurement below' });
+    rows.push({
+      what: `simulator start (${vcsim.vmCount} VMs)`,
+      value: `${((performance.now() - t0) / 1000).toFixed(2)} s`,
+      note: 'govmomi 0.24.2 vcsim, not part of the measurement below',
+    });
     // A fresh process per measurement, so its peak RSS is the inventory's alone (the password
     // travels in the child's environment, never in argv).
-    const env = { ...process.env, ASR_BENCH_VC_URL: vcsim.url, ASR_BENCH_VC_USER: vcsim.user, ASR_BENCH_VC_PASSWORD: vcsim.password, ASR_BENCH_VC_FP: vcsim.fingerprintSha256 };
+    const env = {
+      ...process.env,
+      ASR_BENCH_VC_URL: vcsim.url,
+      ASR_BENCH_VC_USER: vcsim.user,
+      ASR_BENCH_VC_PASSWORD: vcsim.password,
+      ASR_BENCH_VC_FP: vcsim.fingerprintSha256,
+    };
     const idle = await run(process.execPath, [fileURLToPath(import.meta.url), '--vcenter-child', '--idle'], 60_000, env);
     const runs: { ms: number; vms: number; maxRssMB: number }[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -195,8 +229,16 @@ async function vcenterBench(rows: Row[], vms: number, rounds: number): Promise<v
     const rss = median(runs.map((r) => r.maxRssMB));
     const count = Math.min(...runs.map((r) => r.vms));
     const base = idle.code === 0 ? (JSON.parse(idle.stdout) as { maxRssMB: number }).maxRssMB : null;
-    rows.push({ what: `vCenter inventory of ${count} VMs (vim25 SOAP, pinned TLS)`, value: `${(ms / 1000).toFixed(2)} s`, note: `median of ${runs.length} fresh processes (${runs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')} s); ${Math.round(count / (ms / 1000))} VMs/s; ${count === vcsim.vmCount ? 'all VMs' : `MISSING ${vcsim.vmCount - count}`}` });
-    rows.push({ what: 'peak RSS of the inventory process', value: `${rss} MB`, note: `median of ${runs.length}${base === null ? '' : `; an idle process of the same modules: ${base} MB`}` });
+    rows.push({
+      what: `vCenter inventory of ${count} VMs (vim25 SOAP, pinned TLS)`,
+      value: `${(ms / 1000).toFixed(2)} s`,
+      note: `median of ${runs.length} fresh processes (${runs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')} s); ${Math.round(count / (ms / 1000))} VMs/s; ${count === vcsim.vmCount ? 'all VMs' : `MISSING ${vcsim.vmCount - count}`}`,
+    });
+    rows.push({
+      what: 'peak RSS of the inventory process',
+      value: `${rss} MB`,
+      note: `median of ${runs.length}${base === null ? '' : `; an idle process of the same modules: ${base} MB`}`,
+    });
   } catch (e) {
     rows.push({ what: `vCenter inventory of ${vms} VMs`, value: 'failed', note: (e as Error).message.slice(0, 200) });
   } finally {
@@ -211,7 +253,9 @@ async function vcenterBench(rows: Row[], vms: number, rounds: number): Promise<v
   }
 }
 
-export async function runDiscoverBench(opts: { vms?: number; rounds?: number; skipNmap?: boolean; skipVcenter?: boolean; skipNetwork?: boolean } = {}): Promise<Row[]> {
+export async function runDiscoverBench(
+  opts: { vms?: number; rounds?: number; skipNmap?: boolean; skipVcenter?: boolean; skipNetwork?: boolean } = {},
+): Promise<Row[]> {
   const rows: Row[] = [];
   if (!opts.skipNetwork) await networkBench(rows, { skipNmap: !!opts.skipNmap, rounds: opts.rounds ?? 5 });
   if (!opts.skipVcenter) await vcenterBench(rows, opts.vms ?? 5000, Math.max(opts.rounds ?? 5, 3));
@@ -248,12 +292,23 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const env = process.env;
     const { discoverVcenter } = await import('../src-main/discovery/vcenter/index.ts');
     const t0 = performance.now();
-    const vms = await discoverVcenter({ server: env['ASR_BENCH_VC_URL'] ?? '', user: env['ASR_BENCH_VC_USER'] ?? '', password: env['ASR_BENCH_VC_PASSWORD'] ?? '', fingerprint: env['ASR_BENCH_VC_FP'] ?? '' });
+    const vms = await discoverVcenter({
+      server: env['ASR_BENCH_VC_URL'] ?? '',
+      user: env['ASR_BENCH_VC_USER'] ?? '',
+      password: env['ASR_BENCH_VC_PASSWORD'] ?? '',
+      fingerprint: env['ASR_BENCH_VC_FP'] ?? '',
+    });
     const ms = performance.now() - t0;
     const count = vms.length;
     console.log(JSON.stringify({ ms, vms: count, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
   } else {
-    const rows = await runDiscoverBench({ vms: Number(values.vms), rounds: Number(values.rounds), skipNmap: values['skip-nmap'], skipVcenter: values['skip-vcenter'], skipNetwork: values['skip-network'] });
+    const rows = await runDiscoverBench({
+      vms: Number(values.vms),
+      rounds: Number(values.rounds),
+      skipNmap: values['skip-nmap'],
+      skipVcenter: values['skip-vcenter'],
+      skipNetwork: values['skip-network'],
+    });
     console.log(markdown(rows));
   }
 }

@@ -12,7 +12,14 @@ import { parseArgs } from 'node:util';
 import { buildFixtureInstaller } from '../test/fixtures/mobility-installer/build.ts';
 import { hostExec, labDown, labUp, type HostState } from '../test/lab/lab.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10,20' }, mb: { type: 'string', default: '100' }, repeat: { type: 'string', default: '1' }, 'upload-method': { type: 'string', default: 'sftp' } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,20' },
+    mb: { type: 'string', default: '100' },
+    repeat: { type: 'string', default: '1' },
+    'upload-method': { type: 'string', default: 'sftp' },
+  },
+});
 const sizes = values.sizes.split(',').map(Number);
 const mb = Number(values.mb);
 const VERSION = '9.62.7096.1';
@@ -31,14 +38,27 @@ interface Measure {
 /** Runs a command under GNU time; returns wall seconds and the largest process's peak RSS. */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): { wallS: number; rssMB: number; code: number; out: string } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', join(work, 'time.out'), cmd, ...args], { env, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', join(work, 'time.out'), cmd, ...args], {
+    env,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const rssKB = Number(readFileSync(join(work, 'time.out'), 'utf8').trim().split('\n').at(-1));
   return { wallS, rssMB: rssKB / 1024, code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 async function reset(hosts: HostState[]): Promise<void> {
-  await Promise.all(hosts.map((h) => hostExec(h, ['sh', '-c', 'pkill -x svagents; rm -rf /usr/local/ASR /usr/local/.vx_version /usr/local/.asr-fixture-installs /tmp/asr-* /tmp/bench-* 2>/dev/null; true'])));
+  await Promise.all(
+    hosts.map((h) =>
+      hostExec(h, [
+        'sh',
+        '-c',
+        'pkill -x svagents; rm -rf /usr/local/ASR /usr/local/.vx_version /usr/local/.asr-fixture-installs /tmp/asr-* /tmp/bench-* 2>/dev/null; true',
+      ]),
+    ),
+  );
 }
 
 async function installed(hosts: HostState[]): Promise<number> {
@@ -65,14 +85,35 @@ try {
 
     // (1) asr-deploy: plan (not timed: it is the check step), then apply timed as a whole process.
     await reset(hosts);
-    const plan = JSON.parse(cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(','))) as { planId: string };
-    const ours = timed(process.execPath, [join(root, 'bin/asr-deploy.mjs'), '--home', home, '--quiet', 'apply', plan.planId, '--yes', '--concurrency', String(n), '--upload-method', values['upload-method']], env);
+    const plan = JSON.parse(
+      cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(',')),
+    ) as { planId: string };
+    const ours = timed(
+      process.execPath,
+      [
+        join(root, 'bin/asr-deploy.mjs'),
+        '--home',
+        home,
+        '--quiet',
+        'apply',
+        plan.planId,
+        '--yes',
+        '--concurrency',
+        String(n),
+        '--upload-method',
+        values['upload-method'],
+      ],
+      env,
+    );
     results.asr = { wallS: ours.wallS, rssMB: ours.rssMB, ok: await installed(hosts) };
 
     // (2) OpenSSH: scp then ssh per host, all hosts in parallel.
     await reset(hosts);
     const script = join(work, 'openssh.sh');
-    writeFileSync(script, `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`);
+    writeFileSync(
+      script,
+      `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`,
+    );
     const o = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${script}`]);
     results.openssh = { wallS: o.wallS, rssMB: o.rssMB, ok: await installed(hosts) };
 
@@ -80,28 +121,40 @@ try {
     await reset(hosts);
     const sha = execFileSync('sha256sum', [installer], { encoding: 'utf8' }).split(' ')[0];
     const scriptV = join(work, 'openssh-verify.sh');
-    writeFileSync(scriptV, `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'echo "${sha}  /tmp/bench-installer.tgz" | sha256sum -c --quiet && mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`);
+    writeFileSync(
+      scriptV,
+      `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'echo "${sha}  /tmp/bench-installer.tgz" | sha256sum -c --quiet && mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`,
+    );
     const ov = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${scriptV}`]);
     results['openssh+sha256'] = { wallS: ov.wallS, rssMB: ov.rssMB, ok: await installed(hosts) };
 
     // (3) Ansible: copy + shell, forks = n.
     await reset(hosts);
     const inv = join(work, `inventory-${n}.ini`);
-    writeFileSync(inv, `[targets]\n${hosts.map((h) => `${h.name} ansible_host=${h.address}`).join('\n')}\n[targets:vars]\nansible_user=root\nansible_ssh_private_key_file=${lab.users.root.keyPath}\nansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'\nansible_python_interpreter=/usr/bin/python3\n`);
+    writeFileSync(
+      inv,
+      `[targets]\n${hosts.map((h) => `${h.name} ansible_host=${h.address}`).join('\n')}\n[targets:vars]\nansible_user=root\nansible_ssh_private_key_file=${lab.users.root.keyPath}\nansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes'\nansible_python_interpreter=/usr/bin/python3\n`,
+    );
     const play = join(work, 'push.yml');
-    writeFileSync(play, `- hosts: targets\n  gather_facts: false\n  tasks:\n    - copy: { src: "${installer}", dest: /tmp/bench-installer.tgz }\n    - shell: mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q\n`);
+    writeFileSync(
+      play,
+      `- hosts: targets\n  gather_facts: false\n  tasks:\n    - copy: { src: "${installer}", dest: /tmp/bench-installer.tgz }\n    - shell: mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q\n`,
+    );
     const a = timed('ansible-playbook', ['-i', inv, '-f', String(n), play], { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1' });
     results.ansible = { wallS: a.wallS, rssMB: a.rssMB, ok: await installed(hosts) };
     if (a.code !== 0) process.stderr.write(a.out.slice(-2000));
 
     const tot = installerMB * n;
-    for (const [tool, m] of Object.entries(results)) rows.push(`| ${n} | ${tool} | ${m.wallS.toFixed(2)} | ${(tot / m.wallS).toFixed(0)} | ${m.rssMB.toFixed(0)} | ${m.ok}/${n} |`);
+    for (const [tool, m] of Object.entries(results))
+      rows.push(`| ${n} | ${tool} | ${m.wallS.toFixed(2)} | ${(tot / m.wallS).toFixed(0)} | ${m.rssMB.toFixed(0)} | ${m.ok}/${n} |`);
     rows.push(`| ${n} | ratio asr/ansible | ${(results.asr!.wallS / results.ansible!.wallS).toFixed(2)} | | | |`);
     rows.push(`| ${n} | ratio asr/openssh | ${(results.asr!.wallS / results.openssh!.wallS).toFixed(2)} | | | |`);
     rows.push(`| ${n} | ratio asr/(openssh+sha256) | ${(results.asr!.wallS / results['openssh+sha256']!.wallS).toFixed(2)} | | | |`);
   }
   const native = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: boolean };
-  process.stdout.write(`\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process); ssh2 crypto: ${native.bindingAvailable ? 'native binding' : 'JavaScript fallback (run scripts/setup.sh to rebuild the binding for this Node)'}:\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`);
+  process.stdout.write(
+    `\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process); ssh2 crypto: ${native.bindingAvailable ? 'native binding' : 'JavaScript fallback (run scripts/setup.sh to rebuild the binding for this Node)'}:\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
 } finally {
   await labDown(lab);
 }

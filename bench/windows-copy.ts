@@ -30,7 +30,14 @@ try {
   const host = lab.hosts.find((h) => lab.pwsh?.hosts.includes(h.name) && h.powershell);
   if (!host || !lab.pwsh) throw new Error(`no lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none'}`);
   const ps = (method?: 'copy-item' | 'chunked') =>
-    new PowerShellTransport({ host: host.name, address: host.address, pwshPath: lab.pwsh!.path, connection: { kind: 'ssh', user: 'root', keyFilePath: lab.users.root.keyPath, knownHostsPath: lab.knownHostsPath }, openTimeoutMs: 30_000, ...(method ? { uploadMethod: method } : {}) });
+    new PowerShellTransport({
+      host: host.name,
+      address: host.address,
+      pwshPath: lab.pwsh!.path,
+      connection: { kind: 'ssh', user: 'root', keyFilePath: lab.users.root.keyPath, knownHostsPath: lab.knownHostsPath },
+      openTimeoutMs: 30_000,
+      ...(method ? { uploadMethod: method } : {}),
+    });
   const rows: { method: string; s: number; note: string }[] = [];
   const time = async (method: string, f: () => Promise<string | void>) => {
     const t0 = process.hrtime.bigint();
@@ -42,7 +49,13 @@ try {
     }
   };
 
-  const ssh = new SshTransport({ host: host.name, address: host.address, username: 'root', auth: { privateKey: readFileSync(lab.users.root.keyPath) }, expectedHostKey: host.hostKeyFingerprint });
+  const ssh = new SshTransport({
+    host: host.name,
+    address: host.address,
+    username: 'root',
+    auth: { privateKey: readFileSync(lab.users.root.keyPath) },
+    expectedHostKey: host.hostKeyFingerprint,
+  });
   await ssh.connect();
   await time('sftp (SSH transport)', async () => (await ssh.upload(file, '/tmp/bench-wincopy-sftp.bin', { sha256 })).method);
   await ssh.exec(['rm', '-f', '/tmp/bench-wincopy-sftp.bin']);
@@ -51,7 +64,11 @@ try {
   for (const method of ['copy-item', 'chunked'] as const) {
     const t = ps(method);
     await t.connect(); // session open is not part of the copy
-    await time(`${method} (PowerShell transport)`, async () => `${(await t.upload(file, `/tmp/bench-wincopy-${method}.bin`, { sha256, timeoutMs: 30 * 60_000 })).method}, ${t.chunkBytes() / 1024} KiB chunks`);
+    await time(
+      `${method} (PowerShell transport)`,
+      async () =>
+        `${(await t.upload(file, `/tmp/bench-wincopy-${method}.bin`, { sha256, timeoutMs: 30 * 60_000 })).method}, ${t.chunkBytes() / 1024} KiB chunks`,
+    );
     await t.exec(['rm', '-f', `/tmp/bench-wincopy-${method}.bin`]).catch(() => undefined);
     await t.close();
   }
@@ -63,7 +80,11 @@ try {
     // The first call compiles the pinned-certificate helper (Add-Type): done once per session, outside the timing.
     await t.runScript(remoteScript('windows', 'fetch-installer.ps1'), { Mode: 'probe', Url: repo.url, Pin: repo.fingerprint }, { timeoutMs: 120_000 });
     await time('pull from sources serve (PowerShell transport)', async () => {
-      const r = await t.runScript<{ ok: boolean; error?: string; sha256?: string; tool?: string }>(remoteScript('windows', 'fetch-installer.ps1'), { Mode: 'fetch', Url: `${repo.url}payload.bin`, Destination: '/tmp/bench-wincopy-pull.bin', Sha256: sha256, Pin: repo.fingerprint }, { timeoutMs: 30 * 60_000 });
+      const r = await t.runScript<{ ok: boolean; error?: string; sha256?: string; tool?: string }>(
+        remoteScript('windows', 'fetch-installer.ps1'),
+        { Mode: 'fetch', Url: `${repo.url}payload.bin`, Destination: '/tmp/bench-wincopy-pull.bin', Sha256: sha256, Pin: repo.fingerprint },
+        { timeoutMs: 30 * 60_000 },
+      );
       if (!r.ok) throw new Error(`${r.error}`);
       return `${r.tool}, pinned certificate, SHA-256 checked on the host`;
     });
@@ -77,7 +98,12 @@ try {
   const mbps = (s: number) => (Number.isFinite(s) ? (mb / s).toFixed(1) : '-');
   process.stdout.write(
     `\nCopy of ${mb} MB to the lab's pwsh host ${host.name} (PowerShell remoting over SSH, pwsh ${lab.pwsh.path}); SFTP to the same host as the reference:\n\n| method | s | MB/s | vs SFTP | note |\n|---|---|---|---|---|\n` +
-      rows.map((r) => `| ${r.method} | ${Number.isFinite(r.s) ? r.s.toFixed(2) : '-'} | ${mbps(r.s)} | ${Number.isFinite(r.s) && Number.isFinite(sftp.s) ? `${((sftp.s / r.s) * 100).toFixed(0)}%` : '-'} | ${r.note} |`).join('\n') +
+      rows
+        .map(
+          (r) =>
+            `| ${r.method} | ${Number.isFinite(r.s) ? r.s.toFixed(2) : '-'} | ${mbps(r.s)} | ${Number.isFinite(r.s) && Number.isFinite(sftp.s) ? `${((sftp.s / r.s) * 100).toFixed(0)}%` : '-'} | ${r.note} |`,
+        )
+        .join('\n') +
       '\n',
   );
 } finally {

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  process.stderr.write(`asr-deploy needs Node.js 22.12 or newer; this is ${process.version}. Run it through npx/npm (which use the pinned node from node_modules) or install Node 22.\n`);
+  process.stderr.write(
+    `asr-deploy needs Node.js 22.12 or newer; this is ${process.version}. Run it through npx/npm (which use the pinned node from node_modules) or install Node 22.\n`,
+  );
   process.exit(2);
 }
 process.removeAllListeners('warning');

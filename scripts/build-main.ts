@@ -31,7 +31,14 @@ const common: BuildOptions = {
 await Promise.all([
   build({ ...common, entryPoints: ['src-main/electron/main.ts'], outfile: 'dist/electron/main.js', format: 'esm', banner: { js: requireShim } }),
   // The sandboxed preload gets only `electron` (contextBridge/ipcRenderer): nothing else is external.
-  build({ ...common, entryPoints: ['src-main/electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'], platform: 'node' }),
+  build({
+    ...common,
+    entryPoints: ['src-main/electron/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    format: 'cjs',
+    external: ['electron'],
+    platform: 'node',
+  }),
   build({ ...common, entryPoints: ['src-main/cli/main.ts'], outfile: 'dist/cli/main.js', format: 'esm', banner: { js: requireShim } }),
 ]);
 

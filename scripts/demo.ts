@@ -34,7 +34,12 @@ let lab: LabState | undefined;
 let serve: ChildProcess | undefined;
 let stopping = false;
 const home = mkdtempSync(join(tmpdir(), 'asr-demo-'));
-const env = { ...process.env, ASR_DEPLOY_HOME: home, ASR_DEPLOY_VAULT_KEY: `demo-${randomBytes(12).toString('hex')}`, NO_COLOR: process.env.NO_COLOR ?? (ci ? '1' : undefined) } as NodeJS.ProcessEnv;
+const env = {
+  ...process.env,
+  ASR_DEPLOY_HOME: home,
+  ASR_DEPLOY_VAULT_KEY: `demo-${randomBytes(12).toString('hex')}`,
+  NO_COLOR: process.env.NO_COLOR ?? (ci ? '1' : undefined),
+} as NodeJS.ProcessEnv;
 
 /** Runs `asr-deploy ARGS` with the demo's data directory: output shown live (and kept), exit code checked. */
 function asr(args: string[], opts: { expect?: number[]; quietStdout?: boolean } = {}): Promise<{ code: number; stdout: string }> {
@@ -97,7 +102,10 @@ async function prerequisites(): Promise<void> {
   if (why) throw new DemoFailure(`the lab cannot run here: ${why}`);
   if (!existsSync(join(root, 'dist/renderer/index.html'))) {
     step('building the wizard for `serve` (vite build, once)');
-    const r = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new DemoFailure('the wizard could not be built (npm run build)');
   }
 }
@@ -116,7 +124,10 @@ async function main(): Promise<number> {
   step('the built-in lab: Linux hosts in network namespaces, each with its own sshd (npm run lab -- up)');
   lab = await labUp({ vcsim: false, pwsh: false, log: (m) => note(`[lab] ${m}`) });
   const hosts = lab.hosts;
-  for (const h of hosts) note(`${h.name.padEnd(11)} ${h.address.padEnd(14)} ${h.profile}${h.etcHostsCorrect ? '' : ' (its /etc/hosts maps its name to another address)'}${h.sftp ? '' : ' (no SFTP)'}`);
+  for (const h of hosts)
+    note(
+      `${h.name.padEnd(11)} ${h.address.padEnd(14)} ${h.profile}${h.etcHostsCorrect ? '' : ' (its /etc/hosts maps its name to another address)'}${h.sftp ? '' : ' (no SFTP)'}`,
+    );
   const appliance = lab.appliance?.address;
   if (!appliance) throw new DemoFailure(`the lab's stand-in replication appliance did not start: ${lab.unavailable.appliance ?? 'unknown reason'}`);
   note(`stand-in replication appliance (TEST FIXTURE: answers on 443 and 9443, makes config files): ${appliance}`);
@@ -128,7 +139,11 @@ async function main(): Promise<number> {
   if (!version) throw new DemoFailure('the catalog lists no Mobility service version');
   const installers = join(home, 'installers');
   step(`stand-in Mobility service ${version} installers (TEST FIXTURE, not Microsoft's): npm run lab -- installers ${installers} ${version}`);
-  const built = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'installers', installers, version, '--home', home], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'installers', installers, version, '--home', home], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   if (built.status !== 0) throw new DemoFailure('the stand-in installers could not be made');
   const files = built.stdout.trim().split('\n');
   for (const f of files) note(f);
@@ -151,11 +166,16 @@ async function main(): Promise<number> {
   await asr(['trust', 'approve', ...hosts.map((h) => h.address)]);
 
   step(`check: every host against the support matrix of the Mobility service ${version}, reaching the appliance ${appliance} (443, 9443) from the host`);
-  const check = await asr(['check', '--component', 'mobility-service', '--version', version, '--hosts', 'tag:demo', '--appliance', appliance], { expect: [0, 4] });
+  const check = await asr(['check', '--component', 'mobility-service', '--version', version, '--hosts', 'tag:demo', '--appliance', appliance], {
+    expect: [0, 4],
+  });
   if (check.code === 4) note('exit 4: some hosts fail a prerequisite (the lab has such hosts on purpose); the plan blocks them');
 
   step('plan: what apply would do on each host (changes nothing)');
-  const planRun = await asr(['plan', '--component', 'mobility-service', '--version', version, '--source', installers, '--hosts', 'tag:demo', '--appliance', appliance], { expect: [0, 4] });
+  const planRun = await asr(
+    ['plan', '--component', 'mobility-service', '--version', version, '--source', installers, '--hosts', 'tag:demo', '--appliance', appliance],
+    { expect: [0, 4] },
+  );
   const planId = /^plan (p-[0-9a-f]+)/m.exec(planRun.stdout)?.[1];
   if (!planId) throw new DemoFailure('plan printed no plan id');
   if (planRun.code === 4) throw new DemoFailure('the plan installs nothing: every host is blocked');
@@ -170,7 +190,10 @@ async function main(): Promise<number> {
   step("the replication appliance's config files: each host's Agent Config Input out, the appliance's file back in");
   await asr(['jobs', 'config-requests', jobId, '--out', requests]);
   process.stdout.write(`$ npm run lab -- configs ${requests} --appliance ${appliance} --out ${configs}   # the stand-in appliance (TEST FIXTURE)\n`);
-  const made = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'configs', requests, '--appliance', appliance, '--out', configs], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const made = spawnSync(process.execPath, [join(root, 'test/lab/cli.ts'), 'configs', requests, '--appliance', appliance, '--out', configs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new DemoFailure('the stand-in appliance made no config files');
   for (const f of made.stdout.trim().split('\n')) note(f);
   await asr(['jobs', 'configure', jobId, '--from', configs], { expect: [0, 1, 4] });
@@ -187,7 +210,12 @@ async function main(): Promise<number> {
 
   const missed = toInstall.filter((h) => !['succeeded', 'succeeded_with_warnings'].includes(job.hosts.find((x) => x.host === h)?.status ?? ''));
   step(`done in ${secs()} s: job ${jobId} ${job.status}`);
-  note(`hosts: ${hosts.length}; planned to install: ${toInstall.length}; ${Object.entries(job.outcome).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  note(
+    `hosts: ${hosts.length}; planned to install: ${toInstall.length}; ${Object.entries(job.outcome)
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   for (const h of job.hosts) note(`${h.host.padEnd(11)} ${h.status.padEnd(24)} ${h.version ?? '-'}${h.error ? `  ${h.error.code}: ${h.error.message}` : ''}`);
   note(`HTML report: ${report}`);
   note(`wizard:      ${url}`);

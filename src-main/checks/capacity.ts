@@ -21,7 +21,9 @@ export function masterTargetFor(capacity: MatrixCapacity, diskCount: number): { 
 }
 
 function sizesText(capacity: MatrixCapacity): string {
-  return capacity.masterTarget.sizes.map((s) => `${s.name}: ${s.dataDisks} data disks, ${s.reservedForRetention} for retention → ${s.dataDisks - s.reservedForRetention} protectable`).join('; ');
+  return capacity.masterTarget.sizes
+    .map((s) => `${s.name}: ${s.dataDisks} data disks, ${s.reservedForRetention} for retention → ${s.dataDisks - s.reservedForRetention} protectable`)
+    .join('; ');
 }
 
 export const masterTargetSizing = defineCheck({
@@ -44,18 +46,31 @@ export const masterTargetSizing = defineCheck({
     const problems: string[] = [];
     const remedies: string[] = [];
     if (tooBig.length) {
-      problems.push(`${list(tooBig.map((d) => `disk ${d.number} is ${gb(d.sizeBytes!)}`))}; a master target data disk holds at most ${capacity.masterTarget.maxDataDiskGb} GB`);
-      remedies.push(`Shrink or split the disks above ${capacity.masterTarget.maxDataDiskGb} GB (${tooBig.map((d) => `disk ${d.number}`).join(', ')}) before protecting this server.`);
+      problems.push(
+        `${list(tooBig.map((d) => `disk ${d.number} is ${gb(d.sizeBytes!)}`))}; a master target data disk holds at most ${capacity.masterTarget.maxDataDiskGb} GB`,
+      );
+      remedies.push(
+        `Shrink or split the disks above ${capacity.masterTarget.maxDataDiskGb} GB (${tooBig.map((d) => `disk ${d.number}`).join(', ')}) before protecting this server.`,
+      );
     }
     if (!fit) {
-      problems.push(`${n} disks; the largest master target protects ${Math.max(...capacity.masterTarget.sizes.map((s) => s.dataDisks - s.reservedForRetention))}`);
+      problems.push(
+        `${n} disks; the largest master target protects ${Math.max(...capacity.masterTarget.sizes.map((s) => s.dataDisks - s.reservedForRetention))}`,
+      );
       remedies.push('Reduce the number of disks of this server; no master target size can hold them all.');
     } else if (chosen && chosen.dataDisks - chosen.reservedForRetention < n) {
-      problems.push(`${n} disks do not fit the planned ${chosen.name} master target (${chosen.dataDisks - chosen.reservedForRetention} protectable); ${fit.name} is needed`);
+      problems.push(
+        `${n} disks do not fit the planned ${chosen.name} master target (${chosen.dataDisks - chosen.reservedForRetention} protectable); ${fit.name} is needed`,
+      );
       remedies.push(`Deploy a standard ${fit.name} master target for this server (${sizesText(capacity)}).`);
     }
     if (problems.length) return result(this, 'fail', `${problems.join('. ')}. (${sizesText(capacity)})`, remedies.join(' '));
-    if (unsized.length) return unknownFacts(this, unsized.map((d) => `storage.disks[${d.number}].sizeBytes`), facts);
+    if (unsized.length)
+      return unknownFacts(
+        this,
+        unsized.map((d) => `storage.disks[${d.number}].sizeBytes`),
+        facts,
+      );
     const largest = Math.max(...disks.map((d) => d.sizeBytes ?? 0));
     const base = `${n} disks (largest ${gb(largest)}, limit ${capacity.masterTarget.maxDataDiskGb} GB)`;
     const smallest = [...capacity.masterTarget.sizes].sort((a, b) => a.dataDisks - b.dataDisks)[0]!;
@@ -80,7 +95,13 @@ export function processServerCache(facts: Facts, capacity: MatrixCapacity, setti
   const dir = settings.processServerCacheDir ?? capacity.processServer.cacheDir;
   if (!facts.freeSpace) return unknownFacts(meta, ['freeSpace'], facts);
   const vol = volumeFor(facts, dir);
-  if (!vol) return result(meta, 'unknown', `No free-space figure for the volume of the cache directory ${dir}.`, 'Collect the facts again so that free space covers the cache directory.');
+  if (!vol)
+    return result(
+      meta,
+      'unknown',
+      `No free-space figure for the volume of the cache directory ${dir}.`,
+      'Collect the facts again so that free space covers the cache directory.',
+    );
   const want = capacity.processServer.cacheGbRecommended * GB;
   const text = `${vol.path} holds the cache (${dir}): ${gb(vol.freeBytes)} free; ${capacity.processServer.cacheGbRecommended} GB recommended for a ${capacity.processServer.deployment} deployment (${capacity.source}).`;
   if (vol.freeBytes >= want) return result(meta, 'pass', text);

@@ -53,7 +53,14 @@ export function toCheckRunDocument(
       host,
       verdict: result.verdict,
       installerOsId: result.installerOsId,
-      checks: result.checks.map((c) => ({ id: c.id, verdict: c.verdict, title: c.title, evidence: c.evidence, remedy: c.remedy ?? null, ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}) })),
+      checks: result.checks.map((c) => ({
+        id: c.id,
+        verdict: c.verdict,
+        title: c.title,
+        evidence: c.evidence,
+        remedy: c.remedy ?? null,
+        ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}),
+      })),
       ...(error ? { error: { code: error.code, message: error.message, ...(error.remedy ? { remedy: error.remedy } : {}) } } : {}),
     })),
   };
@@ -80,13 +87,20 @@ const SEVERITY: Record<string, number> = { fail: 0, unknown: 1, warn: 2, pass: 3
 
 /** Every (check, verdict) that is not a pass, with its hosts: fail first, then unknown, then warn; the most hosts first. */
 export function groupByCheck(doc: Pick<CheckRunDocument, 'hosts'>): CheckGroup[] {
-  const groups = new Map<string, { id: string; title: string; verdict: CheckGroup['verdict']; remedies: Map<string, number>; asrErrorId?: number; hosts: string[] }>();
+  const groups = new Map<
+    string,
+    { id: string; title: string; verdict: CheckGroup['verdict']; remedies: Map<string, number>; asrErrorId?: number; hosts: string[] }
+  >();
   for (const h of doc.hosts) {
     for (const c of h.checks) {
       if (c.verdict === 'pass') continue;
       const key = `${c.verdict}\u0000${c.id}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { id: c.id, title: c.title, verdict: c.verdict, remedies: new Map(), hosts: [], ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}) }));
+      if (!g)
+        groups.set(
+          key,
+          (g = { id: c.id, title: c.title, verdict: c.verdict, remedies: new Map(), hosts: [], ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}) }),
+        );
       g.hosts.push(h.host);
       if (c.remedy) g.remedies.set(c.remedy, (g.remedies.get(c.remedy) ?? 0) + 1);
     }

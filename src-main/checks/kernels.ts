@@ -53,9 +53,15 @@ export function loadKernelLists(dir = resourcePath('kernels', 'mobility-service'
   if (cached && dir === resourcePath('kernels', 'mobility-service')) return cached;
   const provFile = join(dir, 'provenance.json');
   const prov = ProvenanceSchema.safeParse(existsSync(provFile) ? JSON.parse(readFileSync(provFile, 'utf8')) : null);
-  if (!prov.success) fail('validation', `The kernel lists in ${dir} have no valid provenance.json: ${prov.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!prov.success)
+    fail(
+      'validation',
+      `The kernel lists in ${dir} have no valid provenance.json: ${prov.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const builds: KernelBuild[] = [];
-  for (const build of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+  for (const build of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     if (!parseVersion(build)) fail('validation', `The kernel list folder ${join(dir, build)} is not named after an agent build.`);
     const meta = prov.data.builds[build];
     if (!meta) fail('validation', `The kernel lists of build ${build} have no provenance entry in ${provFile}.`);
@@ -76,7 +82,8 @@ export function loadKernelLists(dir = resourcePath('kernels', 'mobility-service'
   const lists: KernelLists = {
     provenance: p,
     builds,
-    source: (build, osId) => `${p.repository.replace('https://github.com/', '')}@${p.commit.slice(0, 7)} (${p.commitDate}) ${p.path.replace('<build>', build).replace('<OS id>', osId)}`,
+    source: (build, osId) =>
+      `${p.repository.replace('https://github.com/', '')}@${p.commit.slice(0, 7)} (${p.commitDate}) ${p.path.replace('<build>', build).replace('<OS id>', osId)}`,
   };
   if (dir === resourcePath('kernels', 'mobility-service')) cached = lists;
   return lists;
@@ -107,13 +114,21 @@ export const kernelSupported = defineCheck({
     if (!kernel) return unknownFacts(this, ['os.kernel'], facts);
     const build = extra?.agentVersion ?? null;
     const osId = installerOsId(facts, matrix, build);
-    if (!osId) return result(this, 'unknown', `${describeOs(facts)} has no installer OS id under ${matrix.title}, so there is no kernel list to look ${kernel} up in.`, 'See the os-supported check.');
-    if (!build || !parseVersion(build)) return result(this, 'unknown', `No agent build to look kernel ${kernel} up for.`, 'Check against a Mobility service version (--version).');
+    if (!osId)
+      return result(
+        this,
+        'unknown',
+        `${describeOs(facts)} has no installer OS id under ${matrix.title}, so there is no kernel list to look ${kernel} up in.`,
+        'See the os-supported check.',
+      );
+    if (!build || !parseVersion(build))
+      return result(this, 'unknown', `No agent build to look kernel ${kernel} up for.`, 'Check against a Mobility service version (--version).');
     const all = loadKernelLists();
     const forVersion = all.builds.filter((b) => sameVersion(b.build, build));
     const target = forVersion.find((b) => compareVersions(b.build, build) === 0);
     const targetList = target?.lists.get(osId);
-    if (targetList?.has(kernel)) return result(this, 'pass', `Kernel ${kernel} is listed for ${osId} in build ${build} (${targetList.size} kernels; ${all.source(build, osId)}).`);
+    if (targetList?.has(kernel))
+      return result(this, 'pass', `Kernel ${kernel} is listed for ${osId} in build ${build} (${targetList.size} kernels; ${all.source(build, osId)}).`);
     const later = forVersion.filter((b) => compareVersions(b.build, build) > 0);
     const listedLater = later.find((b) => b.lists.get(osId)?.has(kernel));
     if (listedLater) {
@@ -135,7 +150,12 @@ export const kernelSupported = defineCheck({
       );
     }
     const series = seriesOf(kernel);
-    const near = series ? [...targetList].filter((k) => series.test(k)).sort((a, b) => b.localeCompare(a, 'en', { numeric: true })).slice(0, 3) : [];
+    const near = series
+      ? [...targetList]
+          .filter((k) => series.test(k))
+          .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+          .slice(0, 3)
+      : [];
     return result(
       this,
       'fail',

@@ -30,7 +30,10 @@ const LinuxOsEntrySchema = z.strictObject({
   ids: z.array(z.string().min(1)).min(1),
   versions: z.array(VersionSpec).min(1),
   /** Oracle Linux: allowed kernels; a `release` is a prefix of `uname -r` (UEK3 = 3.8.13). Absent = any. */
-  kernels: z.array(z.strictObject({ flavor: z.string().min(1), release: z.string().optional(), name: z.string().min(1) })).min(1).optional(),
+  kernels: z
+    .array(z.strictObject({ flavor: z.string().min(1), release: z.string().optional(), name: z.string().min(1) }))
+    .min(1)
+    .optional(),
   installerOsId: InstallerOsId,
   /** First agent version that supports this row, when the docs say so. */
   sinceVersion: z.string().optional(),
@@ -65,7 +68,10 @@ const StorageSchema = z.strictObject({
   /** none: every disk basic; data-only: the OS disk basic, data disks may be dynamic; any. */
   dynamicDisks: z.enum(['none', 'data-only', 'any']),
   /** Drive the Windows OS must be on, when the matrix says so ("C:"). */
-  systemDrive: z.string().regex(/^[A-Za-z]:$/).optional(),
+  systemDrive: z
+    .string()
+    .regex(/^[A-Za-z]:$/)
+    .optional(),
   source: Source,
 });
 
@@ -127,7 +133,7 @@ export const MatrixSchema = z.strictObject({
   hostRole: HostRoleSchema.optional(),
   proxy: ProxySchema.optional(),
   capacity: CapacitySchema.optional(),
-  });
+});
 export type Matrix = z.infer<typeof MatrixSchema>;
 export type MatrixCapacity = z.infer<typeof CapacitySchema>;
 
@@ -143,8 +149,8 @@ export function defaultMatrixDir(): string {
 export function parseMatrix(json: unknown, file: string): LoadedMatrix {
   const parsed = MatrixSchema.safeParse(json);
   if (!parsed.success) {
-  const lines = parsed.error.issues.map((i) => `${file}: ${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
-  throw new AsrFailure('validation', `invalid support matrix ${file}\n${lines.join('\n')}`, { details: { file, issues: lines } });
+    const lines = parsed.error.issues.map((i) => `${file}: ${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+    throw new AsrFailure('validation', `invalid support matrix ${file}\n${lines.join('\n')}`, { details: { file, issues: lines } });
   }
   return { ...parsed.data, file };
 }
@@ -159,16 +165,18 @@ const cache = new Map<string, readonly LoadedMatrix[]>();
 export function loadMatrices(dir: string = defaultMatrixDir(), opts: { fresh?: boolean } = {}): readonly LoadedMatrix[] {
   const hit = cache.get(dir);
   if (hit && !opts.fresh) return hit;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const matrices = files.map((f) => {
-  const text = readFileSync(join(dir, f), 'utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new AsrFailure('validation', `invalid support matrix ${f}: not JSON (${(e as Error).message})`, { details: { file: f } });
-  }
-  return parseMatrix(json, f);
+    const text = readFileSync(join(dir, f), 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new AsrFailure('validation', `invalid support matrix ${f}: not JSON (${(e as Error).message})`, { details: { file: f } });
+    }
+    return parseMatrix(json, f);
   });
   assertNoOverlap(matrices);
   const frozen = Object.freeze(matrices);
@@ -178,15 +186,15 @@ export function loadMatrices(dir: string = defaultMatrixDir(), opts: { fresh?: b
 
 function assertNoOverlap(matrices: readonly LoadedMatrix[]): void {
   for (let i = 0; i < matrices.length; i++) {
-  for (let j = i + 1; j < matrices.length; j++) {
-    const a = matrices[i]!;
-    const b = matrices[j]!;
-    if (a.component === b.component && semver.intersects(a.versions, b.versions)) {
-      throw new AsrFailure('validation', `support matrices ${a.file} and ${b.file} both cover ${a.component} versions (${a.versions} / ${b.versions})`, {
-        details: { files: [a.file, b.file] },
-      });
+    for (let j = i + 1; j < matrices.length; j++) {
+      const a = matrices[i]!;
+      const b = matrices[j]!;
+      if (a.component === b.component && semver.intersects(a.versions, b.versions)) {
+        throw new AsrFailure('validation', `support matrices ${a.file} and ${b.file} both cover ${a.component} versions (${a.versions} / ${b.versions})`, {
+          details: { files: [a.file, b.file] },
+        });
+      }
     }
-  }
   }
 }
 
@@ -205,7 +213,7 @@ export function coerceVersion(version: string): string | null {
 export function matrixFor(componentId: string, version?: string | null, matrices: readonly LoadedMatrix[] = loadMatrices()): LoadedMatrix | null {
   const mine = matrices.filter((m) => m.component === componentId);
   if (version == null || version === '') {
-  return [...mine].sort((a, b) => semver.compare(semver.minVersion(b.versions) ?? '0.0.0', semver.minVersion(a.versions) ?? '0.0.0'))[0] ?? null;
+    return [...mine].sort((a, b) => semver.compare(semver.minVersion(b.versions) ?? '0.0.0', semver.minVersion(a.versions) ?? '0.0.0'))[0] ?? null;
   }
   const v = coerceVersion(version);
   if (!v) return null;

@@ -43,7 +43,7 @@ const ID_ALIASES: Record<string, string> = {
   oel: 'ol',
   oraclelinux: 'ol',
   suse: 'sles',
-  'sles_sap': 'sles',
+  sles_sap: 'sles',
 };
 
 export function normaliseOsId(id: string): string {
@@ -183,7 +183,8 @@ function matchLinux(facts: Facts, rows: LinuxOsEntry[]): OsMatch {
   const sameDistro = rows.filter((r) => r.ids.includes(id));
   if (!sameDistro.length) return { kind: 'unsupported', why: `distribution "${id}" is not listed` };
   const sameVersion = sameDistro.filter((r) => r.versions.some((s) => versionMatches(version, s)));
-  if (!sameVersion.length) return { kind: 'unsupported', why: `${id} ${version} is not listed (supported: ${sameDistro.flatMap((r) => r.versions).join(', ')})` };
+  if (!sameVersion.length)
+    return { kind: 'unsupported', why: `${id} ${version} is not listed (supported: ${sameDistro.flatMap((r) => r.versions).join(', ')})` };
   let kernelMissing = false;
   const offered: string[] = [];
   for (const row of sameVersion) {

@@ -51,12 +51,20 @@ function reachCheck(role: ReachabilityTarget['role'], id: string, title: string)
           this,
           'warn',
           `No replication appliance or ${label} address was given, so reachability from the host was not tested.`,
-          role === 'configuration-server' ? 'Give the replication appliance address (--appliance), or for classic the configuration server (--cs), and run the check again.' : 'Give --ps, or --cs for its built-in process server (classic), or --appliance (modernized), and run the check again.',
+          role === 'configuration-server'
+            ? 'Give the replication appliance address (--appliance), or for classic the configuration server (--cs), and run the check again.'
+            : 'Give --ps, or --cs for its built-in process server (classic), or --appliance (modernized), and run the check again.',
         );
       }
       const probe: ReachabilityProbe | undefined = extra?.probes?.find((p) => p.target === t.target && p.port === t.port);
       const host = facts.hostName ?? 'the host';
-      if (!probe) return result(this, 'unknown', `${host} → ${t.target}:${t.port} was not probed.`, 'Run the check with connectivity probes (the engine tests the connection from the host).');
+      if (!probe)
+        return result(
+          this,
+          'unknown',
+          `${host} → ${t.target}:${t.port} was not probed.`,
+          'Run the check with connectivity probes (the engine tests the connection from the host).',
+        );
       if (probe.ok) return result(this, 'pass', `${host} reached the ${label} ${t.target} on TCP ${t.port}.`);
       return result(
         this,
@@ -70,7 +78,11 @@ function reachCheck(role: ReachabilityTarget['role'], id: string, title: string)
 
 export const reachConfigurationServer = reachCheck('configuration-server', 'reach-configuration-server', 'Configuration server reachable from the host');
 export const reachProcessServer = reachCheck('process-server', 'reach-process-server', 'Process server reachable from the host');
-export const reachApplianceControl = reachCheck('appliance-control', 'reach-appliance-control', 'Replication appliance reachable from the host (control, TCP 443)');
+export const reachApplianceControl = reachCheck(
+  'appliance-control',
+  'reach-appliance-control',
+  'Replication appliance reachable from the host (control, TCP 443)',
+);
 export const reachApplianceData = reachCheck('appliance-data', 'reach-appliance-data', 'Replication appliance reachable from the host (data, TCP 9443)');
 
 /**
@@ -96,4 +108,10 @@ export const classicRetired = defineCheck({
   },
 });
 
-export const REACHABILITY_CHECKS: readonly CheckDefinition[] = [classicRetired, reachConfigurationServer, reachProcessServer, reachApplianceControl, reachApplianceData];
+export const REACHABILITY_CHECKS: readonly CheckDefinition[] = [
+  classicRetired,
+  reachConfigurationServer,
+  reachProcessServer,
+  reachApplianceControl,
+  reachApplianceData,
+];

@@ -12,17 +12,47 @@ import { HYPERV_CHECKS } from './rules-hyperv.ts';
 import { LINUX_CHECKS } from './rules-linux.ts';
 import { kernelSupported } from './kernels.ts';
 import { WINDOWS_CHECKS } from './rules-windows.ts';
-import { MATRIX_COMPONENTS, worstVerdict, type CheckResult, type CheckSettings, type MatrixComponentId, type ReachabilityProbe, type Verdict } from './types.ts';
+import {
+  MATRIX_COMPONENTS,
+  worstVerdict,
+  type CheckResult,
+  type CheckSettings,
+  type MatrixComponentId,
+  type ReachabilityProbe,
+  type Verdict,
+} from './types.ts';
 
 /** Every check, in report order. Ids are stable: scripts and reports key on them. */
-export const CHECKS: readonly CheckDefinition[] = Object.freeze([...COMMON_CHECKS, ...LINUX_CHECKS, kernelSupported, ...WINDOWS_CHECKS, ...HYPERV_CHECKS, ...REACHABILITY_CHECKS, masterTargetSizing]);
+export const CHECKS: readonly CheckDefinition[] = Object.freeze([
+  ...COMMON_CHECKS,
+  ...LINUX_CHECKS,
+  kernelSupported,
+  ...WINDOWS_CHECKS,
+  ...HYPERV_CHECKS,
+  ...REACHABILITY_CHECKS,
+  masterTargetSizing,
+]);
 
 /** Results that are not a registry check: no usable facts, or no matrix for the version. */
 export const META_CHECK_IDS = { facts: 'facts-collected', matrix: 'support-matrix' } as const;
 
 /** The registry as data (for `check --list`, docs and the UI). */
-export function listChecks(): { id: string; title: string; families: readonly OsFamily[]; components: readonly MatrixComponentId[]; asrErrorId?: number; needs: CheckDefinition['needs'] }[] {
-  return CHECKS.map((c) => ({ id: c.id, title: c.title, families: c.families, components: c.components, ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}), needs: c.needs }));
+export function listChecks(): {
+  id: string;
+  title: string;
+  families: readonly OsFamily[];
+  components: readonly MatrixComponentId[];
+  asrErrorId?: number;
+  needs: CheckDefinition['needs'];
+}[] {
+  return CHECKS.map((c) => ({
+    id: c.id,
+    title: c.title,
+    families: c.families,
+    components: c.components,
+    ...(c.asrErrorId ? { asrErrorId: c.asrErrorId } : {}),
+    needs: c.needs,
+  }));
 }
 
 /** The checks that run for a component on a family under a matrix. */
@@ -65,7 +95,9 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
   if (!isComponent(componentId)) throw new AsrFailure('validation', `unknown component "${componentId}"; known: ${MATRIX_COMPONENTS.join(', ')}`);
   const matrices = input.matrices ?? loadMatrices();
   const matrix = matrixFor(componentId, version, matrices);
-  const matrixInfo = matrix ? { file: matrix.file, component: matrix.component, versions: matrix.versions, generation: matrix.generation, title: matrix.title } : null;
+  const matrixInfo = matrix
+    ? { file: matrix.file, component: matrix.component, versions: matrix.versions, generation: matrix.generation, title: matrix.title }
+    : null;
 
   if (!matrix) {
     const known = matrices.filter((m) => m.component === componentId).map((m) => `${m.versions} (${m.file})`);
@@ -81,18 +113,25 @@ export function runChecks(input: RunChecksInput): RunChecksResult {
   const parsed = input.facts ? FactsSchema.safeParse(input.facts) : null;
   if (!parsed?.success) {
     const why = parsed ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'no facts were collected from the host';
-    const check = result({ id: META_CHECK_IDS.facts, title: 'Host facts collected' }, 'unknown', `Cannot check the host: ${why}.`, 'Make the host reachable with valid credentials and collect its facts again.');
+    const check = result(
+      { id: META_CHECK_IDS.facts, title: 'Host facts collected' },
+      'unknown',
+      `Cannot check the host: ${why}.`,
+      'Make the host reachable with valid credentials and collect its facts again.',
+    );
     return { verdict: 'unknown', checks: [check], matrix: matrixInfo, installerOsId: null };
   }
   const facts = parsed.data;
   const extra = { probes, agentVersion: version };
-  const checks = checksFor(componentId, facts.family, matrix).filter((c) => !c.appliesToSettings || c.appliesToSettings(settings)).map((c) => {
-    try {
-      return c.run(facts, matrix, settings, extra);
-    } catch (e) {
-      // A bug in one rule must not hide the others; it can never count as a pass.
-      return result(c, 'unknown', `The check failed to evaluate: ${(e as Error).message}.`, 'Report this as a bug in ASR Deploy.');
-    }
-  });
+  const checks = checksFor(componentId, facts.family, matrix)
+    .filter((c) => !c.appliesToSettings || c.appliesToSettings(settings))
+    .map((c) => {
+      try {
+        return c.run(facts, matrix, settings, extra);
+      } catch (e) {
+        // A bug in one rule must not hide the others; it can never count as a pass.
+        return result(c, 'unknown', `The check failed to evaluate: ${(e as Error).message}.`, 'Report this as a bug in ASR Deploy.');
+      }
+    });
   return { verdict: worstVerdict(checks.map((c) => c.verdict)), checks, matrix: matrixInfo, installerOsId: installerOsId(facts, matrix, version) };
 }

@@ -19,7 +19,11 @@ export const osSupported = defineCheck({
     if (m.kind === 'unknown') return unknownFacts(this, m.missing, facts);
     if (m.kind === 'match') {
       const note = m.entry.note ? ` Note: ${m.entry.note}.` : '';
-      return result(this, 'pass', `${describeOs(facts)} is supported by ${matrix.title}; installer package ${m.entry.installerOsId} (source: ${m.entry.source}).${note}`);
+      return result(
+        this,
+        'pass',
+        `${describeOs(facts)} is supported by ${matrix.title}; installer package ${m.entry.installerOsId} (source: ${m.entry.source}).${note}`,
+      );
     }
     const supported = supportedOsList(matrix, facts.family);
     return result(
@@ -44,7 +48,12 @@ export const architecture64 = defineCheck({
     if (!raw) return unknownFacts(this, ['os.architecture'], facts);
     const arch = normaliseArchitecture(raw);
     if (matrix.architectures.includes(arch)) return result(this, 'pass', `Architecture ${raw} (${arch}).`);
-    return result(this, 'fail', `Architecture ${raw} (${arch}); ${matrix.title} needs ${matrix.architectures.join(' or ')}.`, 'Only 64-bit operating systems are supported; this host cannot run the component. Protect a 64-bit host instead.');
+    return result(
+      this,
+      'fail',
+      `Architecture ${raw} (${arch}); ${matrix.title} needs ${matrix.architectures.join(' or ')}.`,
+      'Only 64-bit operating systems are supported; this host cannot run the component. Protect a 64-bit host instead.',
+    );
   },
 });
 
@@ -89,7 +98,11 @@ export const englishNames = defineCheck({
       );
     }
     if (missing.length) return unknownFacts(this, missing, facts);
-    return result(this, 'pass', `Host name "${facts.hostName}", ${facts.fileSystems?.length ?? 0} mount points, device names and paths are all English (ASCII).`);
+    return result(
+      this,
+      'pass',
+      `Host name "${facts.hostName}", ${facts.fileSystems?.length ?? 0} mount points, device names and paths are all English (ASCII).`,
+    );
   },
 });
 
@@ -102,7 +115,12 @@ export const pendingReboot = defineCheck({
   run(facts) {
     if (facts.pendingReboot == null) return unknownFacts(this, ['pendingReboot'], facts);
     if (!facts.pendingReboot) return result(this, 'pass', 'No reboot is pending.');
-    return result(this, 'warn', 'A reboot is pending on this host.', 'Restart the host before installing: an install on top of pending updates can fail or leave the filter driver unloaded until the next reboot (ASR 95265/95266).');
+    return result(
+      this,
+      'warn',
+      'A reboot is pending on this host.',
+      'Restart the host before installing: an install on top of pending updates can fail or leave the filter driver unloaded until the next reboot (ASR 95265/95266).',
+    );
   },
 });
 
@@ -118,9 +136,15 @@ export const freeSpace = defineCheck({
     const { staging, install } = dirsFor(facts, matrix, settings);
     const wants: { what: string; path: string; bytes: number }[] = [];
     const size = settings.installerBytes;
-    if (size != null) wants.push({ what: `staging ${staging} (installer ${mb(size)} × ${matrix.install.stagingFactor})`, path: staging, bytes: size * matrix.install.stagingFactor });
+    if (size != null)
+      wants.push({
+        what: `staging ${staging} (installer ${mb(size)} × ${matrix.install.stagingFactor})`,
+        path: staging,
+        bytes: size * matrix.install.stagingFactor,
+      });
     wants.push({ what: `install ${install} (${matrix.install.minFreeMb} MB)`, path: install, bytes: matrix.install.minFreeMb * MB });
-    if (facts.family === 'linux' && matrix.install.rootMinFreeMb) wants.push({ what: `root partition / (${matrix.install.rootMinFreeMb} MB)`, path: '/', bytes: matrix.install.rootMinFreeMb * MB });
+    if (facts.family === 'linux' && matrix.install.rootMinFreeMb)
+      wants.push({ what: `root partition / (${matrix.install.rootMinFreeMb} MB)`, path: '/', bytes: matrix.install.rootMinFreeMb * MB });
 
     const byVolume = new Map<string, { free: number; need: number; what: string[] }>();
     const unresolved: string[] = [];
@@ -146,10 +170,15 @@ export const freeSpace = defineCheck({
         `Free at least ${short.map(([vol, e]) => `${mb(e.need - e.free)} more on ${vol}`).join(' and ')} (delete old files or extend the volume), or stage/install on a volume with room. ASR push install fails with 95524 below ${matrix.install.minFreeMb} MB.`,
       );
     }
-    if (unresolved.length) return result(this, 'unknown', `No free-space figure for the volume of ${unresolved.join(', ')}. ${lines.join('; ')}`, 'Collect the facts again so that free space covers the staging and install directories.');
+    if (unresolved.length)
+      return result(
+        this,
+        'unknown',
+        `No free-space figure for the volume of ${unresolved.join(', ')}. ${lines.join('; ')}`,
+        'Collect the facts again so that free space covers the staging and install directories.',
+      );
     return result(this, 'pass', `${lines.join('; ')}.${sizeNote}`);
   },
 });
 
 export const COMMON_CHECKS: readonly CheckDefinition[] = [osSupported, architecture64, englishNames, freeSpace, pendingReboot];
-

@@ -31,7 +31,12 @@ export const hostRole = defineCheck({
     if (vmmVerdict === 'pass') return result(this, 'pass', `VMM server ${vmmText} is installed (supported).`);
     const supportedVmm = (role.vmmVersions ?? []).map((x) => x.name).join(', ');
     if (vmmVerdict === 'fail' && w?.vmmServer) {
-      return result(this, 'fail', `VMM server version ${vmmText} is not supported by ${matrix.title} (supported: ${supportedVmm}).`, `Upgrade VMM to a supported release (${supportedVmm}) or use a Provider version that supports this one. Source: ${role.source}.`);
+      return result(
+        this,
+        'fail',
+        `VMM server version ${vmmText} is not supported by ${matrix.title} (supported: ${supportedVmm}).`,
+        `Upgrade VMM to a supported release (${supportedVmm}) or use a Provider version that supports this one. Source: ${role.source}.`,
+      );
     }
     const missing: string[] = [];
     if (wantsHyperV && w?.hyperV == null) missing.push('windows.hyperV');
@@ -81,7 +86,13 @@ export const proxyHttpOnly = defineCheck({
       const s = proxyScheme(v);
       return s !== null && !allowed.includes(s as (typeof allowed)[number]);
     });
-    if (bad.length) return result(this, 'fail', `${bad.map(([k, v]) => `${k} ${v} (${proxyScheme(v)})`).join('; ')}: only ${allowed.join('/')} proxies are supported.`, remedy);
+    if (bad.length)
+      return result(
+        this,
+        'fail',
+        `${bad.map(([k, v]) => `${k} ${v} (${proxyScheme(v)})`).join('; ')}: only ${allowed.join('/')} proxies are supported.`,
+        remedy,
+      );
     const text = configured.map(([k, v]) => (proxyScheme(v) === null ? `${k}: none (direct)` : `${k}: ${v}`)).join('; ');
     return result(this, 'pass', `${text}.`);
   },

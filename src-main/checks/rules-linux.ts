@@ -8,9 +8,41 @@ const LINUX = ['linux'] as const;
 
 /** Kernel/virtual and network file systems: not block storage the agent replicates. */
 const IGNORED_FS = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'tmpfs', 'devpts', 'cgroup', 'cgroup2', 'securityfs', 'pstore', 'debugfs', 'tracefs', 'mqueue', 'hugetlbfs',
-  'configfs', 'fusectl', 'autofs', 'binfmt_misc', 'rpc_pipefs', 'nfsd', 'selinuxfs', 'efivarfs', 'bpf', 'ramfs', 'squashfs', 'overlay',
-  'fuse.gvfsd-fuse', 'nfs', 'nfs4', 'cifs', 'smb3', 'swap', 'iso9660', 'usbfs', 'rootfs', 'none',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'tmpfs',
+  'devpts',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'pstore',
+  'debugfs',
+  'tracefs',
+  'mqueue',
+  'hugetlbfs',
+  'configfs',
+  'fusectl',
+  'autofs',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'nfsd',
+  'selinuxfs',
+  'efivarfs',
+  'bpf',
+  'ramfs',
+  'squashfs',
+  'overlay',
+  'fuse.gvfsd-fuse',
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smb3',
+  'swap',
+  'iso9660',
+  'usbfs',
+  'rootfs',
+  'none',
 ]);
 
 function isLoopbackOrLinkLocal(address: string): boolean {
@@ -28,7 +60,13 @@ export const etcHosts = defineCheck({
     if (!facts.addresses) return unknownFacts(this, ['addresses'], facts);
     // Loopback and link-local addresses are not NIC addresses the docs ask to map.
     const nic = facts.addresses.filter((a) => !isLoopbackOrLinkLocal(a.address));
-    if (!nic.length) return result(this, 'unknown', 'No NIC address was reported (only loopback or link-local).', 'Collect the facts again; `ip -o addr show` must list the NIC addresses.');
+    if (!nic.length)
+      return result(
+        this,
+        'unknown',
+        'No NIC address was reported (only loopback or link-local).',
+        'Collect the facts again; `ip -o addr show` must list the NIC addresses.',
+      );
     const name = facts.hostName ?? '<hostname>';
     const missing = nic.filter((a) => a.inEtcHosts === false);
     const undecided = nic.filter((a) => a.inEtcHosts == null);
@@ -41,7 +79,12 @@ export const etcHosts = defineCheck({
         `Add these lines to /etc/hosts on the host (as root):\n${lines.join('\n')}`,
       );
     }
-    if (undecided.length) return unknownFacts(this, undecided.map((a) => `addresses[${a.nic} ${a.address}].inEtcHosts`), facts);
+    if (undecided.length)
+      return unknownFacts(
+        this,
+        undecided.map((a) => `addresses[${a.nic} ${a.address}].inEtcHosts`),
+        facts,
+      );
     return result(this, 'pass', `/etc/hosts maps ${name} to every NIC address: ${nic.map((a) => `${a.address} (${a.nic})`).join(', ')}.`);
   },
 });
@@ -59,7 +102,13 @@ export const fileSystems = defineCheck({
     const allowed = storage.fileSystems.filter((t) => versionAtLeast(extra?.agentVersion, storage.fileSystemsSince?.[t]));
     // The EFI system partition is vfat by definition; it is not a data file system.
     const relevant = facts.fileSystems.filter((f) => !IGNORED_FS.has(f.type.toLowerCase()) && !(f.type.toLowerCase() === 'vfat' && f.mount === '/boot/efi'));
-    if (!relevant.length) return result(this, 'unknown', `No block-device file system among ${facts.fileSystems.length} mounts reported.`, 'Collect the facts again; the mount list (/proc/mounts) looks incomplete.');
+    if (!relevant.length)
+      return result(
+        this,
+        'unknown',
+        `No block-device file system among ${facts.fileSystems.length} mounts reported.`,
+        'Collect the facts again; the mount list (/proc/mounts) looks incomplete.',
+      );
     const bad = relevant.filter((f) => !allowed.includes(f.type.toLowerCase()));
     const found = relevant.map((f) => `${f.mount} ${f.type}`);
     if (bad.length) {
@@ -87,10 +136,20 @@ export const volumeManagers = defineCheck({
     const bad: string[] = [];
     if (s?.lvm === true && !storage.lvm) bad.push('LVM');
     if (s?.multipath === true && !storage.multipath) bad.push('device-mapper multipath');
-    if (bad.length) return result(this, 'fail', `${bad.join(' and ')} in use; not supported by ${matrix.title}.`, `Move replicated data off ${bad.join(' and ')}. Source: ${storage.source}.`);
+    if (bad.length)
+      return result(
+        this,
+        'fail',
+        `${bad.join(' and ')} in use; not supported by ${matrix.title}.`,
+        `Move replicated data off ${bad.join(' and ')}. Source: ${storage.source}.`,
+      );
     const missing = [s?.lvm == null ? 'storage.lvm' : null, s?.multipath == null ? 'storage.multipath' : null].filter((x): x is string => x !== null);
     if (missing.length) return unknownFacts(this, missing, facts);
-    return result(this, 'pass', `LVM ${s!.lvm ? 'in use (LVM2 supported)' : 'not in use'}; multipath ${s!.multipath ? 'in use (device-mapper multipath supported)' : 'not in use'}.`);
+    return result(
+      this,
+      'pass',
+      `LVM ${s!.lvm ? 'in use (LVM2 supported)' : 'not in use'}; multipath ${s!.multipath ? 'in use (device-mapper multipath supported)' : 'not in use'}.`,
+    );
   },
 });
 
@@ -140,7 +199,7 @@ export const grubUuid = defineCheck({
 
 export const linuxRootAccess = defineCheck({
   id: 'linux-root-access',
-  title: 'root, passwordless sudo, or sudo with the credential\'s password for the push account',
+  title: "root, passwordless sudo, or sudo with the credential's password for the push account",
   asrErrorId: 95108,
   families: LINUX,
   components: MOBILITY,
@@ -156,7 +215,9 @@ export const linuxRootAccess = defineCheck({
     return result(
       this,
       'fail',
-      a.sudoWithPassword === false ? `${user} is not root, and sudo refused the credential's sudo password.` : `${user} is neither root nor allowed passwordless sudo, and the credential has no sudo password.`,
+      a.sudoWithPassword === false
+        ? `${user} is not root, and sudo refused the credential's sudo password.`
+        : `${user} is neither root nor allowed passwordless sudo, and the credential has no sudo password.`,
       `Use the built-in root account for the push install; or store ${user}'s sudo password with the credential (\`asr-deploy credentials add NAME --user ${a.user ?? '<user>'} --password-stdin --sudo-password-stdin\`, two lines on stdin); or allow passwordless sudo: run \`visudo -f /etc/sudoers.d/asr-deploy\` as root and add \`${a.user ?? '<user>'} ALL=(ALL) NOPASSWD: ALL\`.`,
     );
   },

@@ -41,13 +41,20 @@ export const basicDisks = defineCheck({
     const names = (ds: typeof disks) => ds.map((d) => `disk ${d.number}${d.isSystem ? ' (system)' : ''}`);
     const remedy = (ds: typeof disks) =>
       `Convert ${list(names(ds))} to basic: back up the data and delete the volumes on the disk, then in an elevated prompt run \`diskpart\`, \`select disk ${ds[0]?.number ?? 'N'}\`, \`convert basic\` (or Disk Management → Convert to Basic Disk), and restore. Source: ${matrix.storage!.source}.`;
-    if (policy === 'any' || !dynamic.length) return result(this, 'pass', `${disks.length} disks, ${dynamic.length ? `${dynamic.length} dynamic (allowed)` : 'all basic'}.`);
-    if (policy === 'none') return result(this, 'fail', `Dynamic disks found: ${list(names(dynamic))}; ${matrix.title} supports basic disks only.`, remedy(dynamic));
+    if (policy === 'any' || !dynamic.length)
+      return result(this, 'pass', `${disks.length} disks, ${dynamic.length ? `${dynamic.length} dynamic (allowed)` : 'all basic'}.`);
+    if (policy === 'none')
+      return result(this, 'fail', `Dynamic disks found: ${list(names(dynamic))}; ${matrix.title} supports basic disks only.`, remedy(dynamic));
     // data-only: the OS disk must be basic, data disks may be dynamic.
     const system = dynamic.filter((d) => d.isSystem === true);
     if (system.length) return result(this, 'fail', `The OS disk is dynamic: ${list(names(system))}; ${matrix.title} needs a basic OS disk.`, remedy(system));
     const undecided = dynamic.filter((d) => d.isSystem == null);
-    if (undecided.length) return unknownFacts(this, undecided.map((d) => `storage.disks[${d.number}].isSystem`), facts);
+    if (undecided.length)
+      return unknownFacts(
+        this,
+        undecided.map((d) => `storage.disks[${d.number}].isSystem`),
+        facts,
+      );
     return result(this, 'pass', `Dynamic data disks (${list(names(dynamic))}) are allowed; the OS disk is basic.`);
   },
 });
@@ -64,7 +71,12 @@ export const windowsAdmin = defineCheck({
     const user = facts.access?.user ?? 'the push account';
     if (admin == null) return unknownFacts(this, ['access.isAdmin'], facts);
     if (admin) return result(this, 'pass', `${user} is a member of the local Administrators group.`);
-    return result(this, 'fail', `${user} is not a local administrator.`, `Use an account with administrator rights on the host (domain or local), e.g. \`net localgroup Administrators <DOMAIN\\user> /add\`. Use it only for push installation and agent updates.`);
+    return result(
+      this,
+      'fail',
+      `${user} is not a local administrator.`,
+      `Use an account with administrator rights on the host (domain or local), e.g. \`net localgroup Administrators <DOMAIN\\user> /add\`. Use it only for push installation and agent updates.`,
+    );
   },
 });
 
@@ -119,9 +131,16 @@ export const localAccountTokenFilter = defineCheck({
     if (policy === 1) return result(this, 'pass', 'LocalAccountTokenFilterPolicy is 1: remote UAC token filtering is off.');
     // A host outside a domain can only be reached with a local account.
     const kind = settings.accountKind ?? (facts.windows?.domainJoined === false ? 'local' : null);
-    if (kind === 'domain') return result(this, 'pass', `The push credential is a domain account; LocalAccountTokenFilterPolicy (${policy ?? 'not read'}) does not apply.`);
+    if (kind === 'domain')
+      return result(this, 'pass', `The push credential is a domain account; LocalAccountTokenFilterPolicy (${policy ?? 'not read'}) does not apply.`);
     if (policy === undefined || policy === null) return unknownFacts(this, ['windows.localAccountTokenFilterPolicy'], facts);
-    if (kind === null) return result(this, 'unknown', `LocalAccountTokenFilterPolicy is ${policy}; the kind of the push account (local or domain) is not known.`, 'State whether the credential is a local or a domain account; a local account needs LocalAccountTokenFilterPolicy=1.');
+    if (kind === null)
+      return result(
+        this,
+        'unknown',
+        `LocalAccountTokenFilterPolicy is ${policy}; the kind of the push account (local or domain) is not known.`,
+        'State whether the credential is a local or a domain account; a local account needs LocalAccountTokenFilterPolicy=1.',
+      );
     return result(
       this,
       'fail',
@@ -131,4 +150,11 @@ export const localAccountTokenFilter = defineCheck({
   },
 });
 
-export const WINDOWS_CHECKS: readonly CheckDefinition[] = [systemDrive, basicDisks, windowsAdmin, firewallFileAndPrinterSharing, firewallWmi, localAccountTokenFilter];
+export const WINDOWS_CHECKS: readonly CheckDefinition[] = [
+  systemDrive,
+  basicDisks,
+  windowsAdmin,
+  firewallFileAndPrinterSharing,
+  firewallWmi,
+  localAccountTokenFilter,
+];

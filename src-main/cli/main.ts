@@ -45,7 +45,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   delete process.env.ASR_DEPLOY_VAULT_KEY;
 
   program
-    .description('Roll out Azure Site Recovery: discover hosts, check prerequisites, push-install the Provider, MARS agent and Mobility service, keep them up to date.')
+    .description(
+      'Roll out Azure Site Recovery: discover hosts, check prerequisites, push-install the Provider, MARS agent and Mobility service, keep them up to date.',
+    )
     .addOption(new Option('--home <dir>', 'data directory (database, logs, vault); default $ASR_DEPLOY_HOME or the OS app-data dir'))
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('--verbose', 'more detail on stderr')
@@ -70,7 +72,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
             // Said when the vault is opened, so commands that never touch a secret stay quiet.
             if (envKey && vault.key === envKey && !warned && !opts.quiet) {
               warned = true;
-              process.stderr.write('warning: the vault key comes from ASR_DEPLOY_VAULT_KEY, which other processes of this user (and root) can read in /proc/<pid>/environ while asr-deploy runs; prefer ASR_DEPLOY_VAULT_KEY_FILE=FILE (a file only you can read, mode 0600) or type the key when asked.\n');
+              process.stderr.write(
+                'warning: the vault key comes from ASR_DEPLOY_VAULT_KEY, which other processes of this user (and root) can read in /proc/<pid>/environ while asr-deploy runs; prefer ASR_DEPLOY_VAULT_KEY_FILE=FILE (a file only you can read, mode 0600) or type the key when asked.\n',
+              );
             }
             return vault.key;
           }),

@@ -35,7 +35,9 @@ export function progressPrinter(out: Output, opts: ProgressOptions = {}): (e: Se
       case 'host-step': {
         const secs = e.elapsedMs !== undefined ? ` ${(e.elapsedMs / 1000).toFixed(1)}s` : '';
         if (e.bytes !== undefined) {
-          out.debug(`${e.host}: ${e.step} ${Math.round((e.bytes / Math.max(1, e.totalBytes ?? e.bytes)) * 100)}% (${(e.bytes / 1048576).toFixed(1)} MiB)${secs}`);
+          out.debug(
+            `${e.host}: ${e.step} ${Math.round((e.bytes / Math.max(1, e.totalBytes ?? e.bytes)) * 100)}% (${(e.bytes / 1048576).toFixed(1)} MiB)${secs}`,
+          );
           return;
         }
         const err = e.error ? ` — ${e.error.code}: ${e.error.message}` : '';
@@ -92,7 +94,15 @@ class Summary {
   private readonly redrawMs: number;
   private readonly plainEveryMs: number;
 
-  constructor(out: Output, stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, now: () => number, jobId: string, total: number, redrawMs: number, plainEveryMs: number) {
+  constructor(
+    out: Output,
+    stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+    now: () => number,
+    jobId: string,
+    total: number,
+    redrawMs: number,
+    plainEveryMs: number,
+  ) {
     this.out = out;
     this.stream = stream;
     this.now = now;
@@ -176,10 +186,13 @@ class Summary {
     const first = this.samples[0] ?? { t, bytes: sent };
     const rate = t > first.t ? (sent - first.bytes) / ((t - first.t) / 1000) : 0;
     const elapsed = (t - this.started) / 1000;
-    const eta = done > 0 && done < this.total ? `ETA ${duration((elapsed / done) * (this.total - done))}` : done >= this.total ? `took ${duration(elapsed)}` : 'ETA -';
+    const eta =
+      done > 0 && done < this.total ? `ETA ${duration((elapsed / done) * (this.total - done))}` : done >= this.total ? `took ${duration(elapsed)}` : 'ETA -';
     const parts = [
       `${done}/${this.total} done`,
-      DONE_STATES.filter((s) => c[s]).map((s) => `${c[s]} ${s.replace(/_/g, ' ')}`).join(', '),
+      DONE_STATES.filter((s) => c[s])
+        .map((s) => `${c[s]} ${s.replace(/_/g, ' ')}`)
+        .join(', '),
       `${c.running ?? 0} running, ${c.pending ?? 0} pending`,
       `${(rate / 1048576).toFixed(1)} MB/s`,
       eta,

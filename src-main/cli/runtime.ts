@@ -32,7 +32,8 @@ export function makeRuntime(service: () => ServiceApi, out: Output, vault: { key
       if (vault.key) return;
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
         fail('vault_locked', 'Credentials are kept in an encrypted vault and no vault key was given (no terminal to ask on).', {
-          remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file only you can read (mode 0600) holding the vault passphrase (the same one every time for this data directory); ASR_DEPLOY_VAULT_KEY works too but is visible in /proc/<pid>/environ.',
+          remedy:
+            'Set ASR_DEPLOY_VAULT_KEY_FILE to a file only you can read (mode 0600) holding the vault passphrase (the same one every time for this data directory); ASR_DEPLOY_VAULT_KEY works too but is visible in /proc/<pid>/environ.',
         });
       }
       vault.key = await promptHidden('Vault key (ASR_DEPLOY_VAULT_KEY): ');

@@ -26,7 +26,9 @@ export async function updateCatalog(home: string, source: string, pinnedSha256: 
   const bytes = await readSource(source);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== pin) {
-    fail('hash_mismatch', `The catalog at ${source} has SHA-256 ${actual}, not the pinned ${pin}; nothing was changed.`, { remedy: 'Check the hash published with the catalog, and where the file came from.' });
+    fail('hash_mismatch', `The catalog at ${source} has SHA-256 ${actual}, not the pinned ${pin}; nothing was changed.`, {
+      remedy: 'Check the hash published with the catalog, and where the file came from.',
+    });
   }
   let doc: { format?: unknown; components?: unknown };
   try {
@@ -34,7 +36,8 @@ export async function updateCatalog(home: string, source: string, pinnedSha256: 
   } catch (e) {
     return fail('validation', `The catalog at ${source} is not JSON: ${(e as Error).message}; nothing was changed.`);
   }
-  if (doc.format !== BUNDLE_FORMAT || !Array.isArray(doc.components)) fail('validation', `The catalog at ${source} is not an ${BUNDLE_FORMAT} bundle; nothing was changed.`);
+  if (doc.format !== BUNDLE_FORMAT || !Array.isArray(doc.components))
+    fail('validation', `The catalog at ${source} is not an ${BUNDLE_FORMAT} bundle; nothing was changed.`);
   const catalog = parseCatalog((doc.components as unknown[]).map((data, i) => ({ file: `${source}#components[${i}]`, data })));
   const file = catalogFile(home);
   mkdirSync(join(home, 'catalog'), { recursive: true, mode: 0o700 });
@@ -72,7 +75,11 @@ async function readSource(source: string): Promise<Buffer> {
     try {
       r = await fetch(u, { signal: AbortSignal.timeout(60_000) });
     } catch (e) {
-      return fail('unreachable', `Cannot fetch the catalog from ${source}: ${(e as Error).cause ? String((e as Error & { cause: unknown }).cause) : (e as Error).message}`, { remedy: 'Check the URL, the proxy and that its certificate is valid.' });
+      return fail(
+        'unreachable',
+        `Cannot fetch the catalog from ${source}: ${(e as Error).cause ? String((e as Error & { cause: unknown }).cause) : (e as Error).message}`,
+        { remedy: 'Check the URL, the proxy and that its certificate is valid.' },
+      );
     }
     if (!r.ok) fail('unreachable', `Fetching the catalog from ${source} answered HTTP ${r.status}.`);
     return Buffer.from(await r.arrayBuffer());

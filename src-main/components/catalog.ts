@@ -25,7 +25,10 @@ const WindowsDetectSchema = z.object({
   /** Any of these registry keys present → installed (e.g. the Provider's DRAdapter key on VMM). */
   registryKeys: z.array(z.string()).default([]),
   /** MSI product code: its Uninstall key present → installed, its DisplayVersion the version. */
-  productCode: z.string().regex(/^\{[0-9A-Fa-f-]{36}\}$/).optional(),
+  productCode: z
+    .string()
+    .regex(/^\{[0-9A-Fa-f-]{36}\}$/)
+    .optional(),
   /** Where the install directory is recorded: a registry value, else installDir. */
   installDirValue: z.object({ key: z.string(), value: z.string() }).optional(),
   /** The version is this file's FileVersion; relative to the install directory (or `{vmmBin}\…`). */
@@ -66,7 +69,10 @@ export type CommandLines = z.infer<typeof CommandLinesSchema>;
 
 const VersionSchema = z.object({
   version: z.string().refine(isVersion, 'a version is 2-4 dot-separated numbers'),
-  released: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  released: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable(),
   rollup: z.string().nullable(),
   generation: z.string(),
   /** The generation used when the plan registers with a modernized replication appliance (--appliance). */
@@ -92,12 +98,24 @@ export const ComponentCatalogSchema = z
     name: z.string(),
     platforms: z.array(z.enum(['linux', 'windows'])).min(1),
     installerPattern: z.partialRecord(z.enum(['linux', 'windows']), z.string()),
-    generations: z.record(z.string(), z.object({ source: z.string(), registration: z.enum(['cs', 'appliance']).default('cs'), linux: CommandLinesSchema.optional(), windows: CommandLinesSchema.optional() })),
+    generations: z.record(
+      z.string(),
+      z.object({
+        source: z.string(),
+        registration: z.enum(['cs', 'appliance']).default('cs'),
+        linux: CommandLinesSchema.optional(),
+        windows: CommandLinesSchema.optional(),
+      }),
+    ),
     /** Registration architectures with their dates and ports (Mobility service). */
     architectures: z
       .object({
         classic: z.object({ registration: z.literal('cs'), newDeploymentsStopped: IsoDate, discontinued: IsoDate, retired: IsoDate, source: z.string() }),
-        modernized: z.object({ registration: z.literal('appliance'), ports: z.object({ control: z.number().int().min(1).max(65535), data: z.number().int().min(1).max(65535) }), source: z.string() }),
+        modernized: z.object({
+          registration: z.literal('appliance'),
+          ports: z.object({ control: z.number().int().min(1).max(65535), data: z.number().int().min(1).max(65535) }),
+          source: z.string(),
+        }),
       })
       .optional(),
     exitCodes: z.object({
@@ -112,7 +130,12 @@ export const ComponentCatalogSchema = z
   .superRefine((c, ctx) => {
     c.versions.forEach((v, i) => {
       if (!c.generations[v.generation]) ctx.addIssue({ code: 'custom', path: ['versions', i, 'generation'], message: `unknown generation "${v.generation}"` });
-      if (v.applianceGeneration && c.generations[v.applianceGeneration]?.registration !== 'appliance') ctx.addIssue({ code: 'custom', path: ['versions', i, 'applianceGeneration'], message: `"${v.applianceGeneration}" is not a generation with registration "appliance"` });
+      if (v.applianceGeneration && c.generations[v.applianceGeneration]?.registration !== 'appliance')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['versions', i, 'applianceGeneration'],
+          message: `"${v.applianceGeneration}" is not a generation with registration "appliance"`,
+        });
     });
     for (const [p, re] of Object.entries(c.installerPattern)) {
       try {
@@ -184,11 +207,24 @@ export function parseCatalog(docs: { file: string; data: unknown }[]): Catalog {
       const all = catalog.versions(id);
       const newest = all[0]!;
       if (compareVersions(version, newest.version) > 0) {
-        return { standing: 'newer-than-catalog', rulesOf: newest, warning: `${name} ${version} is not in the catalog: rules of the newest known version (${newest.version}) apply` };
+        return {
+          standing: 'newer-than-catalog',
+          rulesOf: newest,
+          warning: `${name} ${version} is not in the catalog: rules of the newest known version (${newest.version}) apply`,
+        };
       }
       const below = all.find((v) => compareVersions(v.version, version) < 0);
-      if (!below) return { standing: 'older-than-catalog', rulesOf: null, warning: `${name} ${version} is older than every version the catalog knows (oldest: ${all.at(-1)!.version})` };
-      return { standing: 'unlisted', rulesOf: below, warning: `${name} ${version} is not in the catalog: rules of the nearest older known version (${below.version}) apply` };
+      if (!below)
+        return {
+          standing: 'older-than-catalog',
+          rulesOf: null,
+          warning: `${name} ${version} is older than every version the catalog knows (oldest: ${all.at(-1)!.version})`,
+        };
+      return {
+        standing: 'unlisted',
+        rulesOf: below,
+        warning: `${name} ${version} is not in the catalog: rules of the nearest older known version (${below.version}) apply`,
+      };
     },
     commandLines(id, version, platform, registration = 'cs') {
       const c = catalog.component(id);
@@ -255,7 +291,12 @@ export function loadCatalog(dir = resourcePath('catalog')): Catalog {
  * service 9.x releases step the minor number once per rollup (9.62 → 9.58), which covers
  * versions the catalog does not list.
  */
-export function supportStatus(catalog: Catalog, id: ComponentId, installed: string | null, latestVersion?: string): 'current' | 'supported' | 'out-of-support' | 'unknown' {
+export function supportStatus(
+  catalog: Catalog,
+  id: ComponentId,
+  installed: string | null,
+  latestVersion?: string,
+): 'current' | 'supported' | 'out-of-support' | 'unknown' {
   if (!installed || !isVersion(installed)) return 'unknown';
   const latest = latestVersion ?? catalog.latest(id).version;
   if (compareVersions(installed, latest) >= 0) return 'current';

@@ -55,7 +55,9 @@ export async function startRepositoryServer(o: RepositoryServerOptions): Promise
     root = await fsp.realpath(o.dir);
     if (!(await fsp.stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
-    return fail('validation', `Cannot serve ${o.dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { remedy: 'Give a folder that holds the installers.' });
+    return fail('validation', `Cannot serve ${o.dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
+      remedy: 'Give a folder that holds the installers.',
+    });
   }
   const bind = o.host ?? '0.0.0.0';
   if (!isIP(bind)) fail('usage', `--listen takes an IP address, not "${bind}".`, { remedy: 'For example --listen 0.0.0.0:8443 or --listen 10.0.0.5:8443.' });
@@ -69,7 +71,8 @@ export async function startRepositoryServer(o: RepositoryServerOptions): Promise
 
   /** The file NAME of DIR, or why not (404 for anything that is not a regular file inside DIR). */
   async function resolveFile(name: string): Promise<{ path: string; st: Stats } | { status: number; why: string }> {
-    if (!name || name.includes('/') || name.includes('\\') || name.includes('\0') || name.startsWith('.')) return { status: 404, why: 'not a file name of the repository' };
+    if (!name || name.includes('/') || name.includes('\\') || name.includes('\0') || name.startsWith('.'))
+      return { status: 404, why: 'not a file name of the repository' };
     let real: string;
     try {
       real = await fsp.realpath(join(root, name));
@@ -103,7 +106,8 @@ export async function startRepositoryServer(o: RepositoryServerOptions): Promise
     const started = Date.now();
     const who = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '?';
     let path = '';
-    const done = (status: number, bytes: number, note = '') => log(`${new Date().toISOString()} ${who} ${req.method} /${path} ${status} ${bytes} bytes ${Date.now() - started} ms${note ? ` (${note})` : ''}`);
+    const done = (status: number, bytes: number, note = '') =>
+      log(`${new Date().toISOString()} ${who} ${req.method} /${path} ${status} ${bytes} bytes ${Date.now() - started} ms${note ? ` (${note})` : ''}`);
     const refuse = (status: number, why: string) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end(`${why}\n`);
@@ -154,11 +158,17 @@ export async function startRepositoryServer(o: RepositoryServerOptions): Promise
       }
     })();
   });
-  server.on('tlsClientError', (e, socket) => log(`${new Date().toISOString()} ${socket.remoteAddress?.replace(/^::ffff:/, '') ?? '?'} TLS handshake failed: ${e.message}`));
+  server.on('tlsClientError', (e, socket) =>
+    log(`${new Date().toISOString()} ${socket.remoteAddress?.replace(/^::ffff:/, '') ?? '?'} TLS handshake failed: ${e.message}`),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(e));
     server.listen(o.port ?? 0, bind, () => resolve());
-  }).catch((e: NodeJS.ErrnoException) => fail('validation', `Cannot listen on ${bind}:${o.port ?? 0}: ${e.code ?? e.message}.`, { remedy: e.code === 'EADDRINUSE' ? 'Choose another port with --listen ADDR:PORT.' : 'Give an address of this machine with --listen ADDR:PORT.' }));
+  }).catch((e: NodeJS.ErrnoException) =>
+    fail('validation', `Cannot listen on ${bind}:${o.port ?? 0}: ${e.code ?? e.message}.`, {
+      remedy: e.code === 'EADDRINUSE' ? 'Choose another port with --listen ADDR:PORT.' : 'Give an address of this machine with --listen ADDR:PORT.',
+    }),
+  );
   const port = (server.address() as AddressInfo).port;
   const address = bind === '0.0.0.0' || bind === '::' ? (ips[0] ?? hostname()) : bind;
   const hostPart = address.includes(':') ? `[${address}]` : address;

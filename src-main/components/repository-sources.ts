@@ -20,7 +20,12 @@ export interface RepositorySource {
  * index claims another hash than the trusted one is `mismatch`. The certificate pin is the trust
  * store's for HOST:PORT (`trust approve HOST:PORT --fingerprint FP`).
  */
-export async function scanRepository(catalog: Catalog, source: string, stores: { trust: TrustRepository; pins: InstallerPinRepository }, signal?: AbortSignal): Promise<RepositorySource> {
+export async function scanRepository(
+  catalog: Catalog,
+  source: string,
+  stores: { trust: TrustRepository; pins: InstallerPinRepository },
+  signal?: AbortSignal,
+): Promise<RepositorySource> {
   const p = parseRepositoryUrl(source);
   const pin = p.scheme === 'https' ? (stores.trust.get(p.host, p.port, 'tls')?.fingerprint ?? null) : null;
   const { ref, warnings } = await connectRepository(source, { pin, ...(signal ? { signal } : {}) });
@@ -32,8 +37,24 @@ export async function scanRepository(catalog: Catalog, source: string, stores: {
     const claimed = f.claimedSha256;
     const base = { ...id, path: f.url, url: f.url, size: f.size ?? 0 };
     if (expected.sha256 === null) files.push({ ...base, sha256: claimed ?? '', hashStatus: 'unknown', trusted: false });
-    else if (claimed && claimed !== expected.sha256) files.push({ ...base, sha256: claimed, hashStatus: 'mismatch', trusted: false, expectedSha256: expected.sha256, ...(expected.basis === 'pin' ? { pinnedBy: expected.pinnedBy, pinnedAt: expected.pinnedAt } : {}) });
-    else files.push({ ...base, sha256: expected.sha256, hashStatus: expected.basis === 'pin' ? 'pinned' : 'verified', trusted: true, expectedSha256: expected.sha256, ...(expected.basis === 'pin' ? { pinnedBy: expected.pinnedBy, pinnedAt: expected.pinnedAt } : {}) });
+    else if (claimed && claimed !== expected.sha256)
+      files.push({
+        ...base,
+        sha256: claimed,
+        hashStatus: 'mismatch',
+        trusted: false,
+        expectedSha256: expected.sha256,
+        ...(expected.basis === 'pin' ? { pinnedBy: expected.pinnedBy, pinnedAt: expected.pinnedAt } : {}),
+      });
+    else
+      files.push({
+        ...base,
+        sha256: expected.sha256,
+        hashStatus: expected.basis === 'pin' ? 'pinned' : 'verified',
+        trusted: true,
+        expectedSha256: expected.sha256,
+        ...(expected.basis === 'pin' ? { pinnedBy: expected.pinnedBy, pinnedAt: expected.pinnedAt } : {}),
+      });
   }
   return { ref, files, warnings: [...warnings, ...listing.warnings] };
 }

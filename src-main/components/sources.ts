@@ -69,10 +69,16 @@ function catalogHash(catalog: Catalog, id: InstallerIdentity): string | undefine
   return known?.sha256[id.file] ?? (id.osId ? known?.sha256[id.osId] : undefined);
 }
 
-const sameIdentity = (p: InstallerPin, id: InstallerIdentity) => p.component === id.component && (p.version ?? null) === (id.version ?? null) && (p.osId ?? null) === (id.osId ?? null);
+const sameIdentity = (p: InstallerPin, id: InstallerIdentity) =>
+  p.component === id.component && (p.version ?? null) === (id.version ?? null) && (p.osId ?? null) === (id.osId ?? null);
 
 /** The expected SHA-256 of an installer, by identity (file name, component, version, OS id). */
-export function expectedInstallerHash(catalog: Catalog, pins: InstallerPinRepository | undefined, id: InstallerIdentity, path = id.file): ExpectedInstallerHash {
+export function expectedInstallerHash(
+  catalog: Catalog,
+  pins: InstallerPinRepository | undefined,
+  id: InstallerIdentity,
+  path = id.file,
+): ExpectedInstallerHash {
   const fromCatalog = catalogHash(catalog, id);
   if (fromCatalog) return { sha256: fromCatalog, basis: 'catalog', source: catalogHashSource(catalog, id) ?? 'the catalog' };
   const pin = pins?.byFile(id.file).find((p) => sameIdentity(p, id));
@@ -87,9 +93,17 @@ export function expectedInstallerHash(catalog: Catalog, pins: InstallerPinReposi
 }
 
 /** The verdict on a file's actual bytes: catalog hash first, then a pin of these bytes, then a pin of this file name that no longer matches. */
-export function judgeInstaller(catalog: Catalog, pins: InstallerPinRepository | undefined, id: InstallerIdentity, sha256: string): Pick<InstallerFile, 'hashStatus' | 'trusted' | 'expectedSha256' | 'pinnedBy' | 'pinnedAt'> {
+export function judgeInstaller(
+  catalog: Catalog,
+  pins: InstallerPinRepository | undefined,
+  id: InstallerIdentity,
+  sha256: string,
+): Pick<InstallerFile, 'hashStatus' | 'trusted' | 'expectedSha256' | 'pinnedBy' | 'pinnedAt'> {
   const fromCatalog = catalogHash(catalog, id);
-  if (fromCatalog) return fromCatalog === sha256 ? { hashStatus: 'verified', trusted: true, expectedSha256: fromCatalog } : { hashStatus: 'mismatch', trusted: false, expectedSha256: fromCatalog };
+  if (fromCatalog)
+    return fromCatalog === sha256
+      ? { hashStatus: 'verified', trusted: true, expectedSha256: fromCatalog }
+      : { hashStatus: 'mismatch', trusted: false, expectedSha256: fromCatalog };
   const pin = pins?.byHash(sha256);
   if (pin && sameIdentity(pin, id)) return { hashStatus: 'pinned', trusted: true, expectedSha256: pin.sha256, pinnedBy: pin.pinnedBy, pinnedAt: pin.pinnedAt };
   const named = pins?.byFile(id.file).find((p) => sameIdentity(p, id));
@@ -105,11 +119,17 @@ export function untrustedReason(catalog: Catalog, f: InstallerFile): { code: 'in
     return {
       code: 'hash_mismatch',
       message: `hash_mismatch: ${f.file} has SHA-256 ${f.sha256}, ${against} is ${f.expectedSha256}; it will not be staged`,
-      remedy: f.pinnedAt ? `The file changed since it was pinned: get the installer again from Microsoft; if the new file is the one you mean to install, pin it again: \`asr-deploy sources trust ${f.path}\`.` : 'The file is corrupt or not the published one: download it again.',
+      remedy: f.pinnedAt
+        ? `The file changed since it was pinned: get the installer again from Microsoft; if the new file is the one you mean to install, pin it again: \`asr-deploy sources trust ${f.path}\`.`
+        : 'The file is corrupt or not the published one: download it again.',
     };
   }
   const src = catalogHashSource(catalog, f);
-  return { code: 'installer_untrusted', message: `installer_untrusted: no document gives the SHA-256 of ${f.file}${src ? ` (${src})` : ''}, and it is not pinned; it will not be staged (its SHA-256 is ${f.sha256})`, remedy: trustRemedy(f.path) };
+  return {
+    code: 'installer_untrusted',
+    message: `installer_untrusted: no document gives the SHA-256 of ${f.file}${src ? ` (${src})` : ''}, and it is not pinned; it will not be staged (its SHA-256 is ${f.sha256})`,
+    remedy: trustRemedy(f.path),
+  };
 }
 
 /** Identifies a file by the catalog's documented file-name patterns. */
@@ -156,13 +176,21 @@ export async function verifyPlannedInstaller(installer: { path: string; file: st
   try {
     now = await p;
   } catch (e) {
-    fail('hash_mismatch', `${installer.file} cannot be read at ${installer.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was run.`, { remedy: 'Put the installer back, or plan again with the source folder as it is now.', details: { file: installer.file, expected: installer.sha256 } });
+    fail(
+      'hash_mismatch',
+      `${installer.file} cannot be read at ${installer.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was run.`,
+      { remedy: 'Put the installer back, or plan again with the source folder as it is now.', details: { file: installer.file, expected: installer.sha256 } },
+    );
   }
   if (now !== installer.sha256) {
-    fail('hash_mismatch', `${installer.file} changed since it was planned and trusted: its SHA-256 is now ${now}, the plan trusted ${installer.sha256}; nothing was run.`, {
-      remedy: `Get the installer again from Microsoft. If the new file is the one you mean to install, pin it (\`asr-deploy sources trust ${installer.path}\`) and plan again.`,
-      details: { file: installer.file, actual: now, expected: installer.sha256 },
-    });
+    fail(
+      'hash_mismatch',
+      `${installer.file} changed since it was planned and trusted: its SHA-256 is now ${now}, the plan trusted ${installer.sha256}; nothing was run.`,
+      {
+        remedy: `Get the installer again from Microsoft. If the new file is the one you mean to install, pin it (\`asr-deploy sources trust ${installer.path}\`) and plan again.`,
+        details: { file: installer.file, actual: now, expected: installer.sha256 },
+      },
+    );
   }
 }
 
@@ -194,7 +222,13 @@ export async function scanSources(catalog: Catalog, dir: string, hashes?: Instal
  * `sources trust FILE…`: pins each file's SHA-256 with what the scan says it is, who and when, all
  * in one transaction (a file that is not an installer, or whose catalog hash differs, pins none).
  */
-export async function trustInstallers(catalog: Catalog, pins: InstallerPinRepository, paths: readonly string[], who: string | null, at: string): Promise<InstallerFile[]> {
+export async function trustInstallers(
+  catalog: Catalog,
+  pins: InstallerPinRepository,
+  paths: readonly string[],
+  who: string | null,
+  at: string,
+): Promise<InstallerFile[]> {
   const files: InstallerFile[] = [];
   for (const p of paths) {
     const path = resolve(p);
@@ -202,23 +236,55 @@ export async function trustInstallers(catalog: Catalog, pins: InstallerPinReposi
     try {
       st = statSync(path);
     } catch (e) {
-      fail('validation', `Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Nothing was pinned.`, { remedy: 'Give the path of an installer file.' });
+      fail('validation', `Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Nothing was pinned.`, {
+        remedy: 'Give the path of an installer file.',
+      });
     }
     if (!st.isFile()) fail('validation', `${path} is not a file. Nothing was pinned.`, { remedy: 'Give installer files (for a folder: DIR/*).' });
     const id = identifyInstaller(catalog, basename(path));
-    if (!id) fail('validation', `${basename(path)} is not named like an installer the catalog knows (in ${dirname(path)}). Nothing was pinned.`, { remedy: 'Keep the file name Microsoft gives the download (for example Microsoft-ASR_UA_<version>_<OS>_GA_<date>_release.tar.gz).' });
+    if (!id)
+      fail('validation', `${basename(path)} is not named like an installer the catalog knows (in ${dirname(path)}). Nothing was pinned.`, {
+        remedy: 'Keep the file name Microsoft gives the download (for example Microsoft-ASR_UA_<version>_<OS>_GA_<date>_release.tar.gz).',
+      });
     const sha256 = await freshSha256(path);
     const fromCatalog = catalogHash(catalog, id);
-    if (fromCatalog && fromCatalog !== sha256) fail('hash_mismatch', `${id.file} has SHA-256 ${sha256}, but the catalog has ${fromCatalog} from a document; it was not pinned (nothing was).`, { remedy: 'The file is corrupt or not the published one: download it again.' });
-    files.push({ ...id, path, sha256, size: st.size, hashStatus: fromCatalog ? 'verified' : 'pinned', trusted: true, expectedSha256: sha256, ...(fromCatalog ? {} : { pinnedBy: who, pinnedAt: at }) });
+    if (fromCatalog && fromCatalog !== sha256)
+      fail('hash_mismatch', `${id.file} has SHA-256 ${sha256}, but the catalog has ${fromCatalog} from a document; it was not pinned (nothing was).`, {
+        remedy: 'The file is corrupt or not the published one: download it again.',
+      });
+    files.push({
+      ...id,
+      path,
+      sha256,
+      size: st.size,
+      hashStatus: fromCatalog ? 'verified' : 'pinned',
+      trusted: true,
+      expectedSha256: sha256,
+      ...(fromCatalog ? {} : { pinnedBy: who, pinnedAt: at }),
+    });
   }
   const toPin = files.filter((f) => f.hashStatus === 'pinned');
-  pins.add(toPin.map((f) => ({ sha256: f.sha256, file: f.file, component: f.component, platform: f.platform, osId: f.osId, version: f.version, size: f.size, pinnedBy: who, pinnedAt: at })));
+  pins.add(
+    toPin.map((f) => ({
+      sha256: f.sha256,
+      file: f.file,
+      component: f.component,
+      platform: f.platform,
+      osId: f.osId,
+      version: f.version,
+      size: f.size,
+      pinnedBy: who,
+      pinnedAt: at,
+    })),
+  );
   return files;
 }
 
 /** The installer to push for a component, version and OS id; a hash mismatch refuses to stage. */
-export function chooseInstaller(files: readonly InstallerFile[], want: { component: ComponentId; platform: Platform; osId: string | null; version?: string }): InstallerFile | null {
+export function chooseInstaller(
+  files: readonly InstallerFile[],
+  want: { component: ComponentId; platform: Platform; osId: string | null; version?: string },
+): InstallerFile | null {
   const candidates = files
     .filter((f) => f.component === want.component && f.platform === want.platform && (want.platform === 'windows' || f.osId === want.osId))
     .filter((f) => !want.version || f.version === want.version)

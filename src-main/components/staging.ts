@@ -18,10 +18,18 @@ export const isUncPath = (s: string): boolean => /^\\\\[^\\/]+\\[^\\/]+/.test(s)
 export async function probeRepository(t: Transport, url: string, pin: StagingPlan['pin'], signal?: AbortSignal): Promise<RepositoryProbe> {
   try {
     if (t.capabilities.scripts) {
-      return await t.runScript<RepositoryProbe>(remoteScript('windows', 'fetch-installer.ps1'), { Mode: 'probe', Url: url, Pin: pin?.fingerprint ?? '' }, { timeoutMs: 90_000, what: 'repository probe', ...(signal ? { signal } : {}) });
+      return await t.runScript<RepositoryProbe>(
+        remoteScript('windows', 'fetch-installer.ps1'),
+        { Mode: 'probe', Url: url, Pin: pin?.fingerprint ?? '' },
+        { timeoutMs: 90_000, what: 'repository probe', ...(signal ? { signal } : {}) },
+      );
     }
     if (isUncPath(url)) return { ok: false, error: 'unsupported', message: 'a UNC share is for Windows targets' };
-    const r = await t.exec(shScript('fetch-installer.sh', 'probe', url, pin ? `sha256//${pin.spkiSha256}` : '', ''), { timeoutMs: 60_000, allowNonZero: true, ...(signal ? { signal } : {}) });
+    const r = await t.exec(shScript('fetch-installer.sh', 'probe', url, pin ? `sha256//${pin.spkiSha256}` : '', ''), {
+      timeoutMs: 60_000,
+      allowNonZero: true,
+      ...(signal ? { signal } : {}),
+    });
     return parseLine(r.stdout) ?? { ok: false, error: 'probe_failed', message: r.stderr.trim().slice(0, 200) || `exit ${r.exitCode}` };
   } catch (e) {
     const err = toAsrError(e, t.host);
@@ -31,7 +39,11 @@ export async function probeRepository(t: Transport, url: string, pin: StagingPla
 }
 
 function parseLine(stdout: string): (RepositoryProbe & { sha256?: string; bytes?: number; exit?: number }) | null {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (!line) return null;
   try {
     return JSON.parse(line) as RepositoryProbe;
@@ -90,7 +102,11 @@ async function pullOnTarget(ctx: StepContext, target: RecipeTarget, staging: Sta
   ctx.progress('stage', 0, target.installer.size);
   let r: RepositoryProbe & { sha256?: string; bytes?: number; exit?: number };
   if (ctx.transport.capabilities.scripts) {
-    r = await ctx.transport.runScript(remoteScript('windows', 'fetch-installer.ps1'), { Mode: 'fetch', Url: url, Destination: remote, Sha256: want, Pin: staging.pin?.fingerprint ?? '' }, { timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000), signal: ctx.signal, what: 'pull the installer' });
+    r = await ctx.transport.runScript(
+      remoteScript('windows', 'fetch-installer.ps1'),
+      { Mode: 'fetch', Url: url, Destination: remote, Sha256: want, Pin: staging.pin?.fingerprint ?? '' },
+      { timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000), signal: ctx.signal, what: 'pull the installer' },
+    );
   } else {
     let ca = '';
     if (staging.pin) {
@@ -98,19 +114,37 @@ async function pullOnTarget(ctx: StepContext, target: RecipeTarget, staging: Sta
       ca = posix.join(posix.dirname(remote), 'repository-ca.pem');
       await ctx.transport.exec(shScript('write-secret.sh', ca), { stdin: staging.pin.pem, timeoutMs: 60_000, signal: ctx.signal });
     }
-    const x = await ctx.transport.exec(shScript('fetch-installer.sh', 'fetch', url, remote, want, staging.pin ? `sha256//${staging.pin.spkiSha256}` : '', ca), { timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000), signal: ctx.signal, allowNonZero: true });
+    const x = await ctx.transport.exec(shScript('fetch-installer.sh', 'fetch', url, remote, want, staging.pin ? `sha256//${staging.pin.spkiSha256}` : '', ca), {
+      timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
+      signal: ctx.signal,
+      allowNonZero: true,
+    });
     r = parseLine(x.stdout) ?? { ok: false, error: 'fetch_failed', message: x.stderr.trim().slice(0, 300) || `exit ${x.exitCode}` };
   }
   if (!r.ok) {
     if (r.error === 'hash_mismatch') {
-      fail('hash_mismatch', `${host} fetched ${target.installer.file} from ${url}: its SHA-256 is ${r.sha256}, not the trusted ${want}; the file was removed and nothing ran.`, {
-        host,
-        remedy: 'The repository serves another file under this name: replace it with Microsoft’s download (or, if this is the file you mean, pin it with `asr-deploy sources trust` and plan again).',
-        details: { url, actual: r.sha256, expected: want },
-      });
+      fail(
+        'hash_mismatch',
+        `${host} fetched ${target.installer.file} from ${url}: its SHA-256 is ${r.sha256}, not the trusted ${want}; the file was removed and nothing ran.`,
+        {
+          host,
+          remedy:
+            'The repository serves another file under this name: replace it with Microsoft’s download (or, if this is the file you mean, pin it with `asr-deploy sources trust` and plan again).',
+          details: { url, actual: r.sha256, expected: want },
+        },
+      );
     }
-    if (r.error === 'unreachable') fail('unreachable', `${host} cannot fetch ${url}: ${r.message ?? 'no answer'}`, { host, retryable: false, remedy: 'Check that the repository runs and the host reaches it (firewall, proxy, pinned certificate).' });
-    if (r.error === 'no_tool') fail('unsupported', `${host} has neither curl nor wget to fetch ${url}.`, { host, remedy: 'Install curl on the host, or plan with a source folder (push).' });
+    if (r.error === 'unreachable')
+      fail('unreachable', `${host} cannot fetch ${url}: ${r.message ?? 'no answer'}`, {
+        host,
+        retryable: false,
+        remedy: 'Check that the repository runs and the host reaches it (firewall, proxy, pinned certificate).',
+      });
+    if (r.error === 'no_tool')
+      fail('unsupported', `${host} has neither curl nor wget to fetch ${url}.`, {
+        host,
+        remedy: 'Install curl on the host, or plan with a source folder (push).',
+      });
     fail('command_failed', `${host} could not fetch ${url}: ${r.message ?? r.error ?? 'unknown error'}`, { host });
   }
   const bytes = r.bytes ?? target.installer.size;

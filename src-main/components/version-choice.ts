@@ -34,14 +34,19 @@ export function defaultVersion(
  * does not list (an installer newer than the catalog is accepted: "rules of the newest known
  * version apply"), and a newer version the catalog knows for this OS id than the source holds.
  */
-export function versionWarnings(catalog: Catalog, want: { component: ComponentId; version: string; versionSource: VersionSource; osId: string | null; sourceDir?: string | undefined }): { warnings: string[]; blocked?: string } {
+export function versionWarnings(
+  catalog: Catalog,
+  want: { component: ComponentId; version: string; versionSource: VersionSource; osId: string | null; sourceDir?: string | undefined },
+): { warnings: string[]; blocked?: string } {
   const standing = catalog.standing(want.component, want.version);
   if (standing.standing === 'older-than-catalog') return { warnings: [], blocked: standing.warning };
   const warnings = standing.warning ? [standing.warning] : [];
   const newer = want.osId ? catalog.newestFor(want.component, want.osId) : undefined;
   if (want.versionSource === 'source' && newer && compareVersions(newer.version, want.version) > 0) {
     const link = want.osId ? newer.downloads[want.osId] : undefined;
-    warnings.push(`the catalog knows a newer ${catalog.component(want.component).name} for ${want.osId}: ${newer.version} (${link ?? 'no download link published'}); ${want.sourceDir} holds ${want.version}`);
+    warnings.push(
+      `the catalog knows a newer ${catalog.component(want.component).name} for ${want.osId}: ${newer.version} (${link ?? 'no download link published'}); ${want.sourceDir} holds ${want.version}`,
+    );
   }
   return { warnings };
 }

@@ -38,7 +38,10 @@ function awaitingRequests(store: Store, jobId: string): { job: JobHost[]; reques
   if (!job) fail('not_found', `No job ${jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
   const plan = job.planId ? loadPlan(store, job.planId) : null;
   if (!plan?.appliance) {
-    fail('validation', `Job ${jobId} does not register with a replication appliance, so it has no config requests.`, { remedy: 'Config files belong to plans made with --appliance ADDRESS.', details: { reason: 'not_an_appliance_job' } });
+    fail('validation', `Job ${jobId} does not register with a replication appliance, so it has no config requests.`, {
+      remedy: 'Config files belong to plans made with --appliance ADDRESS.',
+      details: { reason: 'not_an_appliance_job' },
+    });
   }
   const hosts = store.journal.hosts(jobId);
   const requests: ConfigRequest[] = [];
@@ -59,7 +62,11 @@ export function configRequests(store: Store, jobId: string): ConfigRequest[] {
   for (const r of requests) {
     const key = r.file.toLowerCase();
     const other = seen.get(key);
-    if (other) fail('conflict', `Hosts ${other} and ${r.host} would both be written as ${r.file}.`, { remedy: 'Rename one of them in the inventory (asr-deploy hosts add … --name) and run a new plan.', details: { reason: 'request_file_collision' } });
+    if (other)
+      fail('conflict', `Hosts ${other} and ${r.host} would both be written as ${r.file}.`, {
+        remedy: 'Rename one of them in the inventory (asr-deploy hosts add … --name) and run a new plan.',
+        details: { reason: 'request_file_collision' },
+      });
     seen.set(key, r.host);
   }
   return requests;
@@ -70,7 +77,8 @@ const csvCell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g,
 /** Writes DIR/<host>.txt and DIR/requests.csv (each file whole: written beside, then renamed). */
 export function writeConfigRequests(store: Store, jobId: string, outDir: string): { jobId: string; dir: string; requests: Omit<ConfigRequest, 'hostId'>[] } {
   const requests = configRequests(store, jobId);
-  if (existsSync(outDir) && !lstatSync(outDir).isDirectory()) fail('usage', `${outDir} exists and is not a folder.`, { remedy: 'Give a folder for --out (it is created when missing).' });
+  if (existsSync(outDir) && !lstatSync(outDir).isDirectory())
+    fail('usage', `${outDir} exists and is not a folder.`, { remedy: 'Give a folder for --out (it is created when missing).' });
   mkdirSync(outDir, { recursive: true });
   const put = (name: string, text: string) => {
     const tmp = join(outDir, `.${name}.tmp-${process.pid}`);
@@ -90,7 +98,14 @@ export interface ConfigFileInput {
 }
 
 /** Identity strings a job knows for one host: names, addresses, its request and what decodes from it. */
-function identityTokens(host: { host: string; address: string; hostName?: string | null; fqdn?: string | null; addresses?: string[]; request?: string | null }): Set<string> {
+function identityTokens(host: {
+  host: string;
+  address: string;
+  hostName?: string | null;
+  fqdn?: string | null;
+  addresses?: string[];
+  request?: string | null;
+}): Set<string> {
   const out = new Set<string>();
   const add = (v: string | null | undefined) => {
     if (typeof v === 'string' && v.trim().length >= 3) out.add(v.trim().toLowerCase());
@@ -188,24 +203,43 @@ export function matchConfigFiles(hosts: MatchHost[], files: ConfigFileInput[]): 
     }
     const h = byName[0]!;
     const seen = taken.get(h.hostId);
-    if (seen) fail('validation', `Two config files are for ${h.host}: ${seen} and ${f.name}.`, { remedy: 'Keep one file per host. Nothing was changed.', details: { reason: 'config_file_ambiguous', file: f.name, hosts: [h.host] } });
+    if (seen)
+      fail('validation', `Two config files are for ${h.host}: ${seen} and ${f.name}.`, {
+        remedy: 'Keep one file per host. Nothing was changed.',
+        details: { reason: 'config_file_ambiguous', file: f.name, hosts: [h.host] },
+      });
     taken.set(h.hostId, f.name);
-    if (!f.content.trim()) fail('validation', `The config file ${f.name} is empty.`, { remedy: `Download it again from the appliance for ${h.host}'s request. Nothing was changed.`, details: { reason: 'config_file_invalid', file: f.name } });
-    if (Buffer.byteLength(f.content) > MAX_CONFIG_BYTES) fail('validation', `The config file ${f.name} is larger than 1 MiB, which no appliance config file is.`, { remedy: 'Check that the right file was saved. Nothing was changed.', details: { reason: 'config_file_invalid', file: f.name } });
+    if (!f.content.trim())
+      fail('validation', `The config file ${f.name} is empty.`, {
+        remedy: `Download it again from the appliance for ${h.host}'s request. Nothing was changed.`,
+        details: { reason: 'config_file_invalid', file: f.name },
+      });
+    if (Buffer.byteLength(f.content) > MAX_CONFIG_BYTES)
+      fail('validation', `The config file ${f.name} is larger than 1 MiB, which no appliance config file is.`, {
+        remedy: 'Check that the right file was saved. Nothing was changed.',
+        details: { reason: 'config_file_invalid', file: f.name },
+      });
     try {
       JSON.parse(f.content);
     } catch {
-      fail('validation', `The config file ${f.name} is not JSON (an appliance config file is).`, { remedy: `Download it again from the appliance for ${h.host}'s request (a saved web page or a truncated download looks like this). Nothing was changed.`, details: { reason: 'config_file_invalid', file: f.name } });
+      fail('validation', `The config file ${f.name} is not JSON (an appliance config file is).`, {
+        remedy: `Download it again from the appliance for ${h.host}'s request (a saved web page or a truncated download looks like this). Nothing was changed.`,
+        details: { reason: 'config_file_invalid', file: f.name },
+      });
     }
     // Cross-check: whose identities does the file name?
     const inFile = new Set(stringsIn(f.content).map((x) => x.trim().toLowerCase()));
     const owners = hosts.filter((x) => [...distinct.get(x.hostId)!].some((t) => inFile.has(t)));
     const others = owners.filter((x) => x.hostId !== h.hostId);
     if (others.length) {
-      fail('validation', `The config file ${f.name} is named for ${h.host} but was made for ${others.map((x) => x.host).join(' and ')}${owners.some((x) => x.hostId === h.hostId) ? ` as well as ${h.host}` : ''}.`, {
-        remedy: `Make ${h.host}'s file at the appliance from ${fileBaseFor(h.host)}.txt and save it as ${fileBaseFor(h.host)}.json. Nothing was changed.`,
-        details: { reason: 'config_mismatch', file: f.name, host: h.host, namesHosts: others.map((x) => x.host) },
-      });
+      fail(
+        'validation',
+        `The config file ${f.name} is named for ${h.host} but was made for ${others.map((x) => x.host).join(' and ')}${owners.some((x) => x.hostId === h.hostId) ? ` as well as ${h.host}` : ''}.`,
+        {
+          remedy: `Make ${h.host}'s file at the appliance from ${fileBaseFor(h.host)}.txt and save it as ${fileBaseFor(h.host)}.json. Nothing was changed.`,
+          details: { reason: 'config_mismatch', file: f.name, host: h.host, namesHosts: others.map((x) => x.host) },
+        },
+      );
     }
     if (h.status !== 'awaiting_config' && h.status !== 'pending' && h.status !== 'running') {
       ignored.push({ name: f.name, why: `${h.host} is ${h.status}, not awaiting configuration` });
@@ -222,14 +256,24 @@ export function readConfigDir(dir: string): ConfigFileInput[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    fail('usage', `Cannot read the config files folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { remedy: 'Give the folder that holds the <host>.json files from the appliance.' });
+    fail('usage', `Cannot read the config files folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
+      remedy: 'Give the folder that holds the <host>.json files from the appliance.',
+    });
   }
   const out: ConfigFileInput[] = [];
   for (const name of names.filter((n) => n.toLowerCase().endsWith('.json')).sort()) {
     const p = join(dir, name);
     const st = lstatSync(p);
-    if (st.isSymbolicLink() || !st.isFile()) fail('validation', `The config file ${name} is not a regular file.`, { remedy: 'Copy the config files into the folder (links are not followed). Nothing was changed.', details: { reason: 'config_file_invalid', file: name } });
-    if (st.size > MAX_CONFIG_BYTES) fail('validation', `The config file ${name} is larger than 1 MiB, which no appliance config file is.`, { remedy: 'Check that the right file was saved. Nothing was changed.', details: { reason: 'config_file_invalid', file: name } });
+    if (st.isSymbolicLink() || !st.isFile())
+      fail('validation', `The config file ${name} is not a regular file.`, {
+        remedy: 'Copy the config files into the folder (links are not followed). Nothing was changed.',
+        details: { reason: 'config_file_invalid', file: name },
+      });
+    if (st.size > MAX_CONFIG_BYTES)
+      fail('validation', `The config file ${name} is larger than 1 MiB, which no appliance config file is.`, {
+        remedy: 'Check that the right file was saved. Nothing was changed.',
+        details: { reason: 'config_file_invalid', file: name },
+      });
     out.push({ name, content: readFileSync(p, 'utf8') });
   }
   return out;
@@ -239,9 +283,17 @@ export function readConfigDir(dir: string): ConfigFileInput[] {
  * Validates the files against the job's hosts, then, in one transaction, stores each one encrypted
  * (the secret store) and makes its host pending for the runner. All or nothing.
  */
-export function acceptConfigFiles(store: Store, jobId: string, files: ConfigFileInput[]): { matched: Omit<MatchedFile, 'content' | 'hostId'>[]; ignored: { name: string; why: string }[]; waiting: string[] } {
+export function acceptConfigFiles(
+  store: Store,
+  jobId: string,
+  files: ConfigFileInput[],
+): { matched: Omit<MatchedFile, 'content' | 'hostId'>[]; ignored: { name: string; why: string }[]; waiting: string[] } {
   const { job } = awaitingRequests(store, jobId);
-  if (!files.some((f) => f.name.toLowerCase().endsWith('.json'))) fail('usage', 'No <host>.json config files were given.', { remedy: 'Save the appliance’s file for each request as <host>.json (from <host>.txt) in the folder. Nothing was changed.', details: { reason: 'config_files_missing' } });
+  if (!files.some((f) => f.name.toLowerCase().endsWith('.json')))
+    fail('usage', 'No <host>.json config files were given.', {
+      remedy: 'Save the appliance’s file for each request as <host>.json (from <host>.txt) in the folder. Nothing was changed.',
+      details: { reason: 'config_files_missing' },
+    });
   const hosts: MatchHost[] = job.map((h) => {
     const inv = store.hosts.get(h.hostId);
     const d = store.journal.step(jobId, h.hostId, 'config-request')?.detail;
@@ -265,6 +317,9 @@ export function acceptConfigFiles(store: Store, jobId: string, files: ConfigFile
     // Names only: the files are secrets.
     store.journal.event(jobId, null, 'config-files', { files: matched.map((m) => ({ file: m.name, host: m.host, matchedBy: m.matchedBy })), ignored });
   });
-  const waiting = store.journal.hosts(jobId).filter((h) => h.status === 'awaiting_config').map((h) => h.host);
+  const waiting = store.journal
+    .hosts(jobId)
+    .filter((h) => h.status === 'awaiting_config')
+    .map((h) => h.host);
   return { matched: matched.map(({ content: _c, hostId: _h, ...m }) => m), ignored, waiting };
 }

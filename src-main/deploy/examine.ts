@@ -1,4 +1,12 @@
-import { loadMatrices, matrixFor, reachabilityProbesFor, runChecks, type CheckSettings, type ReachabilityProbe, type RunChecksResult } from '../checks/index.ts';
+import {
+  loadMatrices,
+  matrixFor,
+  reachabilityProbesFor,
+  runChecks,
+  type CheckSettings,
+  type ReachabilityProbe,
+  type RunChecksResult,
+} from '../checks/index.ts';
 import type { ComponentId } from '../components/catalog.ts';
 import type { InstalledState } from '../components/recipe.ts';
 import { recipeFor } from '../components/recipes.ts';
@@ -30,9 +38,27 @@ export interface Examination {
  * Facts → reachability probes (from the host itself) → checks → detection, over the host's own
  * transport. Shared by `check` and `plan`; changes nothing on the host.
  */
-export async function examineHost(store: Store, host: Host, want: { component: ComponentId; version: string | null; settings: CheckSettings; detect: boolean; signal?: AbortSignal; repository?: { url: string; pin: StagingPlan['pin'] } }): Promise<Examination> {
+export async function examineHost(
+  store: Store,
+  host: Host,
+  want: {
+    component: ComponentId;
+    version: string | null;
+    settings: CheckSettings;
+    detect: boolean;
+    signal?: AbortSignal;
+    repository?: { url: string; pin: StagingPlan['pin'] };
+  },
+): Promise<Examination> {
   const base = { componentId: want.component, version: want.version, settings: want.settings };
-  if (!host.os) return { host, facts: null, installed: null, checks: runChecks({ ...base, facts: null }), error: { code: 'validation', message: 'the host’s OS family is unknown', retryable: false } };
+  if (!host.os)
+    return {
+      host,
+      facts: null,
+      installed: null,
+      checks: runChecks({ ...base, facts: null }),
+      error: { code: 'validation', message: 'the host’s OS family is unknown', retryable: false },
+    };
   let transport: Transport | undefined;
   try {
     transport = transportFor(store, host, hostSecrets(store, host));
@@ -40,7 +66,10 @@ export async function examineHost(store: Store, host: Host, want: { component: C
     const facts = await gatherFacts(host.os, transport, want.signal ? { signal: want.signal } : {});
     store.hosts.setFacts(host.id, facts);
     const matrix = matrixFor(want.component, want.version, loadMatrices());
-    const targets = matrix && (want.settings.configurationServer || want.settings.processServer || want.settings.appliance) ? reachabilityProbesFor(matrix, want.settings) : [];
+    const targets =
+      matrix && (want.settings.configurationServer || want.settings.processServer || want.settings.appliance)
+        ? reachabilityProbesFor(matrix, want.settings)
+        : [];
     const probes = targets.length ? await probeFrom(transport, targets, want.signal) : undefined;
     const checks = runChecks({ ...base, facts, ...(probes ? { probes } : {}) });
     const recipe = want.detect ? recipeFor(want.component, host.os) : undefined;
@@ -64,8 +93,17 @@ export async function probeFrom(transport: Transport, targets: { target: string;
   const timeoutMs = 10_000 * targets.length;
   if (transport.capabilities.scripts) {
     const params = { Targets: targets.map((t) => t.target), Ports: targets.map((t) => String(t.port)), TimeoutMs: 5000 };
-    const out = await transport.runScript<ReachabilityProbe[] | ReachabilityProbe>(remoteScript('windows', 'tcp-probe.ps1'), params, { timeoutMs, what: 'reachability probes', ...(signal ? { signal } : {}) });
-    return (Array.isArray(out) ? out : [out]).map((p) => ({ target: String(p.target), port: Number(p.port), ok: p.ok === true, ...(p.error ? { error: String(p.error) } : {}) }));
+    const out = await transport.runScript<ReachabilityProbe[] | ReachabilityProbe>(remoteScript('windows', 'tcp-probe.ps1'), params, {
+      timeoutMs,
+      what: 'reachability probes',
+      ...(signal ? { signal } : {}),
+    });
+    return (Array.isArray(out) ? out : [out]).map((p) => ({
+      target: String(p.target),
+      port: Number(p.port),
+      ok: p.ok === true,
+      ...(p.error ? { error: String(p.error) } : {}),
+    }));
   }
   const args = targets.flatMap((t) => [t.target, String(t.port)]);
   const r = await transport.exec(shScript('tcp-probe.sh', '5', ...args), { timeoutMs, allowNonZero: true, ...(signal ? { signal } : {}) });

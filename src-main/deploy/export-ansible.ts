@@ -171,7 +171,12 @@ function readme(plan: PlanDocument, componentName: string, hosts: AnsibleExportH
 }
 
 /** Writes the plan as an Ansible project into `outDir` (new or empty); nothing is written when anything fails. */
-export async function exportAnsible(store: Store, planId: string, outDir: string, opts: { scanTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<AnsibleExportResult> {
+export async function exportAnsible(
+  store: Store,
+  planId: string,
+  outDir: string,
+  opts: { scanTimeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<AnsibleExportResult> {
   const plan = loadPlan(store, planId);
   const dir = resolve(outDir);
   if (existsSync(dir) && readdirSync(dir).length) fail('usage', `${dir} is not empty.`, { remedy: 'Export into a new or empty folder.' });
@@ -213,10 +218,16 @@ export async function exportAnsible(store: Store, planId: string, outDir: string
     }
     let scan;
     try {
-      scan = await scanSshHostKey(host.address, port, { host: host.name, timeoutMs: opts.scanTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+      scan = await scanSshHostKey(host.address, port, {
+        host: host.name,
+        timeoutMs: opts.scanTimeoutMs ?? 10_000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (e) {
       if (e instanceof AsrFailure && e.data.code === 'cancelled') throw e;
-      skip(`${e instanceof AsrFailure ? e.data.code : 'unreachable'}: the host key could not be read to verify the pin (${e instanceof Error ? e.message : String(e)})`);
+      skip(
+        `${e instanceof AsrFailure ? e.data.code : 'unreachable'}: the host key could not be read to verify the pin (${e instanceof Error ? e.message : String(e)})`,
+      );
       continue;
     }
     if (!sameFingerprint(scan.fingerprint, pin.fingerprint)) {
@@ -243,17 +254,24 @@ export async function exportAnsible(store: Store, planId: string, outDir: string
       `      asr_action: ${yamlString(item.action)}`,
       `      asr_version: ${yamlString(item.to ?? plan.version)}`,
       '      asr_steps:',
-      ...steps.flatMap((s) => [`        - name: ${yamlString(s.name)}`, `          chdir: ${yamlString(s.chdir)}`, `          argv: [${s.argv.map((a) => yamlString(a)).join(', ')}]`]),
+      ...steps.flatMap((s) => [
+        `        - name: ${yamlString(s.name)}`,
+        `          chdir: ${yamlString(s.chdir)}`,
+        `          argv: [${s.argv.map((a) => yamlString(a)).join(', ')}]`,
+      ]),
     );
     hosts.push({ host: item.host, exported: true, reason: `${item.action} ${item.from ?? ''}${item.from ? ' → ' : ''}${item.to ?? plan.version}` });
   }
 
   const exported = hosts.filter((h) => h.exported).length;
-  if (!exported) fail('validation', `Plan ${plan.planId} has no host that can be exported.`, { remedy: hosts.map((h) => `${h.host}: ${h.reason}`).join('; ') || 'The plan is empty.' });
+  if (!exported)
+    fail('validation', `Plan ${plan.planId} has no host that can be exported.`, {
+      remedy: hosts.map((h) => `${h.host}: ${h.reason}`).join('; ') || 'The plan is empty.',
+    });
   const needsPassphrase = inventory.some((l) => l.trim() === 'asr_needs_passphrase: true');
   const files: Record<string, string> = {
     'inventory.yml': `# Plan ${plan.planId}: ${comp.name} ${plan.version}. Values are !unsafe: Ansible never templates them.\nall:\n  hosts:\n${inventory.join('\n')}\n`,
-    'known_hosts': knownHosts.join('\n') + '\n',
+    known_hosts: knownHosts.join('\n') + '\n',
     'playbook.yml': playbook(plan, comp.name, okCodes),
     'ansible.cfg': [
       '[defaults]',

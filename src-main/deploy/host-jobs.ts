@@ -57,7 +57,13 @@ export interface HostOperation<O> {
 const DEFAULTS = { maxFailures: Number.POSITIVE_INFINITY, retries: 3, retryBaseMs: 2_000 };
 
 /** The journal entry of an operation job: hosts to skip are recorded as skipped from the start. */
-export function createOperationJob<O extends Record<string, unknown>>(store: Store, op: HostOperation<O>, options: O, hosts: { host: Host; skip?: string | null }[], run: Omit<OperationRunOptions, 'signal' | 'onEvent'> = {}): string {
+export function createOperationJob<O extends Record<string, unknown>>(
+  store: Store,
+  op: HostOperation<O>,
+  options: O,
+  hosts: { host: Host; skip?: string | null }[],
+  run: Omit<OperationRunOptions, 'signal' | 'onEvent'> = {},
+): string {
   return store.journal.createJob({
     kind: op.kind,
     planId: null,
@@ -67,13 +73,19 @@ export function createOperationJob<O extends Record<string, unknown>>(store: Sto
 }
 
 /** Runs (or resumes) an operation job; the same job can be run again after a crash or a cancel. */
-export async function runOperationJob<O extends Record<string, unknown>>(store: Store, jobId: string, op: HostOperation<O>, options: OperationRunOptions = {}): Promise<ApplyResult> {
+export async function runOperationJob<O extends Record<string, unknown>>(
+  store: Store,
+  jobId: string,
+  op: HostOperation<O>,
+  options: OperationRunOptions = {},
+): Promise<ApplyResult> {
   const job = store.journal.job(jobId);
   if (!job) fail('not_found', `No job ${jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
   if (job.kind !== op.kind) fail('validation', `Job ${jobId} is a ${job.kind} job, not ${op.kind}.`);
   const { run: saved, ...inputs } = job.options as O & { run?: OperationRunOptions };
   const opt = { ...DEFAULTS, concurrency: op.defaults.concurrency, ...(saved ?? {}), ...stripUndefined(options) };
-  if (!store.journal.claim(jobId)) fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it, or cancel it with `asr-deploy jobs cancel`.' });
+  if (!store.journal.claim(jobId))
+    fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it, or cancel it with `asr-deploy jobs cancel`.' });
   const hostIds = new Map(store.journal.hosts(jobId).map((h) => [h.host, h.hostId]));
   const emit = (e: ServiceEvent) => {
     if (e.type === 'job' || e.type === 'host-step') store.journal.event(jobId, e.type === 'host-step' ? (hostIds.get(e.host) ?? null) : null, e.type, e);
@@ -84,14 +96,18 @@ export async function runOperationJob<O extends Record<string, unknown>>(store: 
   let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
   emit({ type: 'job', jobId, status: 'running' });
-  const cancelled = (hostId: string, message: string) => store.journal.setHost(jobId, hostId, { status: 'cancelled', error: { code: 'cancelled', message, retryable: false } });
+  const cancelled = (hostId: string, message: string) =>
+    store.journal.setHost(jobId, hostId, { status: 'cancelled', error: { code: 'cancelled', message, retryable: false } });
   try {
     const outcomes = await forEachHost(
       queue,
       async (jh) => {
         const host = store.hosts.get(jh.hostId);
         if (!host) {
-          store.journal.setHost(jobId, jh.hostId, { status: 'failed', error: { code: 'not_found', message: 'The host was removed from the inventory after the job was made.', retryable: false } });
+          store.journal.setHost(jobId, jh.hostId, {
+            status: 'failed',
+            error: { code: 'not_found', message: 'The host was removed from the inventory after the job was made.', retryable: false },
+          });
           return 'failed';
         }
         const status = await runOperationHost(store, jobId, host, op, inputs as O, opt, abort.signal, emit);
@@ -122,16 +138,31 @@ export async function runOperationJob<O extends Record<string, unknown>>(store: 
   return { jobId, planId: null, status: final, outcome: outcomeCounts(results), hosts: results };
 }
 
-async function runOperationHost<O>(store: Store, jobId: string, host: Host, op: HostOperation<O>, inputs: O, opt: typeof DEFAULTS, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<HostStatus> {
+async function runOperationHost<O>(
+  store: Store,
+  jobId: string,
+  host: Host,
+  op: HostOperation<O>,
+  inputs: O,
+  opt: typeof DEFAULTS,
+  signal: AbortSignal,
+  emit: (e: ServiceEvent) => void,
+): Promise<HostStatus> {
   let log: HostLog;
   try {
-    log = new HostLog(store.home, jobId, host.name, op.secrets(store, host, inputs).filter((s): s is string => !!s));
+    log = new HostLog(
+      store.home,
+      jobId,
+      host.name,
+      op.secrets(store, host, inputs).filter((s): s is string => !!s),
+    );
   } catch (e) {
     store.journal.setHost(jobId, host.id, { status: 'failed', error: toAsrError(e, host.name) });
     return 'failed';
   }
   const started = Date.now();
-  const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', error?: AsrError) => emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...(error ? { error } : {}) });
+  const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', error?: AsrError) =>
+    emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...(error ? { error } : {}) });
   let current: string | null;
   const ctx: OperationStepContext = {
     store,

@@ -143,25 +143,43 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   const catalog = loadCatalog();
   const comp = catalog.component(input.component);
   const registration = resolveRegistration({ cs: input.cs, appliance: input.appliance });
-  if (registration.appliance && input.component !== 'mobility-service') fail('usage', `--appliance is where the Mobility service registers; ${comp.name} does not use it.`, { remedy: 'Leave --appliance out, or use it with --component mobility-service.', details: { reason: 'appliance_not_for_component' } });
-  if (registration.appliance && input.passphraseFile) fail('usage', 'The replication appliance takes no passphrase: each machine registers with its own config file.', { remedy: 'Leave --passphrase-file out; after apply, use `asr-deploy jobs config-requests JOB --out DIR` and `jobs configure JOB --from DIR`.', details: { reason: 'passphrase_with_appliance' } });
+  if (registration.appliance && input.component !== 'mobility-service')
+    fail('usage', `--appliance is where the Mobility service registers; ${comp.name} does not use it.`, {
+      remedy: 'Leave --appliance out, or use it with --component mobility-service.',
+      details: { reason: 'appliance_not_for_component' },
+    });
+  if (registration.appliance && input.passphraseFile)
+    fail('usage', 'The replication appliance takes no passphrase: each machine registers with its own config file.', {
+      remedy: 'Leave --passphrase-file out; after apply, use `asr-deploy jobs config-requests JOB --out DIR` and `jobs configure JOB --from DIR`.',
+      details: { reason: 'passphrase_with_appliance' },
+    });
   if (input.version !== undefined) {
     const standing = isVersion(input.version) ? catalog.standing(input.component, input.version) : null;
     // A version the catalog does not list is accepted only from an installer source (its file names carry it).
     if (!standing || standing.standing === 'older-than-catalog' || (standing.standing !== 'listed' && !input.source)) {
       fail('validation', `${comp.name} ${input.version} is not in the catalog.`, {
-        remedy: `Known versions: ${catalog.versions(input.component).map((v) => v.version).join(', ')}. A newer version is accepted when --source holds its installer; or load a newer catalog with \`asr-deploy catalog update\`.`,
+        remedy: `Known versions: ${catalog
+          .versions(input.component)
+          .map((v) => v.version)
+          .join(', ')}. A newer version is accepted when --source holds its installer; or load a newer catalog with \`asr-deploy catalog update\`.`,
       });
     }
   }
   if (registration.appliance && input.version && !catalog.supportsRegistration(input.component, input.version, 'appliance')) {
     fail('validation', `${comp.name} ${input.version} has no command lines for the modernized replication appliance in the catalog.`, {
-      remedy: `Use a version the catalog marks for the appliance (${catalog.versions(input.component).filter((v) => v.applianceGeneration).map((v) => v.version).join(', ')}), or a classic configuration server (--cs).`,
+      remedy: `Use a version the catalog marks for the appliance (${catalog
+        .versions(input.component)
+        .filter((v) => v.applianceGeneration)
+        .map((v) => v.version)
+        .join(', ')}), or a classic configuration server (--cs).`,
       details: { reason: 'no_appliance_generation' },
     });
   }
   // A repository (https/http URL): read from the workstation (a few KB); the targets fetch the installers themselves.
-  const repo: RepositorySource | null = input.source && isRepositoryUrl(input.source) ? await scanRepository(catalog, input.source, { trust: store.trust, pins: store.installerPins }, cb.signal) : null;
+  const repo: RepositorySource | null =
+    input.source && isRepositoryUrl(input.source)
+      ? await scanRepository(catalog, input.source, { trust: store.trust, pins: store.installerPins }, cb.signal)
+      : null;
   const sources = repo ? repo.files : input.source ? await scanSources(catalog, input.source, store.installerHashes, store.installerPins) : [];
   const hosts = store.hosts.select(input.hosts ?? 'all');
   if (!hosts.length) fail('validation', 'No hosts are selected.', { remedy: 'Add hosts with `asr-deploy hosts add`, or check --hosts.' });
@@ -180,17 +198,31 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     try {
       vaultCredentials = readFileSync(input.vaultCredentialsFile, 'utf8');
     } catch (e) {
-      fail('validation', `Cannot read the vault credentials file ${input.vaultCredentialsFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { remedy: 'Download the registration key from the Recovery Services vault (it is valid for five days) and give its path.' });
+      fail('validation', `Cannot read the vault credentials file ${input.vaultCredentialsFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        remedy: 'Download the registration key from the Recovery Services vault (it is valid for five days) and give its path.',
+      });
     }
-    if (!vaultCredentials.trim()) fail('validation', `The vault credentials file ${input.vaultCredentialsFile} is empty.`, { remedy: 'Download the registration key again from the Recovery Services vault.' });
+    if (!vaultCredentials.trim())
+      fail('validation', `The vault credentials file ${input.vaultCredentialsFile} is empty.`, {
+        remedy: 'Download the registration key again from the Recovery Services vault.',
+      });
   }
   if (input.friendlyName !== undefined) {
-    if (!/^[^\0\r\n"]{1,64}$/.test(input.friendlyName)) fail('validation', `The friendly name "${input.friendlyName}" is not 1-64 characters without quotes or line breaks.`, { remedy: 'Give a short name, as it should show in the vault.' });
-    if (hosts.length !== 1) fail('validation', `--friendly-name names one server, but ${hosts.length} hosts are selected.`, { remedy: 'Select one host with --hosts, or leave --friendly-name out (each host registers under its own name).' });
+    if (!/^[^\0\r\n"]{1,64}$/.test(input.friendlyName))
+      fail('validation', `The friendly name "${input.friendlyName}" is not 1-64 characters without quotes or line breaks.`, {
+        remedy: 'Give a short name, as it should show in the vault.',
+      });
+    if (hosts.length !== 1)
+      fail('validation', `--friendly-name names one server, but ${hosts.length} hosts are selected.`, {
+        remedy: 'Select one host with --hosts, or leave --friendly-name out (each host registers under its own name).',
+      });
   }
   let proxy: ProxyRecord | null = null;
   if (input.proxy) {
-    if (input.component === 'mobility-service') fail('usage', 'The Mobility service takes no proxy: it talks to the configuration and process servers on your network.', { remedy: 'Leave --proxy out, or use it with --component provider or mars-agent.' });
+    if (input.component === 'mobility-service')
+      fail('usage', 'The Mobility service takes no proxy: it talks to the configuration and process servers on your network.', {
+        remedy: 'Leave --proxy out, or use it with --component provider or mars-agent.',
+      });
     proxy = requireProxy(store, input.proxy);
     // The proxy's password is read at apply time; a plan whose account has none cannot finish.
     if (proxy.credential) {
@@ -199,10 +231,14 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
       } catch (e) {
         const err = toAsrError(e);
         if (err.code === 'vault_locked' || err.code === 'vault_key_wrong') throw e;
-        fail('missing_secret', `The proxy ${proxy.name} authenticates as "${proxy.credential}", but that credential ${err.code === 'not_found' ? 'does not exist' : 'has no password'}: the proxy settings could not be configured.`, {
-          remedy: `Store the proxy account's password: \`printf '%s' "$PW" | asr-deploy credentials add ${proxy.credential} --user USER --password-stdin\`, then plan again.`,
-          details: { need: 'proxy_password', proxy: proxy.name, credential: proxy.credential },
-        });
+        fail(
+          'missing_secret',
+          `The proxy ${proxy.name} authenticates as "${proxy.credential}", but that credential ${err.code === 'not_found' ? 'does not exist' : 'has no password'}: the proxy settings could not be configured.`,
+          {
+            remedy: `Store the proxy account's password: \`printf '%s' "$PW" | asr-deploy credentials add ${proxy.credential} --user USER --password-stdin\`, then plan again.`,
+            details: { need: 'proxy_password', proxy: proxy.name, credential: proxy.credential },
+          },
+        );
       }
     }
   }
@@ -212,7 +248,18 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
     await forEachHost(
       hosts,
       async (h) => {
-        const item = await planHost(store, catalog, h, { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined }, sources, accepted, vaultCredentials !== null, proxy, cb.signal, repo);
+        const item = await planHost(
+          store,
+          catalog,
+          h,
+          { ...input, cs: registration.cs ?? undefined, appliance: registration.appliance ?? undefined },
+          sources,
+          accepted,
+          vaultCredentials !== null,
+          proxy,
+          cb.signal,
+          repo,
+        );
         cb.onHost?.(item);
         return item;
       },
@@ -227,10 +274,21 @@ export async function createPlan(store: Store, input: PlanInput, cb: PlanCallbac
   // VMM clusters: the active node goes first and finishes before the other nodes start.
   const byId = new Map(hosts.map((h) => [h.id, h]));
   if (input.component === 'provider') items.sort((a, b) => providerOrder(byId.get(a.hostId)!) - providerOrder(byId.get(b.hostId)!));
-  const waves = input.component === 'provider' ? providerWaves(items.filter((i) => i.action === 'install' || i.action === 'upgrade').map((i) => ({ hostId: i.hostId, host: byId.get(i.hostId)! }))) : [];
+  const waves =
+    input.component === 'provider'
+      ? providerWaves(items.filter((i) => i.action === 'install' || i.action === 'upgrade').map((i) => ({ hostId: i.hostId, host: byId.get(i.hostId)! })))
+      : [];
   const at = nowIso();
-  const acceptances = accepted.map((check) => ({ check, by: input.acceptedBy ?? whoAmI(), at, hosts: items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }));
-  const chosen = items.map((i) => i.version).filter((v): v is string => !!v).sort((a, b) => compareVersions(b, a));
+  const acceptances = accepted.map((check) => ({
+    check,
+    by: input.acceptedBy ?? whoAmI(),
+    at,
+    hosts: items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host),
+  }));
+  const chosen = items
+    .map((i) => i.version)
+    .filter((v): v is string => !!v)
+    .sort((a, b) => compareVersions(b, a));
   const version = input.version ?? chosen[0] ?? catalog.latest(input.component).version;
   const doc: PlanDocument = {
     planId,
@@ -276,7 +334,13 @@ export function loadPlan(store: Store, planId: string): PlanDocument {
 
 type SecretNeed = 'passphrase' | 'cs' | 'vault_credentials';
 
-const missingSecret = (need: SecretNeed, host: string): AsrError => ({ code: 'missing_secret', message: `needs ${need}`, host, retryable: false, details: { need } });
+const missingSecret = (need: SecretNeed, host: string): AsrError => ({
+  code: 'missing_secret',
+  message: `needs ${need}`,
+  host,
+  retryable: false,
+  details: { need },
+});
 
 /**
  * What the steps this host will run need, read from the catalog's command lines: a line with
@@ -284,7 +348,15 @@ const missingSecret = (need: SecretNeed, host: string): AsrError => ({ code: 'mi
  * The configure line runs only with --cs (without it the agent is installed, not registered).
  * Config files of the replication appliance come later by design (`awaiting_config`), not here.
  */
-function secretsNeeded(catalog: Catalog, component: ComponentId, version: string, os: 'linux' | 'windows', action: 'install' | 'upgrade', cs: string | null, registration: Registration = 'cs'): SecretNeed[] {
+function secretsNeeded(
+  catalog: Catalog,
+  component: ComponentId,
+  version: string,
+  os: 'linux' | 'windows',
+  action: 'install' | 'upgrade',
+  cs: string | null,
+  registration: Registration = 'cs',
+): SecretNeed[] {
   if (component !== 'mobility-service') return [];
   // The appliance's lines need no passphrase: each machine's config file comes after the install.
   const cl = catalog.commandLines(component, version, os, registration);
@@ -310,14 +382,31 @@ function refuseIfIncomplete(items: readonly PlanItem[], ctx: { component: string
   const list = (hosts: string[]) => (hosts.length > 5 ? `${hosts.slice(0, 5).join(', ')} and ${hosts.length - 5} more` : hosts.join(', '));
   const [need, hosts] = [...by][0]!;
   const what = {
-    passphrase: [`registering with the configuration server ${ctx.cs ?? ''} needs its passphrase, and the plan has none`, 'Give the passphrase file: `--passphrase-file FILE` (on the configuration server: `genpassphrase.exe -v`). It is stored encrypted with the plan.'],
+    passphrase: [
+      `registering with the configuration server ${ctx.cs ?? ''} needs its passphrase, and the plan has none`,
+      'Give the passphrase file: `--passphrase-file FILE` (on the configuration server: `genpassphrase.exe -v`). It is stored encrypted with the plan.',
+    ],
     cs: [`${ctx.component} of this version registers during install and needs the configuration server`, 'Give `--cs ADDRESS --passphrase-file FILE`.'],
-    vault_credentials: ['the Provider registers with the Recovery Services vault, and the plan has no vault credentials', 'Download the registration key from the vault (valid five days) and give `--vault-credentials FILE`.'],
+    vault_credentials: [
+      'the Provider registers with the Recovery Services vault, and the plan has no vault credentials',
+      'Download the registration key from the vault (valid five days) and give `--vault-credentials FILE`.',
+    ],
   }[need];
   fail('missing_secret', `The plan cannot finish: ${what[0]} (${list(hosts)}). Nothing was planned.`, { remedy: what[1], details: { need, hosts } });
 }
 
-async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanInput, sources: InstallerFile[], accepted: string[], hasVaultCredentials: boolean, proxy: ProxyRecord | null, signal?: AbortSignal, repo: RepositorySource | null = null): Promise<PlanItem> {
+async function planHost(
+  store: Store,
+  catalog: Catalog,
+  host: Host,
+  input: PlanInput,
+  sources: InstallerFile[],
+  accepted: string[],
+  hasVaultCredentials: boolean,
+  proxy: ProxyRecord | null,
+  signal?: AbortSignal,
+  repo: RepositorySource | null = null,
+): Promise<PlanItem> {
   const comp = catalog.component(input.component);
   const base = { host: host.name, hostId: host.id, from: null as string | null, to: input.version ?? null };
   const blocked = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action: 'blocked', reason, ...extra });
@@ -325,12 +414,22 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   const os = host.os;
   const recipe = recipeFor(input.component, os);
   if (!recipe) return blocked(`${comp.name} has no ${os} recipe in this build.`);
-  const mine = (f: InstallerFile, osId: string | null) => f.component === input.component && f.platform === os && !!f.version && (os === 'windows' || f.osId === osId);
+  const mine = (f: InstallerFile, osId: string | null) =>
+    f.component === input.component && f.platform === os && !!f.version && (os === 'windows' || f.osId === osId);
   // The checks are judged against a version; until the host's OS id is known, the newest the source holds for its platform.
-  const newestOfPlatform = sources.filter((f) => f.component === input.component && f.platform === os && f.version).sort((a, b) => compareVersions(b.version!, a.version!))[0];
+  const newestOfPlatform = sources
+    .filter((f) => f.component === input.component && f.platform === os && f.version)
+    .sort((a, b) => compareVersions(b.version!, a.version!))[0];
   const provisional = input.version ?? newestOfPlatform?.version ?? catalog.latest(input.component).version;
   const settings = registrationSettings(catalog, { cs: input.cs ?? null, ps: null, appliance: input.appliance ?? null });
-  const ex = await examineHost(store, host, { component: input.component, version: provisional, settings, detect: true, ...(signal ? { signal } : {}), ...(repo ? { repository: { url: repo.ref.url, pin: repo.ref.pin } } : {}) });
+  const ex = await examineHost(store, host, {
+    component: input.component,
+    version: provisional,
+    settings,
+    detect: true,
+    ...(signal ? { signal } : {}),
+    ...(repo ? { repository: { url: repo.ref.url, pin: repo.ref.pin } } : {}),
+  });
   if (ex.error) return blocked(`${ex.error.code}: ${ex.error.message}${ex.error.remedy ? ` — ${ex.error.remedy}` : ''}`, { error: ex.error });
   const installed = ex.installed!;
   const from = installed.installed ? installed.version : null;
@@ -349,16 +448,34 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   }
   let version = choice.version;
   const versionSource = choice.versionSource;
-  const chosenBy = versionSource === 'source' ? ` (the newest ${comp.name} installer for ${osId} in ${input.source})` : versionSource === 'catalog' ? ` (the catalog's newest for ${osId ?? os})` : '';
+  const chosenBy =
+    versionSource === 'source'
+      ? ` (the newest ${comp.name} installer for ${osId} in ${input.source})`
+      : versionSource === 'catalog'
+        ? ` (the catalog's newest for ${osId ?? os})`
+        : '';
   let at = { ...base, to: version, version, versionSource };
-  const blockedAt = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...at, action: 'blocked', reason, ...(warnings.length ? { warnings } : {}), ...extra });
+  const blockedAt = (reason: string, extra: Partial<PlanItem> = {}): PlanItem => ({
+    ...at,
+    action: 'blocked',
+    reason,
+    ...(warnings.length ? { warnings } : {}),
+    ...extra,
+  });
 
   const failingOf = () => checks.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
   const acceptedOf = () => failingOf().filter((id) => accepted.includes(id));
   const accOf = () => (acceptedOf().length ? { acceptedChecks: acceptedOf() } : {});
   const registers = !!(input.cs || input.appliance);
   if (from && compareVersions(from, version) >= 0 && (installed.configured || !registers)) {
-    return { ...at, from, action: 'skip', reason: compareVersions(from, version) === 0 ? `already current${chosenBy}` : `a newer version (${from}) is installed than ${version}${chosenBy}`, osId, ...accOf() };
+    return {
+      ...at,
+      from,
+      action: 'skip',
+      reason: compareVersions(from, version) === 0 ? `already current${chosenBy}` : `a newer version (${from}) is installed than ${version}${chosenBy}`,
+      osId,
+      ...accOf(),
+    };
   }
   if (input.upgradesOnly && !from) return { ...at, action: 'skip', reason: 'not installed (an update sweep only upgrades)', osId };
 
@@ -368,7 +485,10 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   if (from && input.component === 'mobility-service' && compareVersions(version, from) > 0) {
     lastReboot = lastRebootVersion(store, host.id, input.component, ex.facts?.bootedAt ?? null, from);
     const inSource = sources.filter((f) => mine(f, osId)).map((f) => f.version!);
-    const catalogued = catalog.versions(input.component).filter((v) => !osId || v.osIds.includes(osId)).map((v) => v.version);
+    const catalogued = catalog
+      .versions(input.component)
+      .filter((v) => !osId || v.osIds.includes(osId))
+      .map((v) => v.version);
     const viaSource = upgradePath(inSource, from, version, lastReboot.version);
     const path = viaSource.hops[0]?.version ? viaSource : upgradePath([...inSource, ...catalogued], from, version, lastReboot.version);
     const route = describeHops(from, path);
@@ -381,21 +501,35 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
         version = viaSource.hops[0].version;
         warnings.push(`${unsupported}; this plan takes the first hop, ${version}`);
       } else if (input.source) {
-        return blockedAt(`${unsupported}${first.version ? `; put the ${first.version} installer for ${osId} in ${input.source}` : `; put a ${first.upTo} (or earlier, newer than ${from}) installer for ${osId} in ${input.source}`}${versionSource === 'explicit' ? ' and plan without --version (each host then takes its next hop)' : ''}`, { from, osId, hops, lastReboot });
+        return blockedAt(
+          `${unsupported}${first.version ? `; put the ${first.version} installer for ${osId} in ${input.source}` : `; put a ${first.upTo} (or earlier, newer than ${from}) installer for ${osId} in ${input.source}`}${versionSource === 'explicit' ? ' and plan without --version (each host then takes its next hop)' : ''}`,
+          { from, osId, hops, lastReboot },
+        );
       } else {
         warnings.push(unsupported);
       }
     }
     if (path.hops[0]?.rebootBefore) {
-      return blockedAt(`a reboot is due before this upgrade: the agent at the host's last reboot was ${lastReboot.version}, and ${path.hops[0].version ?? path.hops[0].upTo} is more than 4 versions later (service-updates-how-to.md, "Reboot after Mobility service upgrade"); reboot the host, then plan again`, { from, osId, ...(hops ? { hops } : {}), lastReboot });
+      return blockedAt(
+        `a reboot is due before this upgrade: the agent at the host's last reboot was ${lastReboot.version}, and ${path.hops[0].version ?? path.hops[0].upTo} is more than 4 versions later (service-updates-how-to.md, "Reboot after Mobility service upgrade"); reboot the host, then plan again`,
+        { from, osId, ...(hops ? { hops } : {}), lastReboot },
+      );
     }
-    if (hops && versionSource === 'source' && path.hops[1]?.rebootBefore) warnings.push(`reboot the host after this upgrade, before the next hop (more than 4 versions since the agent at its last reboot, ${lastReboot.version})`);
+    if (hops && versionSource === 'source' && path.hops[1]?.rebootBefore)
+      warnings.push(`reboot the host after this upgrade, before the next hop (more than 4 versions since the agent at its last reboot, ${lastReboot.version})`);
   }
   at = { ...at, to: version, version };
 
   // A version the catalog does not list is accepted with a warning; the catalog saying there is a newer one is worth knowing.
   if (input.appliance && !catalog.supportsRegistration(input.component, version, 'appliance')) {
-    return blockedAt(`${comp.name} ${version} has no command lines for the modernized replication appliance in the catalog (the catalog marks ${catalog.versions(input.component).filter((v) => v.applianceGeneration).map((v) => v.version).at(-1)} and later)`, { from, osId });
+    return blockedAt(
+      `${comp.name} ${version} has no command lines for the modernized replication appliance in the catalog (the catalog marks ${catalog
+        .versions(input.component)
+        .filter((v) => v.applianceGeneration)
+        .map((v) => v.version)
+        .at(-1)} and later)`,
+      { from, osId },
+    );
   }
   const notes = versionWarnings(catalog, { component: input.component, version, versionSource, osId, sourceDir: input.source });
   if (notes.blocked) return blockedAt(notes.blocked, { from, osId });
@@ -422,31 +556,118 @@ async function planHost(store: Store, catalog: Catalog, host: Host, input: PlanI
   const untrusted = untrustedReason(catalog, installer);
   if (untrusted) {
     // A repository's file is pinned from a local copy: a pin is by content and name, so the repository's copy is then trusted.
-    const remedy = installer.url && untrusted.code === 'installer_untrusted' ? `Get ${installer.file} once (from Microsoft, or this repository), check it against Microsoft's download, then pin it: \`asr-deploy sources trust FILE\`, and plan again.` : untrusted.remedy;
-    return blockedAt(untrusted.message, { from, osId, error: { code: untrusted.code, message: untrusted.message, remedy, retryable: false, host: host.name, details: { file: installer.file, sha256: installer.sha256, ...(installer.url ? { url: installer.url } : {}) } } });
+    const remedy =
+      installer.url && untrusted.code === 'installer_untrusted'
+        ? `Get ${installer.file} once (from Microsoft, or this repository), check it against Microsoft's download, then pin it: \`asr-deploy sources trust FILE\`, and plan again.`
+        : untrusted.remedy;
+    return blockedAt(untrusted.message, {
+      from,
+      osId,
+      error: {
+        code: untrusted.code,
+        message: untrusted.message,
+        remedy,
+        retryable: false,
+        host: host.name,
+        details: { file: installer.file, sha256: installer.sha256, ...(installer.url ? { url: installer.url } : {}) },
+      },
+    });
   }
   if (input.component === 'provider' && !hasVaultCredentials && !installed.configured) {
-    return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', { from, osId, error: missingSecret('vault_credentials', host.name) });
+    return blockedAt('the Provider registers with the vault: plan with --vault-credentials FILE (the registration key, valid five days)', {
+      from,
+      osId,
+      error: missingSecret('vault_credentials', host.name),
+    });
   }
   const needs = secretsNeeded(catalog, input.component, version, os, action, input.cs ?? null, input.appliance ? 'appliance' : 'cs');
-  if (needs.includes('cs')) return blockedAt(`${comp.name} ${version} registers during ${action}: it needs --cs (the configuration server)`, { from, osId, error: missingSecret('cs', host.name) });
-  if (needs.includes('passphrase') && !input.passphraseFile) return blockedAt(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, { from, osId, error: missingSecret('passphrase', host.name) });
-  const target = { host, action, version, installer, csAddress: input.cs ?? null, appliance: input.appliance ?? null, csPort: null, passphrase: null, friendlyName: input.friendlyName ?? null, vaultCredentials: hasVaultCredentials ? '[redacted]' : null, proxy: proxy ? { address: proxy.host, port: proxy.port, user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null, password: proxy.credential ? '[redacted]' : null } : null } as const;
+  if (needs.includes('cs'))
+    return blockedAt(`${comp.name} ${version} registers during ${action}: it needs --cs (the configuration server)`, {
+      from,
+      osId,
+      error: missingSecret('cs', host.name),
+    });
+  if (needs.includes('passphrase') && !input.passphraseFile)
+    return blockedAt(`registering with ${input.cs ?? 'the configuration server'} needs its passphrase: plan with --passphrase-file FILE`, {
+      from,
+      osId,
+      error: missingSecret('passphrase', host.name),
+    });
+  const target = {
+    host,
+    action,
+    version,
+    installer,
+    csAddress: input.cs ?? null,
+    appliance: input.appliance ?? null,
+    csPort: null,
+    passphrase: null,
+    friendlyName: input.friendlyName ?? null,
+    vaultCredentials: hasVaultCredentials ? '[redacted]' : null,
+    proxy: proxy
+      ? {
+          address: proxy.host,
+          port: proxy.port,
+          user: proxy.credential ? (store.credentials.info(proxy.credential)?.user ?? null) : null,
+          password: proxy.credential ? '[redacted]' : null,
+        }
+      : null,
+  } as const;
   const commandLines = recipe.commandLines(catalog, target);
   const reason =
     (action === 'upgrade'
       ? `upgrade ${from} → ${version}${input.appliance && !installed.configured ? ` and register with the replication appliance ${input.appliance} (config file after the upgrade)` : ''}`
-      : `install ${version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`) + chosenBy;
+      : `install ${version}${input.appliance ? ` and register with the replication appliance ${input.appliance} (config file after the install)` : input.cs ? ` and register with ${input.cs} (classic)` : ' (no --appliance or --cs: installed, not registered)'}`) +
+    chosenBy;
   const { file, path, sha256, size } = installer;
   const staging = installer.url ? stagingFor(host.name, installer.url, repo!, ex.repository) : undefined;
-  return { ...at, from, action, reason, osId, ...(staging ? { staging } : {}), installer: { file, path, sha256, size, osId: installer.osId, version: installer.version, ...(installer.url ? { url: installer.url } : {}), trust: installer.hashStatus === 'pinned' ? { basis: 'pin', by: installer.pinnedBy ?? null, ...(installer.pinnedAt ? { at: installer.pinnedAt } : {}) } : { basis: 'catalog' } }, commandLines, ...acc, ...w(), ...extra };
+  return {
+    ...at,
+    from,
+    action,
+    reason,
+    osId,
+    ...(staging ? { staging } : {}),
+    installer: {
+      file,
+      path,
+      sha256,
+      size,
+      osId: installer.osId,
+      version: installer.version,
+      ...(installer.url ? { url: installer.url } : {}),
+      trust:
+        installer.hashStatus === 'pinned'
+          ? { basis: 'pin', by: installer.pinnedBy ?? null, ...(installer.pinnedAt ? { at: installer.pinnedAt } : {}) }
+          : { basis: 'catalog' },
+    },
+    commandLines,
+    ...acc,
+    ...w(),
+    ...extra,
+  };
 }
 
 /** Pull when the plan-time probe from the host reached the repository; else push, saying why (the workstation fetches the file once). */
-function stagingFor(host: string, url: string, repo: RepositorySource, probe: { ok: boolean; tool?: string; error?: string; message?: string } | undefined): NonNullable<PlanItem['staging']> {
-  if (probe?.ok) return { mode: 'pull', url, ...(probe.tool ? { tool: probe.tool } : {}), reason: `pull: ${host} fetches ${url} itself (${probe.tool ?? 'fetch tool'}${repo.ref.pin ? ', pinned certificate' : ''}) and checks its SHA-256 before anything runs` };
+function stagingFor(
+  host: string,
+  url: string,
+  repo: RepositorySource,
+  probe: { ok: boolean; tool?: string; error?: string; message?: string } | undefined,
+): NonNullable<PlanItem['staging']> {
+  if (probe?.ok)
+    return {
+      mode: 'pull',
+      url,
+      ...(probe.tool ? { tool: probe.tool } : {}),
+      reason: `pull: ${host} fetches ${url} itself (${probe.tool ?? 'fetch tool'}${repo.ref.pin ? ', pinned certificate' : ''}) and checks its SHA-256 before anything runs`,
+    };
   const why = probe ? `${probe.error ?? 'failed'}${probe.message ? `: ${probe.message}` : ''}` : 'the host was not probed';
-  return { mode: 'push', url, reason: `push: ${host} cannot pull from ${repo.ref.url} (${why}); the workstation fetches the installer once, checks its SHA-256 and pushes it` };
+  return {
+    mode: 'push',
+    url,
+    reason: `push: ${host} cannot pull from ${repo.ref.url} (${why}); the workstation fetches the installer once, checks its SHA-256 and pushes it`,
+  };
 }
 
 /**
@@ -454,7 +675,13 @@ function stagingFor(host: string, url: string, repo: RepositorySource, probe: { 
  * first install/upgrade this data directory's journal recorded on the host since it booted (facts
  * `bootedAt`); without such a record, the installed version (it has been running since the boot).
  */
-export function lastRebootVersion(store: Store, hostId: string, component: ComponentId, bootedAt: number | null, installed: string): { version: string; basis: 'installed' | 'journal' } {
+export function lastRebootVersion(
+  store: Store,
+  hostId: string,
+  component: ComponentId,
+  bootedAt: number | null,
+  installed: string,
+): { version: string; basis: 'installed' | 'journal' } {
   if (bootedAt === null || !Number.isFinite(bootedAt)) return { version: installed, basis: 'installed' };
   const since = new Date(bootedAt * 1000).toISOString();
   const first = store.journal.firstChangeSince(hostId, component, since);

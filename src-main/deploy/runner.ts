@@ -76,7 +76,10 @@ export function createJobFromPlan(store: Store, plan: PlanDocument, options: Run
       action: i.action,
       version: i.action === 'skip' ? i.from : null,
       status: i.action === 'skip' ? 'skipped' : i.action === 'blocked' ? 'blocked' : 'pending',
-      error: i.action === 'blocked' ? (i.error ?? { code: i.failedChecks?.length ? 'prerequisite_failed' : 'validation', message: i.reason, retryable: false }) : null,
+      error:
+        i.action === 'blocked'
+          ? (i.error ?? { code: i.failedChecks?.length ? 'prerequisite_failed' : 'validation', message: i.reason, retryable: false })
+          : null,
     })),
   });
   return job.id;
@@ -93,14 +96,16 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   if (!job) fail('not_found', `No job ${jobId}.`, { remedy: 'See `asr-deploy jobs list`.' });
   const saved = job.options as RunOptions;
   const opt = { ...DEFAULTS, ...saved, ...stripUndefined(options) };
-  if (!store.journal.claim(jobId)) fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it, or cancel it with `asr-deploy jobs cancel`.' });
+  if (!store.journal.claim(jobId))
+    fail('conflict', `Job ${jobId} is being run by another live process.`, { remedy: 'Wait for it, or cancel it with `asr-deploy jobs cancel`.' });
   const plan = job.planId ? loadPlan(store, job.planId) : null;
   if (!plan) fail('validation', `Job ${jobId} has no plan to run.`);
   const items = new Map(plan.items.map((i) => [i.hostId, i]));
   const idByName = new Map(plan.items.map((i) => [i.host, i.hostId]));
   const emit = (e: ServiceEvent) => {
     // Byte progress is not journalled (too many rows); step transitions are.
-    if (e.type === 'job' || (e.type === 'host-step' && e.bytes === undefined)) store.journal.event(jobId, e.type === 'host-step' ? (idByName.get(e.host) ?? null) : null, e.type, e);
+    if (e.type === 'job' || (e.type === 'host-step' && e.bytes === undefined))
+      store.journal.event(jobId, e.type === 'host-step' ? (idByName.get(e.host) ?? null) : null, e.type, e);
     options.onEvent?.(e);
   };
 
@@ -112,7 +117,9 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   // The proxy and its account are read now, not at plan time: a password changed since is used.
   const proxyRecord = plan.proxy ? requireProxy(store, plan.proxy) : null;
   const proxyAccountNow = proxyRecord ? proxyAccount(store, proxyRecord) : null;
-  const proxy = proxyRecord ? { address: proxyRecord.host, port: proxyRecord.port, user: proxyAccountNow?.user ?? null, password: proxyAccountNow?.password ?? null } : null;
+  const proxy = proxyRecord
+    ? { address: proxyRecord.host, port: proxyRecord.port, user: proxyAccountNow?.user ?? null, password: proxyAccountNow?.password ?? null }
+    : null;
   const jobHosts = store.journal.hosts(jobId);
   const queue = jobHosts.filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
   // Clean-ups a crash (or a lost connection) left on hosts that will not run again: done first.
@@ -150,7 +157,12 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
         }
       },
       // A host not started (cancelled, or the failure budget spent) is journalled as such when its turn comes.
-      { concurrency: opt.concurrency, signal: abort.signal, stopReason: () => (budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : null), onSettled: (o) => !o.ok && !o.started && notStarted(o.item, o.error.message) },
+      {
+        concurrency: opt.concurrency,
+        signal: abort.signal,
+        stopReason: () => (budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : null),
+        onSettled: (o) => !o.ok && !o.started && notStarted(o.item, o.error.message),
+      },
     );
   try {
     // Waves given by the caller (sweeps), else the plan's (the active node of a VMM cluster first).
@@ -172,24 +184,45 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
   const results = hosts.map(toResult);
   const names = new Map(hosts.map((h) => [h.hostId, h.host]));
   const stillPending = store.journal.pendingCleanups(jobId);
-  const cleanups = [...pendingAtStart].flatMap(([hostId, items]) => items.map((i) => ({ host: names.get(hostId) ?? hostId, ...i, done: !stillPending.get(hostId)?.some((p) => p.kind === i.kind && p.path === i.path) })));
+  const cleanups = [...pendingAtStart].flatMap(([hostId, items]) =>
+    items.map((i) => ({ host: names.get(hostId) ?? hostId, ...i, done: !stillPending.get(hostId)?.some((p) => p.kind === i.kind && p.path === i.path) })),
+  );
   return { jobId, planId: plan.planId, status: final, outcome: outcomeCounts(results), hosts: results, ...(cleanups.length ? { cleanups } : {}) };
 }
 
 export function toResult(h: JobHost): HostResult {
   const status: HostResultStatus = h.status === 'pending' || h.status === 'running' ? 'cancelled' : h.status;
   const r: HostResult = { host: h.host, status, action: h.action, version: h.version };
-  if (h.error && (status === 'failed' || status === 'cancelled' || status === 'blocked')) r.error = { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) };
+  if (h.error && (status === 'failed' || status === 'cancelled' || status === 'blocked'))
+    r.error = { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) };
   if (h.error && status === 'succeeded_with_warnings') r.warning = h.error.message;
   return r;
 }
 
-async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem, plan: PlanDocument, planSecrets: { passphrase: string | null; vaultCredentials: string | null; proxy: RecipeTarget['proxy'] }, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void, installerHashes: Map<string, Promise<string>>): Promise<HostStatus> {
+async function runHost(
+  store: Store,
+  jobId: string,
+  jh: JobHost,
+  item: PlanItem,
+  plan: PlanDocument,
+  planSecrets: { passphrase: string | null; vaultCredentials: string | null; proxy: RecipeTarget['proxy'] },
+  opt: typeof DEFAULTS & RunOptions,
+  signal: AbortSignal,
+  emit: (e: ServiceEvent) => void,
+  installerHashes: Map<string, Promise<string>>,
+): Promise<HostStatus> {
   const host = store.hosts.get(jh.hostId);
   const catalog = loadCatalog();
   if (!host || !item.installer || (item.action !== 'install' && item.action !== 'upgrade')) {
-    const message = !host ? 'The host was removed from the inventory after the plan was made.' : !item.installer ? 'The plan has no installer for this host (it was made without --source).' : `The plan says ${item.action} for this host.`;
-    store.journal.setHost(jobId, jh.hostId, { status: 'failed', error: { code: 'validation', message, retryable: false, remedy: 'Make a new plan with --source.' } });
+    const message = !host
+      ? 'The host was removed from the inventory after the plan was made.'
+      : !item.installer
+        ? 'The plan has no installer for this host (it was made without --source).'
+        : `The plan says ${item.action} for this host.`;
+    store.journal.setHost(jobId, jh.hostId, {
+      status: 'failed',
+      error: { code: 'validation', message, retryable: false, remedy: 'Make a new plan with --source.' },
+    });
     return 'failed';
   }
   const recipe = recipeFor(plan.component as never, host.os ?? 'linux')!;
@@ -205,17 +238,43 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
   // The appliance's config file for this host (encrypted at rest), once `jobs configure` stored it.
   const configRef = configFileRef(jobId, host.id);
   const configFile = plan.appliance && store.secrets.has(configRef) ? store.secrets.get(configRef) : null;
-  const log = new HostLog(store.home, jobId, host.name, [secret?.password, secret?.passphrase, secret?.sudoPassword, passphrase ?? undefined, vaultCredentials ?? undefined, proxy?.password ?? undefined, configFile ?? undefined]);
+  const log = new HostLog(store.home, jobId, host.name, [
+    secret?.password,
+    secret?.passphrase,
+    secret?.sudoPassword,
+    passphrase ?? undefined,
+    vaultCredentials ?? undefined,
+    proxy?.password ?? undefined,
+    configFile ?? undefined,
+  ]);
   const started = Date.now();
-  const hostEvent = (step: string, status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled', extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {}) =>
-    emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
-  const target: RecipeTarget = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'], csAddress: plan.cs, appliance: plan.appliance ?? null, configFile, csPort: plan.csPort, passphrase, vaultCredentials, friendlyName: plan.friendlyName ?? null, proxy };
+  const hostEvent = (
+    step: string,
+    status: 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled',
+    extra: { bytes?: number; totalBytes?: number; error?: AsrError } = {},
+  ) => emit({ type: 'host-step', jobId, host: host.name, step, status, elapsedMs: Date.now() - started, ...extra });
+  const target: RecipeTarget = {
+    host,
+    action: item.action,
+    version: item.to ?? plan.version,
+    installer: { ...item.installer, component: plan.component as never, platform: host.os ?? 'linux', hashStatus: 'unknown' } as RecipeTarget['installer'],
+    csAddress: plan.cs,
+    appliance: plan.appliance ?? null,
+    configFile,
+    csPort: plan.csPort,
+    passphrase,
+    vaultCredentials,
+    friendlyName: plan.friendlyName ?? null,
+    proxy,
+  };
 
   if (item.installer.url && plan.repository) {
     const repository = plan.repository;
     const { url, sha256, file } = item.installer;
-    if (item.staging?.mode === 'pull') target.staging = { mode: 'pull', url, pin: repository.pin, ...(item.staging.tool ? { tool: item.staging.tool } : {}), reason: item.staging.reason };
-    target.localCopy = () => localCopyOf({ ...parseRepositoryUrl(repository.url), pin: repository.pin }, { name: file, url }, sha256, join(store.home, 'cache', 'installers'), signal);
+    if (item.staging?.mode === 'pull')
+      target.staging = { mode: 'pull', url, pin: repository.pin, ...(item.staging.tool ? { tool: item.staging.tool } : {}), reason: item.staging.reason };
+    target.localCopy = () =>
+      localCopyOf({ ...parseRepositoryUrl(repository.url), pin: repository.pin }, { name: file, url }, sha256, join(store.home, 'cache', 'installers'), signal);
   }
   try {
     // A repository's installer is checked where its bytes are: on the target (pull), or in the workstation's cached copy (push).
@@ -230,7 +289,12 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
   store.journal.setHost(jobId, host.id, { status: 'running' });
   for (let attempt = 1; ; attempt++) {
     store.journal.setHost(jobId, host.id, { attemptsDelta: 1 });
-    const transport = transportFor(store, host, secret, { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}), ...(opt.handshakeTimeoutMs ? { handshakeTimeoutMs: opt.handshakeTimeoutMs } : {}), ...(opt.uploadMethod ? { uploadMethod: opt.uploadMethod } : {}) });
+    const transport = transportFor(store, host, secret, {
+      log: (l) => log.line(l),
+      ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}),
+      ...(opt.handshakeTimeoutMs ? { handshakeTimeoutMs: opt.handshakeTimeoutMs } : {}),
+      ...(opt.uploadMethod ? { uploadMethod: opt.uploadMethod } : {}),
+    });
     let lastProgress = 0;
     const ctx: StepContext = {
       transport,
@@ -300,7 +364,11 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
       const verified = store.journal.step(jobId, host.id, 'verify')?.detail as Partial<InstalledState> | null | undefined;
       const after = verified && 'version' in verified ? verified : await recipe.detect(transport, signal);
       const status: HostStatus = warning ? 'succeeded_with_warnings' : 'succeeded';
-      store.journal.setHost(jobId, host.id, { status, version: after.version ?? null, error: warning ? { code: 'install_failed', message: warning, retryable: false } : null });
+      store.journal.setHost(jobId, host.id, {
+        status,
+        version: after.version ?? null,
+        error: warning ? { code: 'install_failed', message: warning, retryable: false } : null,
+      });
       log.line(`done: ${status}${warning ? ` (${warning})` : ''}`);
       // Registered: the stored config file has served its purpose.
       if (configFile) store.secrets.delete(configRef);
@@ -343,7 +411,13 @@ async function runHost(store: Store, jobId: string, jh: JobHost, item: PlanItem,
 
 /** One download per installer and process, however many hosts push it (the cache directory keeps it across runs). */
 const localCopies = new Map<string, Promise<string>>();
-function localCopyOf(ref: Parameters<typeof cachedCopy>[0], file: { name: string; url: string }, sha256: string, cacheDir: string, signal: AbortSignal): Promise<string> {
+function localCopyOf(
+  ref: Parameters<typeof cachedCopy>[0],
+  file: { name: string; url: string },
+  sha256: string,
+  cacheDir: string,
+  signal: AbortSignal,
+): Promise<string> {
   const key = `${cacheDir}\0${sha256}`;
   let p = localCopies.get(key);
   if (!p) {
@@ -358,7 +432,16 @@ function localCopyOf(ref: Parameters<typeof cachedCopy>[0], file: { name: string
  * `jobs resume`: removes what an earlier run left on a host that does not run again (its staging
  * folder with any passphrase / config / vault file in it), through the recipe's own clean-up.
  */
-async function cleanUpLeftovers(store: Store, jobId: string, hostId: string, items: { kind: string; path: string }[], plan: PlanDocument, opt: typeof DEFAULTS & RunOptions, signal: AbortSignal, emit: (e: ServiceEvent) => void): Promise<void> {
+async function cleanUpLeftovers(
+  store: Store,
+  jobId: string,
+  hostId: string,
+  items: { kind: string; path: string }[],
+  plan: PlanDocument,
+  opt: typeof DEFAULTS & RunOptions,
+  signal: AbortSignal,
+  emit: (e: ServiceEvent) => void,
+): Promise<void> {
   const host = store.hosts.get(hostId);
   const item = plan.items.find((i) => i.hostId === hostId);
   if (!host || !item?.installer) return;
@@ -370,10 +453,26 @@ async function cleanUpLeftovers(store: Store, jobId: string, hostId: string, ite
   emit({ type: 'host-step', jobId, host: host.name, step: 'cleanup', status: 'started', elapsedMs: 0 });
   let transport;
   try {
-    transport = transportFor(store, host, hostSecrets(store, host), { log: (l) => log.line(l), ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}) });
+    transport = transportFor(store, host, hostSecrets(store, host), {
+      log: (l) => log.line(l),
+      ...(opt.connectTimeoutMs ? { connectTimeoutMs: opt.connectTimeoutMs } : {}),
+    });
     await transport.connect({ signal });
-    const target = { host, action: item.action, version: item.to ?? plan.version, installer: { ...item.installer, component: plan.component, platform: host.os ?? 'linux', hashStatus: 'unknown' } } as unknown as RecipeTarget;
-    const ctx: StepContext = { transport, jobId, signal, stepTimeoutMs: opt.stepTimeoutMs, log: (l) => log.line(l), progress: () => {}, previous: (step) => store.journal.step(jobId, host.id, step)?.detail ?? null };
+    const target = {
+      host,
+      action: item.action,
+      version: item.to ?? plan.version,
+      installer: { ...item.installer, component: plan.component, platform: host.os ?? 'linux', hashStatus: 'unknown' },
+    } as unknown as RecipeTarget;
+    const ctx: StepContext = {
+      transport,
+      jobId,
+      signal,
+      stepTimeoutMs: opt.stepTimeoutMs,
+      log: (l) => log.line(l),
+      progress: () => {},
+      previous: (step) => store.journal.step(jobId, host.id, step)?.detail ?? null,
+    };
     await recipe.cleanup(ctx, target);
     store.journal.cleanupDone(jobId, host.id);
     log.line('pending clean-up done');

@@ -32,7 +32,10 @@ export const ChooseRequestSchema = z.strictObject({
     .max(255)
     .regex(/^[^/\\\0]+$/, 'a file name, not a path')
     .optional(),
-  filters: z.array(z.strictObject({ name: z.string().max(100), extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,32}$/)).max(20) })).max(10).optional(),
+  filters: z
+    .array(z.strictObject({ name: z.string().max(100), extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,32}$/)).max(20) }))
+    .max(10)
+    .optional(),
 });
 
 /** Registers the handlers: sender check, then contract validation, then the service. */

@@ -55,10 +55,19 @@ async function showDialog(event: IpcMainInvokeEvent, req: ChooseRequest): Promis
   const win = BrowserWindow.fromWebContents(event.sender);
   if (!win) return null;
   if (req.kind === 'save') {
-    const r = await dialog.showSaveDialog(win, { title: req.title, defaultPath: req.defaultName, filters: req.filters, properties: ['createDirectory', 'showOverwriteConfirmation'] });
+    const r = await dialog.showSaveDialog(win, {
+      title: req.title,
+      defaultPath: req.defaultName,
+      filters: req.filters,
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    });
     return r.canceled || !r.filePath ? null : r.filePath;
   }
-  const r = await dialog.showOpenDialog(win, { title: req.title, filters: req.kind === 'file' ? req.filters : undefined, properties: req.kind === 'dir' ? ['openDirectory'] : ['openFile'] });
+  const r = await dialog.showOpenDialog(win, {
+    title: req.title,
+    filters: req.kind === 'file' ? req.filters : undefined,
+    properties: req.kind === 'dir' ? ['openDirectory'] : ['openFile'],
+  });
   return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
 }
 

@@ -79,7 +79,10 @@ export function parseFactsOutput(stdout: string, stderr: string, host: string, e
   try {
     json = JSON.parse(line);
   } catch (e) {
-    fail('command_failed', `the facts script printed malformed JSON (${(e as Error).message}): ${line.slice(0, 200)}`, { host, details: { stdout: stdout.slice(0, 2000) } });
+    fail('command_failed', `the facts script printed malformed JSON (${(e as Error).message}): ${line.slice(0, 200)}`, {
+      host,
+      details: { stdout: stdout.slice(0, 2000) },
+    });
   }
   const parsed = FactsSchema.safeParse(json);
   if (!parsed.success) {

@@ -46,7 +46,20 @@ export const WindowsObservationsSchema = z.object({
   env: opt(row({ SystemDrive: str, SystemRoot: str, ProgramFiles: str, ProgramFilesX86: str })),
   identity: opt(row({ name: str, isAdmin: bool })),
   cim: row({
-    Win32_OperatingSystem: opt(list(row({ Caption: str, Version: str, BuildNumber: str, OSArchitecture: str, ServicePackMajorVersion: num, CSDVersion: str, SystemDrive: str, WindowsDirectory: str }))),
+    Win32_OperatingSystem: opt(
+      list(
+        row({
+          Caption: str,
+          Version: str,
+          BuildNumber: str,
+          OSArchitecture: str,
+          ServicePackMajorVersion: num,
+          CSDVersion: str,
+          SystemDrive: str,
+          WindowsDirectory: str,
+        }),
+      ),
+    ),
     Win32_ComputerSystem: opt(list(row({ Name: str, DNSHostName: str, Domain: str, PartOfDomain: bool }))),
     Win32_NetworkAdapterConfiguration: opt(list(row({ Index: num, Description: str, IPAddress: opt(list(z.string())) }))),
     Win32_NetworkAdapter: opt(list(row({ Index: num, NetConnectionID: str }))),
@@ -110,7 +123,11 @@ export async function gatherWindowsFacts(transport: Transport, opts: GatherOptio
     });
   }
   const script = await loadScript(opts.scriptPath ?? WINDOWS_FACTS_SCRIPT);
-  const out = await transport.runScript<unknown>(script, {}, { timeoutMs: opts.timeoutMs ?? 120_000, what: 'gather Windows facts', ...(opts.signal ? { signal: opts.signal } : {}) });
+  const out = await transport.runScript<unknown>(
+    script,
+    {},
+    { timeoutMs: opts.timeoutMs ?? 120_000, what: 'gather Windows facts', ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
   return windowsFactsFrom(out, transport.host);
 }
 
@@ -166,7 +183,12 @@ export function windowsFactsFrom(output: unknown, host: string): Facts {
       multipath: null,
       cciss: null,
       disks,
-      deviceNames: o.cim.Win32_DiskDrive ? [...o.cim.Win32_DiskDrive].sort((a, b) => (a.Index ?? 0) - (b.Index ?? 0)).map((d) => d.DeviceID).filter((d): d is string => !!d) : null,
+      deviceNames: o.cim.Win32_DiskDrive
+        ? [...o.cim.Win32_DiskDrive]
+            .sort((a, b) => (a.Index ?? 0) - (b.Index ?? 0))
+            .map((d) => d.DeviceID)
+            .filter((d): d is string => !!d)
+        : null,
     },
     boot: {
       rootDevice: null,
@@ -176,10 +198,17 @@ export function windowsFactsFrom(output: unknown, host: string): Facts {
       systemDrive,
       systemRoot: os?.WindowsDirectory ?? o.env?.SystemRoot ?? null,
     },
-    freeSpace: o.cim.Win32_Volume ? mounted.filter((v) => v.FreeSpace != null).map((v) => ({ path: v.Name!, freeBytes: v.FreeSpace!, totalBytes: v.Capacity ?? null })) : null,
+    freeSpace: o.cim.Win32_Volume
+      ? mounted.filter((v) => v.FreeSpace != null).map((v) => ({ path: v.Name!, freeBytes: v.FreeSpace!, totalBytes: v.Capacity ?? null }))
+      : null,
     access: { user: o.identity?.name ?? null, isRoot: null, sudoNoPassword: null, sftp: null, isAdmin: o.identity?.isAdmin ?? null },
     windows: {
-      firewallFileAndPrinterSharing: firewallAllows(o, FIREWALL_GROUP.fileAndPrinterSharing, (r) => r.protocol === 6 && /\b(445|139)\b/.test(r.localPorts ?? ''), notes),
+      firewallFileAndPrinterSharing: firewallAllows(
+        o,
+        FIREWALL_GROUP.fileAndPrinterSharing,
+        (r) => r.protocol === 6 && /\b(445|139)\b/.test(r.localPorts ?? ''),
+        notes,
+      ),
       firewallWmi: firewallAllows(o, FIREWALL_GROUP.wmi, () => true, notes),
       localAccountTokenFilterPolicy: tokenFilterOf(o.registry?.tokenFilter),
       domainJoined: cs?.PartOfDomain ?? null,
@@ -197,7 +226,15 @@ export function windowsFactsFrom(output: unknown, host: string): Facts {
     notes,
   };
   const valid = FactsSchema.safeParse(facts);
-  if (!valid.success) fail('command_failed', `${host}: the Windows facts do not match the schema: ${valid.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { host });
+  if (!valid.success)
+    fail(
+      'command_failed',
+      `${host}: the Windows facts do not match the schema: ${valid.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+      { host },
+    );
   return valid.data;
 }
 
@@ -206,7 +243,10 @@ function servicePackFromText(csd: string | null | undefined): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function fqdnOf(cs: { DNSHostName?: string | null; Name?: string | null; Domain?: string | null; PartOfDomain?: boolean | null } | null, dns: string | null | undefined): string | null {
+function fqdnOf(
+  cs: { DNSHostName?: string | null; Name?: string | null; Domain?: string | null; PartOfDomain?: boolean | null } | null,
+  dns: string | null | undefined,
+): string | null {
   const name = cs?.DNSHostName || cs?.Name;
   if (name && cs?.PartOfDomain && cs.Domain) return `${name}.${cs.Domain}`.toLowerCase();
   if (dns && dns.includes('.')) return dns.toLowerCase();
@@ -218,7 +258,12 @@ function addressesOf(o: WindowsObservations): Facts['addresses'] {
   if (!configs) return null;
   const names = new Map((o.cim.Win32_NetworkAdapter ?? []).map((a) => [a.Index, a.NetConnectionID]));
   return configs.flatMap((c) =>
-    (c.IPAddress ?? []).map((address) => ({ nic: names.get(c.Index) || c.Description || `adapter ${c.Index ?? '?'}`, address, family: address.includes(':') ? (6 as const) : (4 as const), inEtcHosts: null })),
+    (c.IPAddress ?? []).map((address) => ({
+      nic: names.get(c.Index) || c.Description || `adapter ${c.Index ?? '?'}`,
+      address,
+      family: address.includes(':') ? (6 as const) : (4 as const),
+      inEtcHosts: null,
+    })),
   );
 }
 
@@ -333,7 +378,9 @@ function hyperVOf(o: WindowsObservations): boolean | null {
 }
 
 function vmmEntry(o: WindowsObservations) {
-  return o.uninstall?.find((u) => /Virtual Machine Manager/i.test(u.displayName ?? '') && /Server/i.test(u.displayName ?? '') && !/Console/i.test(u.displayName ?? ''));
+  return o.uninstall?.find(
+    (u) => /Virtual Machine Manager/i.test(u.displayName ?? '') && /Server/i.test(u.displayName ?? '') && !/Console/i.test(u.displayName ?? ''),
+  );
 }
 
 function vmmServerOf(o: WindowsObservations): boolean | null {
@@ -412,13 +459,25 @@ function componentsOf(o: WindowsObservations): ComponentState[] {
   const dra = serviceState(o, 'dra');
   if (provider || o.registry?.vmmDrAdapter?.exists || dra === 'running' || dra === 'stopped') {
     const reg = o.registry?.asrRegistration;
-    out.push({ id: 'provider', version: provider?.displayVersion || null, configured: reg ? reg.exists : null, service: dra, installDir: provider?.installLocation || null });
+    out.push({
+      id: 'provider',
+      version: provider?.displayVersion || null,
+      configured: reg ? reg.exists : null,
+      service: dra,
+      installDir: provider?.installLocation || null,
+    });
   }
   const mars = uninstallEntry(o, (u) => /Recovery Services Agent/i.test(u.displayName ?? ''));
   const obengine = serviceState(o, 'obengine');
   const marsPath = o.registry?.marsSetup?.values?.InstallPath as string | undefined;
   if (mars || marsPath || obengine === 'running' || obengine === 'stopped') {
-    out.push({ id: 'mars-agent', version: mars?.displayVersion || o.marsEngineVersion || null, configured: null, service: obengine, installDir: marsPath || mars?.installLocation || null });
+    out.push({
+      id: 'mars-agent',
+      version: mars?.displayVersion || o.marsEngineVersion || null,
+      configured: null,
+      service: obengine,
+      installDir: marsPath || mars?.installLocation || null,
+    });
   }
   return out;
 }

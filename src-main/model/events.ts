@@ -28,8 +28,20 @@ export const EventSchema = z.discriminatedUnion('type', [
   }),
   /** A host of a job changed status (running, then where it ended; hosts already done when a run starts are told once). */
   z.object({ type: z.literal('host'), jobId: z.string(), host: z.string(), status: z.enum(HOST_STATUSES) }),
-  z.object({ type: z.literal('log'), jobId: z.string().optional(), host: z.string().optional(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+  z.object({
+    type: z.literal('log'),
+    jobId: z.string().optional(),
+    host: z.string().optional(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+  }),
   /** `created` (with the plan it runs, so the page that started it knows it from the first second), then the job's status (model/status.ts). */
-  z.object({ type: z.literal('job'), jobId: z.string(), status: z.enum(JOB_EVENT_STATUSES), planId: z.string().optional(), /** With `running`: how many hosts the job has. */ hosts: z.number().optional() }),
+  z.object({
+    type: z.literal('job'),
+    jobId: z.string(),
+    status: z.enum(JOB_EVENT_STATUSES),
+    planId: z.string().optional(),
+    /** With `running`: how many hosts the job has. */ hosts: z.number().optional(),
+  }),
 ]);
 export type ServiceEvent = z.infer<typeof EventSchema>;

@@ -29,7 +29,11 @@ export interface ForEachHostOptions<T, R> {
 
 const NEVER_ABORTED = new AbortController().signal;
 
-export async function forEachHost<T, R>(items: readonly T[], run: (item: T, ctx: { signal: AbortSignal; index: number }) => R | Promise<R>, opts: ForEachHostOptions<T, R>): Promise<HostOutcome<T, R>[]> {
+export async function forEachHost<T, R>(
+  items: readonly T[],
+  run: (item: T, ctx: { signal: AbortSignal; index: number }) => R | Promise<R>,
+  opts: ForEachHostOptions<T, R>,
+): Promise<HostOutcome<T, R>[]> {
   const signal = opts.signal ?? NEVER_ABORTED;
   const outcomes = new Array<HostOutcome<T, R>>(items.length);
   const total = items.length;

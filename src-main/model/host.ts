@@ -28,7 +28,11 @@ export const HostNameSchema = z
   .refine((s) => !UNPRINTABLE.test(s), 'a host name has no control characters (terminal escapes) or bidi controls');
 
 export const HostInputSchema = z.object({
-  address: z.string().min(1).max(255).refine((s) => !UNPRINTABLE.test(s), 'an address has no control or bidi characters'),
+  address: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((s) => !UNPRINTABLE.test(s), 'an address has no control or bidi characters'),
   name: HostNameSchema.optional(),
   os: z.enum(OS_FAMILIES).optional(),
   transport: z.enum(TRANSPORTS).optional(),
@@ -55,13 +59,20 @@ export const HOST_SOURCES = ['manual', 'import', 'network', 'vcenter', 'vmm', 'h
 export const HostEntrySchema = HostInputSchema.pick({ address: true, name: true, os: true, transport: true, port: true, credential: true, tags: true })
   .extend({
     /** A label (HOST_SOURCES and the like), never a reason to trust a host more. */
-    source: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a source is a short lower-case label').default('manual'),
+    source: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'a source is a short lower-case label')
+      .default('manual'),
   })
   .strict()
   .superRefine((h, ctx) => {
     const d = resolveHostDefaults(h);
     if (d.transport === 'winrm' && h.port === WINRM_HTTP_PORT) {
-      ctx.addIssue({ code: 'custom', path: ['port'], message: `${WINRM_HTTP_PORT} is WinRM over HTTP, which only the operator can choose for a host (\`asr-deploy hosts winrm HOST --http\`); imported or added hosts use HTTPS 5986` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: `${WINRM_HTTP_PORT} is WinRM over HTTP, which only the operator can choose for a host (\`asr-deploy hosts winrm HOST --http\`); imported or added hosts use HTTPS 5986`,
+      });
     }
   });
 export type HostEntry = z.input<typeof HostEntrySchema>;

@@ -8,7 +8,15 @@
 export const REDACTED = '[redacted]';
 
 /** Field names whose values are secrets: never logged, never echoed back, redacted in journals. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'privateKey', 'passphrase', 'sudoPassword', 'proxyPassword', 'vaultCredentials', 'token']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'password',
+  'privateKey',
+  'passphrase',
+  'sudoPassword',
+  'proxyPassword',
+  'vaultCredentials',
+  'token',
+]);
 
 /** Shorter values are not searched for: they would blank out ordinary words. */
 const MIN_SECRET = 4;
@@ -41,7 +49,9 @@ export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redactText(value) as T;
   if (Array.isArray(value)) return value.map(redactValue) as T;
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k) && v !== null && v !== undefined && v !== false ? REDACTED : redactValue(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k) && v !== null && v !== undefined && v !== false ? REDACTED : redactValue(v)]),
+    ) as T;
   }
   return value;
 }

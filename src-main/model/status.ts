@@ -5,11 +5,29 @@
  */
 
 /** Where a host of a job is. `pending`/`running` exist only while a job runs (or was interrupted). */
-export const HOST_STATUSES = ['pending', 'running', 'succeeded', 'succeeded_with_warnings', 'awaiting_config', 'failed', 'skipped', 'cancelled', 'blocked'] as const;
+export const HOST_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'succeeded_with_warnings',
+  'awaiting_config',
+  'failed',
+  'skipped',
+  'cancelled',
+  'blocked',
+] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
 /** What a finished run reports per host (a host still pending/running when a run ends is `cancelled`). */
-export const HOST_RESULT_STATUSES = ['succeeded', 'succeeded_with_warnings', 'awaiting_config', 'failed', 'skipped', 'cancelled', 'blocked'] as const satisfies readonly HostStatus[];
+export const HOST_RESULT_STATUSES = [
+  'succeeded',
+  'succeeded_with_warnings',
+  'awaiting_config',
+  'failed',
+  'skipped',
+  'cancelled',
+  'blocked',
+] as const satisfies readonly HostStatus[];
 export type HostResultStatus = (typeof HOST_RESULT_STATUSES)[number];
 
 /** A host in one of these is done for this run: resume does not start it again (unless --retry-failed). */
@@ -22,7 +40,17 @@ export const TERMINAL: ReadonlySet<HostStatus> = new Set<HostStatus>(HOST_RESULT
  * (`jobs config-requests` / `jobs configure`; exit 0 when no host was blocked, else 4).
  * `interrupted` is never stored: it is a running job whose owner process died.
  */
-export const JOB_STATUSES = ['pending', 'running', 'cancelling', 'succeeded', 'awaiting_config', 'completed_with_blocked', 'failed', 'cancelled', 'interrupted'] as const;
+export const JOB_STATUSES = [
+  'pending',
+  'running',
+  'cancelling',
+  'succeeded',
+  'awaiting_config',
+  'completed_with_blocked',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** The job status a finished run ends in, from its hosts (cli.md). */

@@ -28,8 +28,12 @@ export function parseWinrmSettings(s: Partial<WinrmSettings> | undefined): Winrm
 /** What an operator is told when choosing a setting weaker than Negotiate over HTTPS. */
 export function winrmWarnings(s: Pick<WinrmSettings, 'auth' | 'useSsl'>): string[] {
   const w: string[] = [];
-  if (!s.useSsl) w.push('WinRM over HTTP (5985): no certificate authenticates the host and no pin applies; only Negotiate/Kerberos message encryption protects the session.');
+  if (!s.useSsl)
+    w.push(
+      'WinRM over HTTP (5985): no certificate authenticates the host and no pin applies; only Negotiate/Kerberos message encryption protects the session.',
+    );
   if (s.auth === 'Basic') w.push('Basic authentication sends the password itself to the host on every connection (inside TLS); prefer Negotiate.');
-  if (s.auth === 'CredSSP') w.push('CredSSP delegates the full credential to the host, which can then use it against other machines; use it only where a second hop is needed.');
+  if (s.auth === 'CredSSP')
+    w.push('CredSSP delegates the full credential to the host, which can then use it against other machines; use it only where a second hop is needed.');
   return w;
 }

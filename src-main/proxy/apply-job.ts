@@ -32,12 +32,22 @@ export const proxyApplyOperation: HostOperation<ProxyApplyInputs> = {
     if (skip) return { status: 'skipped' };
     const t = transportFor(store, host, hostSecrets(store, host), { log: (l) => log.line(l) });
     try {
-      if (t.kind !== 'powershell') fail('validation', `${host.name}: the proxy settings are applied over PowerShell remoting, and this host is reached over SSH as Linux.`, { host: host.name, remedy: `asr-deploy hosts add ${host.address} --os windows` });
+      if (t.kind !== 'powershell')
+        fail('validation', `${host.name}: the proxy settings are applied over PowerShell remoting, and this host is reached over SSH as Linux.`, {
+          host: host.name,
+          remedy: `asr-deploy hosts add ${host.address} --os windows`,
+        });
       await t.connect({ signal });
       const done: StepResult[] = [];
       for (const s of steps) {
         const d = await step(s.id, async () => {
-          const r = await applyProxySteps(t, host, [s], { proxy, account, signal, ...(o.vaultCredentialsFile ? { vaultCredentialsFile: o.vaultCredentialsFile } : {}), ...(o.drconfigurator ? { drconfigurator: o.drconfigurator } : {}) });
+          const r = await applyProxySteps(t, host, [s], {
+            proxy,
+            account,
+            signal,
+            ...(o.vaultCredentialsFile ? { vaultCredentialsFile: o.vaultCredentialsFile } : {}),
+            ...(o.drconfigurator ? { drconfigurator: o.drconfigurator } : {}),
+          });
           const result: StepResult = r.steps[0] ?? { id: s.id, status: 'failed', why: s.why, detail: r.error?.message ?? null };
           log.line(`${s.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`);
           return { detail: { result }, error: r.error };

@@ -32,16 +32,32 @@ export function proxyStepsFor(host: Host, proxy: ProxyRecord): { steps: PlannedS
   const vmm = tags.has('role:vmm-server');
   const hyperv = tags.has('role:hyperv-host');
   if (host.os === 'linux') return { steps: [], skip: 'a Linux host: the Provider, MARS agent and DRAProxyAccount are Windows-side settings' };
-  if (!vmm && !hyperv) return { steps: [], skip: 'neither role:vmm-server nor role:hyperv-host: nothing of the Provider or MARS agent is known to run here (tag the host, or run `discover vmm|hyperv --add`)' };
+  if (!vmm && !hyperv)
+    return {
+      steps: [],
+      skip: 'neither role:vmm-server nor role:hyperv-host: nothing of the Provider or MARS agent is known to run here (tag the host, or run `discover vmm|hyperv --add`)',
+    };
   const steps: PlannedStep[] = [];
   if (vmm) {
-    steps.push({ id: 'provider', why: 'role:vmm-server: the Provider runs on the VMM server; re-registered with the proxy (DRConfigurator.exe /r … /proxyAddress)' });
-    if (proxy.credential) steps.push({ id: 'vmm-proxy-account', why: `role:vmm-server with an authenticating proxy: the ${DRA_PROXY_ACCOUNT} Run As account holds the proxy credential; the VMM service is restarted for it to take effect` });
+    steps.push({
+      id: 'provider',
+      why: 'role:vmm-server: the Provider runs on the VMM server; re-registered with the proxy (DRConfigurator.exe /r … /proxyAddress)',
+    });
+    if (proxy.credential)
+      steps.push({
+        id: 'vmm-proxy-account',
+        why: `role:vmm-server with an authenticating proxy: the ${DRA_PROXY_ACCOUNT} Run As account holds the proxy credential; the VMM service is restarted for it to take effect`,
+      });
   }
   if (hyperv) {
     const managedBy = host.tags.find((t) => t.startsWith('vmm:'));
     if (!managedBy) steps.push({ id: 'provider', why: 'role:hyperv-host without VMM: the Provider runs on the host; re-registered with the proxy' });
-    steps.push({ id: 'mars-agent', why: managedBy ? `role:hyperv-host managed by VMM (${managedBy}): the Provider is on the VMM server, the host carries the MARS agent (Set-OBMachineSetting, restart obengine)` : 'role:hyperv-host: the MARS agent replicates from here (Set-OBMachineSetting, restart obengine)' });
+    steps.push({
+      id: 'mars-agent',
+      why: managedBy
+        ? `role:hyperv-host managed by VMM (${managedBy}): the Provider is on the VMM server, the host carries the MARS agent (Set-OBMachineSetting, restart obengine)`
+        : 'role:hyperv-host: the MARS agent replicates from here (Set-OBMachineSetting, restart obengine)',
+    });
   }
   return { steps: steps.filter((s, i) => steps.findIndex((x) => x.id === s.id) === i), skip: null };
 }
@@ -76,7 +92,12 @@ interface ScriptAnswer {
 }
 
 /** Runs the planned steps in order (Provider, then DRAProxyAccount + VMM restart, then MARS); stops at the first failure. */
-export async function applyProxySteps(runner: ApplyRunner, host: Host, steps: readonly PlannedStep[], ctx: ApplyContext): Promise<{ steps: StepResult[]; error: AsrError | null }> {
+export async function applyProxySteps(
+  runner: ApplyRunner,
+  host: Host,
+  steps: readonly PlannedStep[],
+  ctx: ApplyContext,
+): Promise<{ steps: StepResult[]; error: AsrError | null }> {
   const out: StepResult[] = [];
   const secrets: Record<string, string> = ctx.account ? { ProxyPassword: ctx.account.password } : {};
   const proxyParams = { ProxyAddress: `http://${ctx.proxy.host}`, ProxyPort: ctx.proxy.port, ProxyUser: ctx.account?.user ?? '' };
@@ -85,19 +106,50 @@ export async function applyProxySteps(runner: ApplyRunner, host: Host, steps: re
     try {
       let a: ScriptAnswer;
       if (step.id === 'provider') {
-        const paths = [...(ctx.drconfigurator ? [ctx.drconfigurator] : []), ...(host.tags.includes('role:vmm-server') ? DRCONFIGURATOR_PATHS.vmm : DRCONFIGURATOR_PATHS.hyperv)];
+        const paths = [
+          ...(ctx.drconfigurator ? [ctx.drconfigurator] : []),
+          ...(host.tags.includes('role:vmm-server') ? DRCONFIGURATOR_PATHS.vmm : DRCONFIGURATOR_PATHS.hyperv),
+        ];
         const remotePath = `${(runner.remoteTemp ?? 'C:\\Windows\\Temp').replace(/[\\/]+$/, '')}\\asr-deploy-${randomBytes(4).toString('hex')}.vaultcredentials`;
         await runner.upload(ctx.vaultCredentialsFile!, remotePath, ctx.signal ? { signal: ctx.signal } : {});
-        a = await runner.runScript<ScriptAnswer>(remoteScript('windows', 'proxy-apply-provider.ps1'), { DRConfiguratorPaths: paths, VaultCredentialsPath: remotePath, FriendlyName: '', ...proxyParams }, { secrets, what: 'Provider proxy (DRConfigurator)', timeoutMs: 15 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        a = await runner.runScript<ScriptAnswer>(
+          remoteScript('windows', 'proxy-apply-provider.ps1'),
+          { DRConfiguratorPaths: paths, VaultCredentialsPath: remotePath, FriendlyName: '', ...proxyParams },
+          { secrets, what: 'Provider proxy (DRConfigurator)', timeoutMs: 15 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        );
       } else if (step.id === 'vmm-proxy-account') {
-        a = await runner.runScript<ScriptAnswer>(remoteScript('windows', 'proxy-apply-vmm-account.ps1'), { AccountName: DRA_PROXY_ACCOUNT, ProxyUser: ctx.account!.user, ServiceDisplayName: VMM_SERVICE_DISPLAY_NAME }, { secrets, what: `${DRA_PROXY_ACCOUNT} Run As account`, timeoutMs: 10 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        a = await runner.runScript<ScriptAnswer>(
+          remoteScript('windows', 'proxy-apply-vmm-account.ps1'),
+          { AccountName: DRA_PROXY_ACCOUNT, ProxyUser: ctx.account!.user, ServiceDisplayName: VMM_SERVICE_DISPLAY_NAME },
+          { secrets, what: `${DRA_PROXY_ACCOUNT} Run As account`, timeoutMs: 10 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        );
       } else {
-        a = await runner.runScript<ScriptAnswer>(remoteScript('windows', 'proxy-apply-mars.ps1'), { ...proxyParams, ServiceName: MARS_SERVICE }, { secrets, what: 'MARS agent proxy', timeoutMs: 5 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        a = await runner.runScript<ScriptAnswer>(
+          remoteScript('windows', 'proxy-apply-mars.ps1'),
+          { ...proxyParams, ServiceName: MARS_SERVICE },
+          { secrets, what: 'MARS agent proxy', timeoutMs: 5 * 60_000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        );
       }
       const status: StepResult['status'] = a.status === 'not_installed' ? 'not_installed' : a.ok ? 'applied' : 'failed';
-      const detail = a.detail ?? (a.account ? `${DRA_PROXY_ACCOUNT} ${a.account}; VMM service ${a.serviceStatus ?? '?'}` : a.serviceStatus ? `service ${a.serviceStatus}` : a.output?.trim().split(/\r?\n/).slice(-3).join(' / ') || null);
+      const detail =
+        a.detail ??
+        (a.account
+          ? `${DRA_PROXY_ACCOUNT} ${a.account}; VMM service ${a.serviceStatus ?? '?'}`
+          : a.serviceStatus
+            ? `service ${a.serviceStatus}`
+            : a.output?.trim().split(/\r?\n/).slice(-3).join(' / ') || null);
       out.push({ id: step.id, status, why: step.why, detail, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}) });
-      if (status === 'failed') return { steps: out, error: { code: 'command_failed', message: `${host.name}: ${step.id}: ${detail ?? 'failed'}`, host: host.name, retryable: false, remedy: 'See the host’s Provider log (%ProgramData%\\ASRLogs) or the MARS agent event log, fix, and run `proxy apply` again.' } };
+      if (status === 'failed')
+        return {
+          steps: out,
+          error: {
+            code: 'command_failed',
+            message: `${host.name}: ${step.id}: ${detail ?? 'failed'}`,
+            host: host.name,
+            retryable: false,
+            remedy: 'See the host’s Provider log (%ProgramData%\\ASRLogs) or the MARS agent event log, fix, and run `proxy apply` again.',
+          },
+        };
     } catch (e) {
       const error = toAsrError(e, host.name);
       out.push({ id: step.id, status: 'failed', why: step.why, detail: error.message });

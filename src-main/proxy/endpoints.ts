@@ -16,7 +16,12 @@ export interface ProxyEndpoint {
 }
 
 export const REQUIRED_ENDPOINTS: readonly ProxyEndpoint[] = [
-  { kind: 'connect', host: 'pod01-srs1.weu.hypervrecoverymanager.windowsazure.com', port: 443, purpose: '*.hypervrecoverymanager.windowsazure.com (management)' },
+  {
+    kind: 'connect',
+    host: 'pod01-srs1.weu.hypervrecoverymanager.windowsazure.com',
+    port: 443,
+    purpose: '*.hypervrecoverymanager.windowsazure.com (management)',
+  },
   { kind: 'connect', host: 'login.accesscontrol.windows.net', port: 443, purpose: '*.accesscontrol.windows.net (identity)' },
   { kind: 'connect', host: 'pod01-rec2.weu.backup.windowsazure.com', port: 443, purpose: '*.backup.windowsazure.com (replication data transfer)' },
   { kind: 'connect', host: 'asrcachestorage.blob.core.windows.net', port: 443, purpose: '*.blob.core.windows.net (storage)' },
@@ -27,7 +32,10 @@ export const REQUIRED_ENDPOINTS: readonly ProxyEndpoint[] = [
 
 /** `HOST:PORT` (CONNECT) or `http://HOST[:PORT]` (a plain HTTP request through the proxy). */
 export function parseEndpoint(spec: string): ProxyEndpoint {
-  const usage = (): never => fail('usage', `--endpoint ${JSON.stringify(spec)} is not HOST:PORT or http://HOST[:PORT].`, { remedy: 'For example --endpoint fake.blob.core.windows.net:443 (CONNECT) or --endpoint http://time.windows.com.' });
+  const usage = (): never =>
+    fail('usage', `--endpoint ${JSON.stringify(spec)} is not HOST:PORT or http://HOST[:PORT].`, {
+      remedy: 'For example --endpoint fake.blob.core.windows.net:443 (CONNECT) or --endpoint http://time.windows.com.',
+    });
   let kind: ProxyEndpoint['kind'] = 'connect';
   let host: string;
   let port: number;

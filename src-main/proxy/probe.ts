@@ -13,9 +13,18 @@ export const ObservationSchema = z.object({
   port: z.number().int(),
   method: z.string(),
   connected: z.boolean(),
-  statusLine: z.string().nullable().transform((s) => s || null),
-  proxyError: z.string().nullable().transform((s) => s || null),
-  error: z.string().nullable().transform((s) => s || null),
+  statusLine: z
+    .string()
+    .nullable()
+    .transform((s) => s || null),
+  proxyError: z
+    .string()
+    .nullable()
+    .transform((s) => s || null),
+  error: z
+    .string()
+    .nullable()
+    .transform((s) => s || null),
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
@@ -41,14 +50,21 @@ export function judge(o: Observation, e: ProxyEndpoint): EndpointResult {
   const base = { endpoint: `${o.host}:${o.port}`, kind: o.kind, purpose: e.purpose, status: o.statusLine, method: o.method };
   const code = o.statusLine ? Number(/^HTTP\/[\d.]+\s+(\d{3})/.exec(o.statusLine)?.[1] ?? NaN) : NaN;
   if (!o.connected) return { ...base, outcome: 'proxy_unreachable', detail: o.error ?? 'no TCP connection to the proxy' };
-  if (!Number.isFinite(code)) return { ...base, outcome: 'proxy_unreachable', detail: o.error ? `the proxy accepted the connection but gave no HTTP answer (${o.error})` : 'the proxy accepted the connection but gave no HTTP answer' };
-  if (code === 407) return { ...base, outcome: 'proxy_auth_failed', detail: 'the proxy refused the proxy account (407): check the user name and password of the credential' };
+  if (!Number.isFinite(code))
+    return {
+      ...base,
+      outcome: 'proxy_unreachable',
+      detail: o.error ? `the proxy accepted the connection but gave no HTTP answer (${o.error})` : 'the proxy accepted the connection but gave no HTTP answer',
+    };
+  if (code === 407)
+    return { ...base, outcome: 'proxy_auth_failed', detail: 'the proxy refused the proxy account (407): check the user name and password of the credential' };
   const proxyRefusal = o.proxyError ? `proxy error ${o.proxyError}` : null;
   if (o.kind === 'connect') {
     if (code >= 200 && code < 300) return { ...base, outcome: 'ok', detail: null };
     return { ...base, outcome: 'refused_by_proxy', detail: proxyRefusal ?? `the proxy answered CONNECT with ${code}` };
   }
-  if (proxyRefusal || code === 502 || code === 503 || code === 504) return { ...base, outcome: 'refused_by_proxy', detail: proxyRefusal ?? `the proxy answered ${code}` };
+  if (proxyRefusal || code === 502 || code === 503 || code === 504)
+    return { ...base, outcome: 'refused_by_proxy', detail: proxyRefusal ?? `the proxy answered ${code}` };
   return { ...base, outcome: 'ok', detail: `the destination answered ${code}` };
 }
 
@@ -94,9 +110,16 @@ async function probeBatchFromLinux(t: Transport, input: ProbeInput): Promise<End
     timeoutMs: (timeout * 2 + 5) * 1000 * input.endpoints.length + 10_000,
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const broken = lines.find((l) => typeof l.error === 'string' && !('kind' in l));
-  if (broken || r.exitCode !== 0) fail('prerequisite_failed', `${t.host}: cannot test the proxy from this host: ${String(broken?.error ?? (r.stderr.trim() || `exit ${r.exitCode}`))}`, { host: t.host, remedy: 'Install curl (or bash) on the host.' });
+  if (broken || r.exitCode !== 0)
+    fail('prerequisite_failed', `${t.host}: cannot test the proxy from this host: ${String(broken?.error ?? (r.stderr.trim() || `exit ${r.exitCode}`))}`, {
+      host: t.host,
+      remedy: 'Install curl (or bash) on the host.',
+    });
   return parseObservations(lines, t.host, input.endpoints);
 }
 
@@ -105,8 +128,19 @@ export async function probeFromWindows(runner: ScriptRunner, input: ProbeInput):
   const timeout = input.timeoutSeconds ?? 10;
   const doc = await runner.runScript<{ results: unknown }>(
     remoteScript('windows', 'proxy-test.ps1'),
-    { ProxyHost: input.proxy.host, ProxyPort: input.proxy.port, ProxyUser: input.account?.user ?? '', Endpoints: input.endpoints.map((e) => `${e.kind}|${e.host}|${e.port}`), TimeoutSeconds: timeout },
-    { what: 'proxy test', secrets: input.account ? { ProxyPassword: input.account.password } : {}, timeoutMs: (timeout * 2 + 5) * 1000 * input.endpoints.length + 10_000, ...(input.signal ? { signal: input.signal } : {}) },
+    {
+      ProxyHost: input.proxy.host,
+      ProxyPort: input.proxy.port,
+      ProxyUser: input.account?.user ?? '',
+      Endpoints: input.endpoints.map((e) => `${e.kind}|${e.host}|${e.port}`),
+      TimeoutSeconds: timeout,
+    },
+    {
+      what: 'proxy test',
+      secrets: input.account ? { ProxyPassword: input.account.password } : {},
+      timeoutMs: (timeout * 2 + 5) * 1000 * input.endpoints.length + 10_000,
+      ...(input.signal ? { signal: input.signal } : {}),
+    },
   );
   const results = Array.isArray(doc?.results) ? doc.results : doc?.results ? [doc.results] : [];
   return parseObservations(results, runner.host, input.endpoints);

@@ -25,7 +25,9 @@ export const PROXY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  */
 export function parseProxyUrl(url: string): { url: string; host: string; port: number } {
   const usage = (why: string): never =>
-    fail('usage', `--url ${JSON.stringify(url)}: ${why}`, { remedy: 'Give the proxy as http://HOST:PORT, e.g. http://proxy.contoso.local:8080, and its account with --credential NAME.' });
+    fail('usage', `--url ${JSON.stringify(url)}: ${why}`, {
+      remedy: 'Give the proxy as http://HOST:PORT, e.g. http://proxy.contoso.local:8080, and its account with --credential NAME.',
+    });
   let u: URL;
   try {
     u = new URL(url);
@@ -34,11 +36,13 @@ export function parseProxyUrl(url: string): { url: string; host: string; port: n
   }
   if (u.protocol === 'https:') {
     fail('usage', `--url ${JSON.stringify(url)}: an HTTPS proxy is not supported by the Site Recovery Provider.`, {
-      remedy: 'Use the proxy’s plain HTTP listener (http://HOST:PORT); the Provider and MARS agent tunnel TLS through it with CONNECT. Microsoft: "An HTTPS-based proxy isn\'t supported."',
+      remedy:
+        'Use the proxy’s plain HTTP listener (http://HOST:PORT); the Provider and MARS agent tunnel TLS through it with CONNECT. Microsoft: "An HTTPS-based proxy isn\'t supported."',
     });
   }
   if (u.protocol !== 'http:') usage(`the scheme must be http:, not ${u.protocol}`);
-  if (u.username || u.password) usage('a user or password in the URL would end up in shell history and process lists; store them with `credentials add` and give --credential NAME.');
+  if (u.username || u.password)
+    usage('a user or password in the URL would end up in shell history and process lists; store them with `credentials add` and give --credential NAME.');
   if ((u.pathname && u.pathname !== '/') || u.search || u.hash) usage('a proxy URL has no path, query or fragment.');
   if (!/:\d+\/?$/.test(url.trim())) usage('the port is missing (http://HOST:PORT).');
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -53,12 +57,19 @@ export function parseProxyUrl(url: string): { url: string; host: string; port: n
 }
 
 export function setProxy(store: Store, input: { name: string; url: string; credential?: string | null }): ProxyRecord {
-  if (!PROXY_NAME.test(input.name)) fail('usage', `"${input.name}" is not a valid proxy name.`, { remedy: 'Use 1-64 letters, digits, _ . -, starting with a letter or digit.' });
+  if (!PROXY_NAME.test(input.name))
+    fail('usage', `"${input.name}" is not a valid proxy name.`, { remedy: 'Use 1-64 letters, digits, _ . -, starting with a letter or digit.' });
   const parsed = parseProxyUrl(input.url);
   if (input.credential) {
     const c = store.credentials.info(input.credential);
-    if (!c) fail('not_found', `No credential named "${input.credential}".`, { remedy: `asr-deploy credentials add ${input.credential} --user USER --password-stdin` });
-    if (c.kind !== 'password') fail('validation', `The credential "${input.credential}" holds a key; a proxy needs a user name and password.`, { remedy: 'Add a password credential for the proxy account.' });
+    if (!c)
+      fail('not_found', `No credential named "${input.credential}".`, {
+        remedy: `asr-deploy credentials add ${input.credential} --user USER --password-stdin`,
+      });
+    if (c.kind !== 'password')
+      fail('validation', `The credential "${input.credential}" holds a key; a proxy needs a user name and password.`, {
+        remedy: 'Add a password credential for the proxy account.',
+      });
   }
   const before = getProxy(store, input.name);
   const now = nowIso();
@@ -73,12 +84,18 @@ export function getProxy(store: Store, name: string): ProxyRecord | undefined {
 
 export function requireProxy(store: Store, name: string): ProxyRecord {
   const p = getProxy(store, name);
-  if (!p) fail('not_found', `No proxy named "${name}".`, { remedy: 'See `asr-deploy proxy list`, or add it with `asr-deploy proxy set NAME --url http://HOST:PORT`.' });
+  if (!p)
+    fail('not_found', `No proxy named "${name}".`, {
+      remedy: 'See `asr-deploy proxy list`, or add it with `asr-deploy proxy set NAME --url http://HOST:PORT`.',
+    });
   return p;
 }
 
 export function listProxies(store: Store): ProxyRecord[] {
-  return store.settings.keys(KEY).map((k) => store.settings.get<ProxyRecord>(k)!).filter(Boolean);
+  return store.settings
+    .keys(KEY)
+    .map((k) => store.settings.get<ProxyRecord>(k)!)
+    .filter(Boolean);
 }
 
 /** The proxy account in memory for one run (user + password), or null. */

@@ -59,7 +59,10 @@ export function createTransport(target: TransportTarget, opts: TransportOptions 
       address: host.address,
       port: host.port ?? 22,
       username: secret.user,
-      auth: secret.kind === 'key' ? { privateKey: secret.privateKey!, ...(secret.passphrase ? { passphrase: secret.passphrase } : {}) } : { password: secret.password! },
+      auth:
+        secret.kind === 'key'
+          ? { privateKey: secret.privateKey!, ...(secret.passphrase ? { passphrase: secret.passphrase } : {}) }
+          : { password: secret.password! },
       ...(secret.sudoPassword ? { sudoPassword: secret.sudoPassword } : {}),
       expectedHostKey: pin,
       ...(opts.log ? { log: opts.log } : {}),
@@ -75,15 +78,38 @@ export function createTransport(target: TransportTarget, opts: TransportOptions 
     ...(opts.connectTimeoutMs || opts.handshakeTimeoutMs ? { openTimeoutMs: (opts.connectTimeoutMs ?? 10_000) + (opts.handshakeTimeoutMs ?? 20_000) } : {}),
   };
   if (kind === 'powershell-ssh') {
-    if (secret.kind !== 'key' || !secret.privateKey) fail('validation', `${host.name}: PowerShell remoting over SSH needs a key credential.`, { host: host.name, remedy: 'Assign a key credential, or reach the host over WinRM.' });
-    if (!pin) fail('host_key_unknown', `${host.name}: no pinned SSH host key.`, { host: host.name, remedy: `asr-deploy trust scan ${host.name} then trust approve ${host.name}` });
-    return new PowerShellTransport({ ...common, connection: { kind: 'ssh', port: host.port ?? 22, user: secret.user, privateKey: secret.privateKey, hostKeyFingerprint: pin } });
+    if (secret.kind !== 'key' || !secret.privateKey)
+      fail('validation', `${host.name}: PowerShell remoting over SSH needs a key credential.`, {
+        host: host.name,
+        remedy: 'Assign a key credential, or reach the host over WinRM.',
+      });
+    if (!pin)
+      fail('host_key_unknown', `${host.name}: no pinned SSH host key.`, {
+        host: host.name,
+        remedy: `asr-deploy trust scan ${host.name} then trust approve ${host.name}`,
+      });
+    return new PowerShellTransport({
+      ...common,
+      connection: { kind: 'ssh', port: host.port ?? 22, user: secret.user, privateKey: secret.privateKey, hostKeyFingerprint: pin },
+    });
   }
-  if (secret.kind !== 'password' || !secret.password) fail('validation', `${host.name}: WinRM needs a user name and password credential.`, { host: host.name, remedy: 'asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin' });
+  if (secret.kind !== 'password' || !secret.password)
+    fail('validation', `${host.name}: WinRM needs a user name and password credential.`, {
+      host: host.name,
+      remedy: 'asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin',
+    });
   const winrm = parseWinrmSettings(target.winrm);
   return new PowerShellTransport({
     ...common,
     // Over HTTP no certificate is presented, so no pin applies.
-    connection: { kind: 'winrm', port: host.port ?? 5986, useSsl: winrm.useSsl, auth: winrm.auth, user: secret.user, password: secret.password, certificatePin: winrm.useSsl ? pin : null },
+    connection: {
+      kind: 'winrm',
+      port: host.port ?? 5986,
+      useSsl: winrm.useSsl,
+      auth: winrm.auth,
+      user: secret.user,
+      password: secret.password,
+      certificatePin: winrm.useSsl ? pin : null,
+    },
   });
 }

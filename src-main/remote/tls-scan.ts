@@ -106,7 +106,10 @@ export function sha256Fingerprint(der: Buffer): string {
 
 /** Accept a fingerprint as users paste it (any case, with or without colons/spaces); null if it is not 64 hex digits. */
 export function normalizeFingerprint(text: string): string | null {
-  const hex = text.replace(/^sha-?256[:=]?/i, '').replace(/[\s:]/g, '').toLowerCase();
+  const hex = text
+    .replace(/^sha-?256[:=]?/i, '')
+    .replace(/[\s:]/g, '')
+    .toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
 

@@ -10,7 +10,14 @@ export { checkedLocalFile } from './local-file.ts';
  * FINISH_UPLOAD for PowerShell); a download lands in `<localPath>.part` and takes its place only
  * when its hash equals the target's and the expected one.
  */
-export async function verifyDownloaded(host: string, remotePath: string, partial: string, localPath: string, remoteSha256: Promise<string>, expectedSha256?: string): Promise<void> {
+export async function verifyDownloaded(
+  host: string,
+  remotePath: string,
+  partial: string,
+  localPath: string,
+  remoteSha256: Promise<string>,
+  expectedSha256?: string,
+): Promise<void> {
   const [localHash, remoteHash] = await Promise.all([sha256File(partial), remoteSha256]);
   const expected = expectedSha256?.toLowerCase() ?? remoteHash;
   if (localHash !== remoteHash || localHash !== expected) {
@@ -23,7 +30,14 @@ export async function verifyDownloaded(host: string, remotePath: string, partial
 }
 
 /** After an upload: the target's hash must be the local file's; on a mismatch `remove` deletes the copy first. */
-export async function verifyUploaded(host: string, remotePath: string, localHash: string, remoteHash: string, method: string, remove: () => Promise<void>): Promise<void> {
+export async function verifyUploaded(
+  host: string,
+  remotePath: string,
+  localHash: string,
+  remoteHash: string,
+  method: string,
+  remove: () => Promise<void>,
+): Promise<void> {
   if (remoteHash === localHash) return;
   await remove();
   fail('hash_mismatch', `${host}: ${remotePath} has SHA-256 ${remoteHash} after upload, expected ${localHash}; the file was removed`, {

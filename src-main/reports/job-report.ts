@@ -28,7 +28,17 @@ export const JobReportSchema = z.object({
 });
 export type JobReport = z.input<typeof JobReportSchema>;
 
-const STATUS_COLOUR: Record<string, string> = { succeeded: 'ok', completed_with_blocked: 'warn', succeeded_with_warnings: 'warn', awaiting_config: 'warn', skipped: 'skip', failed: 'bad', cancelled: 'bad', blocked: 'bad', pending: 'skip' };
+const STATUS_COLOUR: Record<string, string> = {
+  succeeded: 'ok',
+  completed_with_blocked: 'warn',
+  succeeded_with_warnings: 'warn',
+  awaiting_config: 'warn',
+  skipped: 'skip',
+  failed: 'bad',
+  cancelled: 'bad',
+  blocked: 'bad',
+  pending: 'skip',
+};
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1f2933}
 h1{font-size:1.4rem;margin:0 0 .25rem}p.meta{color:#52606d;margin:0 0 1.5rem}
@@ -46,7 +56,18 @@ export function renderJobReport(report: JobReport, format: 'html' | 'csv' | 'jso
   if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
   if (format === 'csv') {
     const rows = [['host', 'action', 'status', 'version', 'attempts', 'duration_s', 'error_code', 'error', 'remedy']];
-    for (const h of r.hosts) rows.push([h.host, h.action ?? '', h.status, h.version ?? '', String(h.attempts), h.durationMs === null ? '' : (h.durationMs / 1000).toFixed(1), h.error?.code ?? '', h.error?.message ?? '', h.error?.remedy ?? '']);
+    for (const h of r.hosts)
+      rows.push([
+        h.host,
+        h.action ?? '',
+        h.status,
+        h.version ?? '',
+        String(h.attempts),
+        h.durationMs === null ? '' : (h.durationMs / 1000).toFixed(1),
+        h.error?.code ?? '',
+        h.error?.message ?? '',
+        h.error?.remedy ?? '',
+      ]);
     return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
   }
   const counts = new Map<string, number>();
@@ -71,18 +92,32 @@ ${[...counts].map(([s, n]) => `<div class="card ${STATUS_COLOUR[s] ?? ''}"><b>${
 </section>
 <h2>Versions after the run</h2>
 <table aria-label="Version distribution"><tbody>
-${[...versions].sort((a, b) => b[1] - a[1]).map(([v, n]) => `<tr><td>${e(v)}</td><td><span class="bar w${Math.max(1, Math.round((n / maxV) * 20))}" role="img" aria-label="${n} hosts"></span>${n}</td></tr>`).join('\n')}
+${[...versions]
+  .sort((a, b) => b[1] - a[1])
+  .map(
+    ([v, n]) =>
+      `<tr><td>${e(v)}</td><td><span class="bar w${Math.max(1, Math.round((n / maxV) * 20))}" role="img" aria-label="${n} hosts"></span>${n}</td></tr>`,
+  )
+  .join('\n')}
 </tbody></table>
 <h2>Hosts</h2>
 <table><thead><tr><th>Host</th><th>Action</th><th>Status</th><th>Version</th><th>Attempts</th><th>Duration</th></tr></thead><tbody>
 ${r.hosts.map((h) => `<tr><td>${e(h.host)}</td><td>${e(h.action ?? '')}</td><td class="${STATUS_COLOUR[h.status] ?? ''}">${e(h.status.replace(/_/g, ' '))}</td><td>${e(h.version ?? '—')}</td><td>${h.attempts}</td><td>${h.durationMs === null ? '—' : (h.durationMs / 1000).toFixed(1) + ' s'}</td></tr>`).join('\n')}
 </tbody></table>
-${r.acceptances.length ? `<h2>Accepted failing checks</h2><table aria-label="Accepted failing checks"><thead><tr><th>Check</th><th>Accepted by</th><th>When</th><th>Hosts</th></tr></thead><tbody>
+${
+  r.acceptances.length
+    ? `<h2>Accepted failing checks</h2><table aria-label="Accepted failing checks"><thead><tr><th>Check</th><th>Accepted by</th><th>When</th><th>Hosts</th></tr></thead><tbody>
 ${r.acceptances.map((a) => `<tr><td class="warn">${e(a.check)}</td><td>${e(a.by ?? 'unknown')}</td><td>${e(a.at)}</td><td>${e(a.hosts.join(', ') || '—')}</td></tr>`).join('\n')}
-</tbody></table>` : ''}
-${failures.length ? `<h2>Failures and remedies</h2><table><thead><tr><th>Host</th><th>Error</th><th>Remedy</th></tr></thead><tbody>
+</tbody></table>`
+    : ''
+}
+${
+  failures.length
+    ? `<h2>Failures and remedies</h2><table><thead><tr><th>Host</th><th>Error</th><th>Remedy</th></tr></thead><tbody>
 ${failures.map((h) => `<tr><td>${e(h.host)}</td><td class="bad">${e(h.error!.code)}: ${e(h.error!.message)}</td><td class="remedy">${e(h.error!.remedy ?? '')}</td></tr>`).join('\n')}
-</tbody></table>` : ''}
+</tbody></table>`
+    : ''
+}
 </body></html>
 `;
 }

@@ -16,11 +16,22 @@ export function jobReport(store: Store, jobId: string): JobReport {
     version: plan?.version ?? null,
     createdAt: job.createdAt,
     finishedAt: job.updatedAt,
-    acceptances: plan ? (plan.acceptances ?? plan.accepted.map((check) => ({ check, by: null, at: plan.createdAt, hosts: plan.items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host) }))) : [],
+    acceptances: plan
+      ? (plan.acceptances ??
+        plan.accepted.map((check) => ({
+          check,
+          by: null,
+          at: plan.createdAt,
+          hosts: plan.items.filter((i) => i.acceptedChecks?.includes(check)).map((i) => i.host),
+        })))
+      : [],
     hosts: store.journal.hosts(jobId).map((h) => {
       const mine = steps.filter((s) => s.hostId === h.hostId && s.startedAt);
       const first = mine.map((s) => Date.parse(s.startedAt!)).sort()[0];
-      const last = mine.map((s) => Date.parse(s.endedAt ?? s.startedAt!)).sort().at(-1);
+      const last = mine
+        .map((s) => Date.parse(s.endedAt ?? s.startedAt!))
+        .sort()
+        .at(-1);
       const planItem = plan?.items.find((i) => i.hostId === h.hostId);
       const error = h.error ?? (planItem?.action === 'blocked' ? { code: 'prerequisite_failed', message: planItem.reason, retryable: false } : null);
       return {

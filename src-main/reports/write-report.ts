@@ -14,10 +14,14 @@ export function writeReportFile(path: string, content: string): void {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') fail('permission_denied', `${path} is a symbolic link; a report is not written through one.`, { remedy: 'Give the path of a regular file (or a new name).' });
+    if (code === 'ELOOP')
+      fail('permission_denied', `${path} is a symbolic link; a report is not written through one.`, {
+        remedy: 'Give the path of a regular file (or a new name).',
+      });
     if (code === 'ENXIO') fail('permission_denied', `${path} is not a regular file.`, { remedy: 'Give the path of a regular file (or a new name).' });
     if (code === 'ENOENT') fail('not_found', `The folder of ${path} does not exist.`, { remedy: 'Create the folder first, or give another path.' });
-    if (code === 'EACCES' || code === 'EPERM') fail('permission_denied', `Cannot write ${path}: permission denied.`, { remedy: 'Give a path in a folder you can write to.' });
+    if (code === 'EACCES' || code === 'EPERM')
+      fail('permission_denied', `Cannot write ${path}: permission denied.`, { remedy: 'Give a path in a folder you can write to.' });
     if (code === 'EISDIR') fail('validation', `${path} is a folder.`, { remedy: 'Give a file name, for example report.html.' });
     throw e;
   }

@@ -110,8 +110,8 @@ export function signInPage(why: 'used' | 'none' | 'expired'): string {
     why === 'expired'
       ? 'A signed-in session of <code>asr-deploy serve</code> lasts a limited time (the terminal said how long when it started); this one is over.'
       : why === 'used'
-      ? 'Each link that <code>asr-deploy serve</code> prints opens the wizard once, in one browser. This one was used already (or is not the current one), so it opens nothing: a link left in a shell history or a screenshot is of no use to anyone.'
-      : 'The wizard opens only through the one-time link that <code>asr-deploy serve</code> prints when it starts.';
+        ? 'Each link that <code>asr-deploy serve</code> prints opens the wizard once, in one browser. This one was used already (or is not the current one), so it opens nothing: a link left in a shell history or a screenshot is of no use to anyone.'
+        : 'The wizard opens only through the one-time link that <code>asr-deploy serve</code> prints when it starts.';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>ASR Deploy: ${title}</title></head>
 <body>
@@ -219,7 +219,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     try {
       raw = JSON.parse(text);
     } catch {
-      ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'validation', message: 'A message is one JSON object {id, name, input}.', retryable: false } } }));
+      ws.send(
+        JSON.stringify({
+          id: null,
+          result: { ok: false, error: { code: 'validation', message: 'A message is one JSON object {id, name, input}.', retryable: false } },
+        }),
+      );
       return;
     }
     const msg = CallMessageSchema.safeParse(raw);

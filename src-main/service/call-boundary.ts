@@ -39,7 +39,12 @@ export const CallMessageSchema = z.object({
  * Runs a checked call on the service; a thrown error (a bug) still comes back as data. The front
  * end is required: a window names files only by handle (contract/files.ts), never by path.
  */
-export async function dispatch(service: ServiceApi, name: unknown, input: unknown, opts: CallOptions & { frontEnd: Exclude<FrontEnd, 'cli'> }): Promise<Result<unknown>> {
+export async function dispatch(
+  service: ServiceApi,
+  name: unknown,
+  input: unknown,
+  opts: CallOptions & { frontEnd: Exclude<FrontEnd, 'cli'> },
+): Promise<Result<unknown>> {
   const checked = checkCall(name, input);
   if (!checked.ok) return checked;
   try {

@@ -39,7 +39,9 @@ const MAX_FOLDER_FILES = 200;
 export function checkUploadName(name: string): string {
   // eslint-disable-next-line no-control-regex
   if (!name || name.length > 255 || /[/\\\0-\x1f\x7f]/.test(name) || name === '.' || name === '..' || name.startsWith('.')) {
-    fail('validation', 'The file name is not usable: it must be one file name (no folders), without control characters, not starting with a dot.', { remedy: 'Rename the file on your computer and choose it again.' });
+    fail('validation', 'The file name is not usable: it must be one file name (no folders), without control characters, not starting with a dot.', {
+      remedy: 'Rename the file on your computer and choose it again.',
+    });
   }
   return name;
 }
@@ -95,7 +97,8 @@ export class FileGrants {
   /** Starts an upload: a new private file (O_EXCL, O_NOFOLLOW, 0600), in its own folder or in `folder`. */
   begin(input: { name: string; size: number; folder?: string }): { handle: string; folder: string; name: string } {
     const name = checkUploadName(input.name);
-    if (!Number.isSafeInteger(input.size) || input.size < 0 || input.size > MAX_UPLOAD_BYTES) fail('validation', `A file can be at most ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB.`);
+    if (!Number.isSafeInteger(input.size) || input.size < 0 || input.size > MAX_UPLOAD_BYTES)
+      fail('validation', `A file can be at most ${MAX_UPLOAD_BYTES / 1024 ** 3} GiB.`);
     let folder: Grant;
     if (input.folder !== undefined) {
       const f = this.grants.get(input.folder);
@@ -143,7 +146,9 @@ export class FileGrants {
     this.uploads.delete(handle);
     if (u.received !== u.grant.size) {
       rmSync(u.grant.path, { force: true });
-      fail('validation', `${u.grant.name} arrived incomplete (${u.received} of ${u.grant.size} bytes); it was discarded.`, { remedy: 'Choose the file again.' });
+      fail('validation', `${u.grant.name} arrived incomplete (${u.received} of ${u.grant.size} bytes); it was discarded.`, {
+        remedy: 'Choose the file again.',
+      });
     }
     if (sha256 && sha256.toLowerCase() !== digest) {
       rmSync(u.grant.path, { force: true });
@@ -170,7 +175,8 @@ export class FileGrants {
       const want = kind === 'dir' ? 'a folder' : kind === 'save' ? 'a place to save' : 'a file';
       fail('validation', `${label} needs ${want}.`, { remedy: kind === 'dir' ? 'Choose the files (or the folder) again.' : 'Choose again.' });
     }
-    if (g.kind === 'dir' && g.origin === 'upload' && !readdirSync(g.path).length) fail('validation', `${label}: no file was uploaded into the folder.`, { remedy: 'Choose the files again.' });
+    if (g.kind === 'dir' && g.origin === 'upload' && !readdirSync(g.path).length)
+      fail('validation', `${label}: no file was uploaded into the folder.`, { remedy: 'Choose the files again.' });
     if (g.kind === 'file' && g.origin === 'upload') {
       const st = statSync(g.path, { throwIfNoEntry: false });
       if (!st?.isFile()) fail('not_found', `${label}: the uploaded file is gone.`, { remedy: 'Choose the file again.' });

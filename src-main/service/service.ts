@@ -5,7 +5,18 @@ import { AsrFailure, toAsrError, type AsrError } from '../model/errors.ts';
 import { redactValue } from '../model/redact.ts';
 import { useStoredCatalog } from '../components/catalog-update.ts';
 import type { Store } from '../store/store.ts';
-import { commands, EventSchema, type CallOptions, type CommandInput, type CommandName, type CommandOutput, type FrontEnd, type Result, type ServiceApi, type ServiceEvent } from './contract.ts';
+import {
+  commands,
+  EventSchema,
+  type CallOptions,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type FrontEnd,
+  type Result,
+  type ServiceApi,
+  type ServiceEvent,
+} from './contract.ts';
 import { FILE_INPUTS } from './contract/files.ts';
 import type { HandlerContext } from './context.ts';
 import { FileGrants, isHandle } from './files.ts';
@@ -102,14 +113,21 @@ export function checkedEmit(onEvent: (e: ServiceEvent) => void): (e: ServiceEven
   return (e) => {
     const checked = EventSchema.safeParse(e);
     if (checked.success) return onEvent(e);
-    onEvent({ type: 'log', level: 'error', message: `An event outside the service contract was not sent (${issuesOf(checked.error)}).`, ...(typeof e?.jobId === 'string' ? { jobId: e.jobId } : {}) });
+    onEvent({
+      type: 'log',
+      level: 'error',
+      message: `An event outside the service contract was not sent (${issuesOf(checked.error)}).`,
+      ...(typeof e?.jobId === 'string' ? { jobId: e.jobId } : {}),
+    });
   };
 }
 
 /** An internal error when a command's output does not parse with its contract schema, else null. */
 export function outputError(name: CommandName, value: unknown): AsrError | null {
   const checked = (commands[name].output as z.ZodType).safeParse(value);
-  return checked.success ? null : { code: 'internal', message: `${name} returned output outside the service contract: ${issuesOf(checked.error)}`, retryable: false };
+  return checked.success
+    ? null
+    : { code: 'internal', message: `${name} returned output outside the service contract: ${issuesOf(checked.error)}`, retryable: false };
 }
 
 /** The service behind every front end: validates input, runs the handler, checks its output and events against the contract, returns a Result envelope. */
@@ -136,32 +154,42 @@ export function createService(store: Store): LocalService {
       const granted = new Map<string, string>();
       const windowed = frontEnd !== 'cli';
       try {
-        if (windowed) for (const [field, f] of Object.entries(FILE_INPUTS[name] ?? {})) {
-          const v = data[field];
-          if (v === undefined || v === null) continue;
-          if (typeof v !== 'string') continue;
-          if (f.urls && /^https?:\/\//i.test(v)) continue;
-          if (!isHandle(v)) {
-            return {
-              ok: false,
-              error: {
-                code: 'permission_denied',
-                message: `${f.label}: the window cannot name a file or folder on the ASR Deploy machine.`,
-                remedy: f.kind === 'save' ? 'Save the report with the Save… button (desktop) or download it (browser).' : `Choose the ${f.kind === 'dir' ? 'files' : 'file'} with the ${f.label} button: ${frontEnd === 'desktop' ? 'a dialog opens' : 'it is uploaded from your computer'}.`,
-                retryable: false,
-              },
-            };
+        if (windowed)
+          for (const [field, f] of Object.entries(FILE_INPUTS[name] ?? {})) {
+            const v = data[field];
+            if (v === undefined || v === null) continue;
+            if (typeof v !== 'string') continue;
+            if (f.urls && /^https?:\/\//i.test(v)) continue;
+            if (!isHandle(v)) {
+              return {
+                ok: false,
+                error: {
+                  code: 'permission_denied',
+                  message: `${f.label}: the window cannot name a file or folder on the ASR Deploy machine.`,
+                  remedy:
+                    f.kind === 'save'
+                      ? 'Save the report with the Save… button (desktop) or download it (browser).'
+                      : `Choose the ${f.kind === 'dir' ? 'files' : 'file'} with the ${f.label} button: ${frontEnd === 'desktop' ? 'a dialog opens' : 'it is uploaded from your computer'}.`,
+                  retryable: false,
+                },
+              };
+            }
+            const g = files.resolve(v, f.kind, f.label);
+            data[field] = g.path;
+            granted.set(g.path, g.name);
           }
-          const g = files.resolve(v, f.kind, f.label);
-          data[field] = g.path;
-          granted.set(g.path, g.name);
-        }
       } catch (e) {
         return { ok: false, error: toAsrError(e) };
       }
       // Every event and every answer leaves through the one redactor (model/redact.ts), and in the contract's shape.
       const onEvent = opts.onEvent;
-      const ctx: HandlerContext = { store, signal: opts.signal ?? new AbortController().signal, emit: onEvent ? checkedEmit((ev) => onEvent(redactValue(ev))) : () => {}, files, frontEnd };
+      const ctx: HandlerContext = {
+        store,
+        signal: opts.signal ?? new AbortController().signal,
+        emit: onEvent ? checkedEmit((ev) => onEvent(redactValue(ev))) : () => {},
+        files,
+        frontEnd,
+      };
       try {
         const handler = handlers[name] as Handler<N>;
         const value = await handler(data as never, ctx);

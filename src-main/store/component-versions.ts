@@ -9,7 +9,9 @@ export class ComponentVersionsRepository<T> {
   /** Replaces the host's last inventory. */
   put(hostId: string, collectedAt: string, data: T): void {
     this.db
-      .prepare('INSERT INTO component_versions (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data')
+      .prepare(
+        'INSERT INTO component_versions (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data',
+      )
       .run(hostId, collectedAt, JSON.stringify(data));
   }
   all(): T[] {

@@ -54,8 +54,17 @@ export class CredentialRepository {
   }
 
   /** Adds or replaces a credential; the secrets go to the SecretStore, the row holds only references. */
-  add(input: { name: string; user: string; password?: string; privateKey?: string; keyFile?: string; passphrase?: string; sudoPassword?: string }): CredentialInfo {
-    if (!CREDENTIAL_NAME.test(input.name)) fail('validation', `"${input.name}" is not a valid credential name.`, { remedy: 'Use 1-64 letters, digits, _ . @ -, starting with a letter or digit.' });
+  add(input: {
+    name: string;
+    user: string;
+    password?: string;
+    privateKey?: string;
+    keyFile?: string;
+    passphrase?: string;
+    sudoPassword?: string;
+  }): CredentialInfo {
+    if (!CREDENTIAL_NAME.test(input.name))
+      fail('validation', `"${input.name}" is not a valid credential name.`, { remedy: 'Use 1-64 letters, digits, _ . @ -, starting with a letter or digit.' });
     if (!input.user || /[\s:]/.test(input.user)) fail('validation', 'The user name is empty or contains spaces or colons.');
     const kind = input.privateKey !== undefined ? 'key' : 'password';
     if (kind === 'password' && !input.password) fail('validation', 'A password credential needs a non-empty password on stdin.');
@@ -71,7 +80,16 @@ export class CredentialRepository {
           `INSERT INTO credentials (name, user, kind, key_file, secret_ref, passphrase_ref, sudo_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(name) DO UPDATE SET user=excluded.user, kind=excluded.kind, key_file=excluded.key_file, secret_ref=excluded.secret_ref, passphrase_ref=excluded.passphrase_ref, sudo_ref=excluded.sudo_ref`,
         )
-        .run(input.name, input.user, kind, input.keyFile ?? null, kind === 'key' ? ref('key') : ref('password'), input.passphrase ? ref('passphrase') : null, input.sudoPassword ? ref('sudo') : null, nowIso());
+        .run(
+          input.name,
+          input.user,
+          kind,
+          input.keyFile ?? null,
+          kind === 'key' ? ref('key') : ref('password'),
+          input.passphrase ? ref('passphrase') : null,
+          input.sudoPassword ? ref('sudo') : null,
+          nowIso(),
+        );
       return this.info(input.name)!;
     });
   }
@@ -81,9 +99,16 @@ export class CredentialRepository {
       if (!this.info(name)) fail('not_found', `No credential named "${name}".`, { remedy: 'See `asr-deploy credentials list`.' });
       const users = this.db.prepare('SELECT name FROM hosts WHERE credential = ?').all(name) as { name: string }[];
       if (users.length) {
-        fail('conflict', `The credential "${name}" is assigned to ${users.length} host(s): ${users.slice(0, 5).map((u) => u.name).join(', ')}${users.length > 5 ? ', …' : ''}.`, {
-          remedy: 'Assign another credential to those hosts (hosts add ADDRESS --credential OTHER) or remove them first.',
-        });
+        fail(
+          'conflict',
+          `The credential "${name}" is assigned to ${users.length} host(s): ${users
+            .slice(0, 5)
+            .map((u) => u.name)
+            .join(', ')}${users.length > 5 ? ', …' : ''}.`,
+          {
+            remedy: 'Assign another credential to those hosts (hosts add ADDRESS --credential OTHER) or remove them first.',
+          },
+        );
       }
       this.removeSecrets(name);
       this.db.prepare('DELETE FROM credentials WHERE name = ?').run(name);
@@ -108,5 +133,13 @@ export class CredentialRepository {
 }
 
 function info(r: Row): CredentialInfo {
-  return { name: r.name, user: r.user, kind: r.kind, keyFile: r.key_file, hasPassphrase: !!r.passphrase_ref, hasSudoPassword: !!r.sudo_ref, createdAt: r.created_at };
+  return {
+    name: r.name,
+    user: r.user,
+    kind: r.kind,
+    keyFile: r.key_file,
+    hasPassphrase: !!r.passphrase_ref,
+    hasSudoPassword: !!r.sudo_ref,
+    createdAt: r.created_at,
+  };
 }

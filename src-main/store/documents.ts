@@ -20,7 +20,9 @@ export class DocumentRepository<T> {
     this.table = table;
   }
   add(row: DocumentRow, document: T): void {
-    this.db.prepare(`INSERT INTO ${this.table} (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)`).run(row.id, row.createdAt, row.component, row.version, JSON.stringify(document));
+    this.db
+      .prepare(`INSERT INTO ${this.table} (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)`)
+      .run(row.id, row.createdAt, row.component, row.version, JSON.stringify(document));
   }
   /** The document as stored (JSON parsed, not validated: the caller knows its schema). */
   get(id: string): T | undefined {
@@ -32,7 +34,8 @@ export class DocumentRepository<T> {
   }
   /** The newest one (the last added among equal times). */
   latest(): { id: string; createdAt: string } | undefined {
-    const r = this.db.prepare(`SELECT id, created_at FROM ${this.table} ORDER BY created_at DESC, rowid DESC LIMIT 1`).get() as { id: string; created_at: string } | undefined;
+    const r = this.db.prepare(`SELECT id, created_at FROM ${this.table} ORDER BY created_at DESC, rowid DESC LIMIT 1`).get() as
+      { id: string; created_at: string } | undefined;
     return r ? { id: r.id, createdAt: r.created_at } : undefined;
   }
 }

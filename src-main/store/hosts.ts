@@ -77,7 +77,8 @@ export class HostRepository {
   }
 
   get(idNameOrAddress: string): Host | undefined {
-    const r = this.db.prepare(`${SELECT} WHERE h.id = ? OR h.name = ? OR h.address = ?`).get(idNameOrAddress, idNameOrAddress, idNameOrAddress) as unknown as HostRow | undefined;
+    const r = this.db.prepare(`${SELECT} WHERE h.id = ? OR h.name = ? OR h.address = ?`).get(idNameOrAddress, idNameOrAddress, idNameOrAddress) as unknown as
+      HostRow | undefined;
     return r ? toHost(r) : undefined;
   }
 
@@ -89,7 +90,10 @@ export class HostRepository {
       const tag = sel.slice(4);
       return this.list().filter((h) => h.tags.includes(tag));
     }
-    const wanted = sel.split(',').map((s) => s.trim()).filter(Boolean);
+    const wanted = sel
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const out: Host[] = [];
     const unknown: string[] = [];
     for (const w of wanted) {
@@ -129,7 +133,22 @@ export class HostRepository {
             `INSERT INTO hosts (id, name, address, os, transport, port, credential, tags, source, uuid, evidence, pinned, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(id, name, h.address, d.os, d.transport, d.port, h.credential ?? null, JSON.stringify(unique(h.tags)), h.source, h.uuid ?? null, h.evidence ? JSON.stringify(h.evidence) : null, JSON.stringify(pinned), now, now);
+          .run(
+            id,
+            name,
+            h.address,
+            d.os,
+            d.transport,
+            d.port,
+            h.credential ?? null,
+            JSON.stringify(unique(h.tags)),
+            h.source,
+            h.uuid ?? null,
+            h.evidence ? JSON.stringify(h.evidence) : null,
+            JSON.stringify(pinned),
+            now,
+            now,
+          );
         return { host: this.get(id)!, outcome: 'added' as const, conflicts: [] };
       }
       const before = this.get(existing.id)!;
@@ -146,7 +165,12 @@ export class HostRepository {
           const found = h[f];
           const cur = before[f];
           if (found === undefined || cur === null) continue;
-          const why = PERSON_SOURCES.has(before.source) || pinnedBefore.includes(f) ? 'set by a person' : before.facts && FACT_VERIFIED.has(f) ? 'verified by facts' : null;
+          const why =
+            PERSON_SOURCES.has(before.source) || pinnedBefore.includes(f)
+              ? 'set by a person'
+              : before.facts && FACT_VERIFIED.has(f)
+                ? 'verified by facts'
+                : null;
           if (!why) continue;
           if (found === cur) {
             this.db.prepare('DELETE FROM host_conflicts WHERE host_id = ? AND field = ?').run(before.id, f);
@@ -172,11 +196,33 @@ export class HostRepository {
         evidence: h.evidence ? { ...(before.evidence ?? {}), ...h.evidence } : before.evidence,
       };
       const changed =
-        next.name !== before.name || next.address !== before.address || next.os !== before.os || next.transport !== before.transport || next.port !== before.port || next.credential !== before.credential || next.uuid !== before.uuid || JSON.stringify(next.tags) !== JSON.stringify(before.tags) || JSON.stringify(next.evidence) !== JSON.stringify(before.evidence) || pinned.length !== pinnedBefore.length;
+        next.name !== before.name ||
+        next.address !== before.address ||
+        next.os !== before.os ||
+        next.transport !== before.transport ||
+        next.port !== before.port ||
+        next.credential !== before.credential ||
+        next.uuid !== before.uuid ||
+        JSON.stringify(next.tags) !== JSON.stringify(before.tags) ||
+        JSON.stringify(next.evidence) !== JSON.stringify(before.evidence) ||
+        pinned.length !== pinnedBefore.length;
       if (!changed) return { host: before, outcome: 'unchanged' as const, conflicts };
       this.db
         .prepare(`UPDATE hosts SET name=?, address=?, os=?, transport=?, port=?, credential=?, tags=?, uuid=?, evidence=?, pinned=?, updated_at=? WHERE id=?`)
-        .run(next.name, next.address, next.os, next.transport, next.port, next.credential, JSON.stringify(next.tags), next.uuid, next.evidence ? JSON.stringify(next.evidence) : null, JSON.stringify(pinned), now, before.id);
+        .run(
+          next.name,
+          next.address,
+          next.os,
+          next.transport,
+          next.port,
+          next.credential,
+          JSON.stringify(next.tags),
+          next.uuid,
+          next.evidence ? JSON.stringify(next.evidence) : null,
+          JSON.stringify(pinned),
+          now,
+          before.id,
+        );
       return { host: this.get(before.id)!, outcome: 'updated' as const, conflicts };
     });
   }
@@ -191,15 +237,21 @@ export class HostRepository {
     const id = prev?.id ?? `x-${randomBytes(4).toString('hex')}`;
     const at = nowIso();
     this.db
-      .prepare(`INSERT INTO host_conflicts (id, host_id, field, current, discovered, source, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(host_id, field) DO UPDATE SET current = excluded.current, discovered = excluded.discovered, source = excluded.source, detected_at = excluded.detected_at`)
+      .prepare(
+        `INSERT INTO host_conflicts (id, host_id, field, current, discovered, source, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(host_id, field) DO UPDATE SET current = excluded.current, discovered = excluded.discovered, source = excluded.source, detected_at = excluded.detected_at`,
+      )
       .run(id, host.id, field, current, discovered, source, at);
     return { id, hostId: host.id, host: host.name, field, current, discovered, source, keptBecause: why, detectedAt: at };
   }
 
   /** Open conflicts between the inventory and discoveries, oldest first. */
   conflicts(hostIds?: readonly string[]): HostConflict[] {
-    const rows = this.db.prepare('SELECT c.*, h.name AS host_name, h.source AS host_source, h.pinned AS pinned FROM host_conflicts c JOIN hosts h ON h.id = c.host_id ORDER BY c.detected_at, c.id').all() as Record<string, string>[];
+    const rows = this.db
+      .prepare(
+        'SELECT c.*, h.name AS host_name, h.source AS host_source, h.pinned AS pinned FROM host_conflicts c JOIN hosts h ON h.id = c.host_id ORDER BY c.detected_at, c.id',
+      )
+      .all() as Record<string, string>[];
     return rows
       .filter((r) => !hostIds || hostIds.includes(r.host_id!))
       .map((r) => ({
@@ -228,11 +280,17 @@ export class HostRepository {
       }
       const patch: Record<string, string | number | null> = { [c.field]: value };
       if (c.field === 'transport' || c.field === 'os') {
-        const d = resolveHostDefaults({ os: c.field === 'os' ? (value as Host['os']) : host.os, transport: c.field === 'transport' ? (value as Host['transport']) : c.field === 'os' ? null : host.transport, port: null });
+        const d = resolveHostDefaults({
+          os: c.field === 'os' ? (value as Host['os']) : host.os,
+          transport: c.field === 'transport' ? (value as Host['transport']) : c.field === 'os' ? null : host.transport,
+          port: null,
+        });
         Object.assign(patch, { os: d.os, transport: d.transport, port: d.port });
       }
       const cols = Object.keys(patch);
-      this.db.prepare(`UPDATE hosts SET ${cols.map((k) => `${k} = ?`).join(', ')}, pinned = ?, updated_at = ? WHERE id = ?`).run(...cols.map((k) => patch[k]!), JSON.stringify(unique([...this.pinned(host.id), c.field])), nowIso(), host.id);
+      this.db
+        .prepare(`UPDATE hosts SET ${cols.map((k) => `${k} = ?`).join(', ')}, pinned = ?, updated_at = ? WHERE id = ?`)
+        .run(...cols.map((k) => patch[k]!), JSON.stringify(unique([...this.pinned(host.id), c.field])), nowIso(), host.id);
       this.db.prepare('DELETE FROM host_conflicts WHERE id = ?').run(id);
       return this.get(host.id)!;
     });
@@ -249,14 +307,18 @@ export class HostRepository {
   setFacts(hostId: string, facts: Facts): void {
     const data = FactsSchema.parse(facts);
     this.db
-      .prepare(`INSERT INTO facts (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data`)
+      .prepare(
+        `INSERT INTO facts (host_id, collected_at, data) VALUES (?, ?, ?) ON CONFLICT(host_id) DO UPDATE SET collected_at = excluded.collected_at, data = excluded.data`,
+      )
       .run(hostId, data.collectedAt, JSON.stringify(data));
   }
 
   private assertNameFree(name: string, selfId: string | null): void {
     const other = this.db.prepare('SELECT id, address FROM hosts WHERE name = ?').get(name) as { id: string; address: string } | undefined;
     if (other && other.id !== selfId) {
-      fail('conflict', `The name "${name}" is already used by the host at ${other.address}.`, { remedy: 'Choose another --name, or remove the other host first.' });
+      fail('conflict', `The name "${name}" is already used by the host at ${other.address}.`, {
+        remedy: 'Choose another --name, or remove the other host first.',
+      });
     }
   }
 }

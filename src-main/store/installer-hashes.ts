@@ -7,12 +7,15 @@ export class InstallerHashRepository {
     this.db = db;
   }
   get(path: string, size: number, mtimeMs: number): string | undefined {
-    const r = this.db.prepare('SELECT sha256 FROM installer_hashes WHERE path = ? AND size = ? AND mtime_ms = ?').get(path, size, Math.trunc(mtimeMs)) as { sha256: string } | undefined;
+    const r = this.db.prepare('SELECT sha256 FROM installer_hashes WHERE path = ? AND size = ? AND mtime_ms = ?').get(path, size, Math.trunc(mtimeMs)) as
+      { sha256: string } | undefined;
     return r?.sha256;
   }
   set(path: string, size: number, mtimeMs: number, sha256: string): void {
     this.db
-      .prepare('INSERT INTO installer_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, sha256=excluded.sha256')
+      .prepare(
+        'INSERT INTO installer_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, sha256=excluded.sha256',
+      )
       .run(path, size, Math.trunc(mtimeMs), sha256);
   }
 }
@@ -42,7 +45,17 @@ interface PinRow {
   pinned_at: string;
 }
 
-const toPin = (r: PinRow): InstallerPin => ({ sha256: r.sha256, file: r.file, component: r.component, platform: r.platform, osId: r.os_id, version: r.version, size: r.size, pinnedBy: r.pinned_by, pinnedAt: r.pinned_at });
+const toPin = (r: PinRow): InstallerPin => ({
+  sha256: r.sha256,
+  file: r.file,
+  component: r.component,
+  platform: r.platform,
+  osId: r.os_id,
+  version: r.version,
+  size: r.size,
+  pinnedBy: r.pinned_by,
+  pinnedAt: r.pinned_at,
+});
 
 /** Pins by content (`installer_pins`): a pin trusts these bytes, under this file name and identity. */
 export class InstallerPinRepository {

@@ -52,13 +52,23 @@ export class JournalRepository {
     this.db = db;
   }
 
-  createJob(input: { kind: string; planId: string | null; options: Record<string, unknown>; hosts: { hostId: string; host: string; action: string; version: string | null; status?: HostStatus; error?: AsrError | null }[] }): Job {
+  createJob(input: {
+    kind: string;
+    planId: string | null;
+    options: Record<string, unknown>;
+    hosts: { hostId: string; host: string; action: string; version: string | null; status?: HostStatus; error?: AsrError | null }[];
+  }): Job {
     const id = `j-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
     const now = nowIso();
     transaction(this.db, () => {
-      this.db.prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)').run(id, input.kind, input.planId, 'pending', JSON.stringify(redactValue(input.options)), now, now);
-      const ins = this.db.prepare('INSERT INTO job_hosts (job_id, host_id, host_name, status, action, version, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)');
-      for (const h of input.hosts) ins.run(id, h.hostId, h.host, h.status ?? 'pending', h.action, h.version, h.error ? JSON.stringify(redactValue(h.error)) : null, now);
+      this.db
+        .prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)')
+        .run(id, input.kind, input.planId, 'pending', JSON.stringify(redactValue(input.options)), now, now);
+      const ins = this.db.prepare(
+        'INSERT INTO job_hosts (job_id, host_id, host_name, status, action, version, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)',
+      );
+      for (const h of input.hosts)
+        ins.run(id, h.hostId, h.host, h.status ?? 'pending', h.action, h.version, h.error ? JSON.stringify(redactValue(h.error)) : null, now);
     });
     return this.job(id)!;
   }
@@ -79,7 +89,11 @@ export class JournalRepository {
   }
 
   latest(kind?: string): Job | undefined {
-    const r = (kind ? this.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind) : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()) as Record<string, unknown> | undefined;
+    const r = (
+      kind
+        ? this.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind)
+        : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()
+    ) as Record<string, unknown> | undefined;
     return r ? toJob(r) : undefined;
   }
 
@@ -109,16 +123,29 @@ export class JournalRepository {
     const h = toJobHost(cur);
     this.db
       .prepare('UPDATE job_hosts SET status = ?, error = ?, version = ?, attempts = ?, updated_at = ? WHERE job_id = ? AND host_id = ?')
-      .run(patch.status ?? h.status, patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(redactValue(patch.error)) : null, patch.version === undefined ? h.version : patch.version, h.attempts + (patch.attemptsDelta ?? 0), nowIso(), jobId, hostId);
+      .run(
+        patch.status ?? h.status,
+        patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(redactValue(patch.error)) : null,
+        patch.version === undefined ? h.version : patch.version,
+        h.attempts + (patch.attemptsDelta ?? 0),
+        nowIso(),
+        jobId,
+        hostId,
+      );
   }
 
   step(jobId: string, hostId: string, step: string): JobStep | undefined {
-    const r = this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? AND step = ?').get(jobId, hostId, step) as Record<string, unknown> | undefined;
+    const r = this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? AND step = ?').get(jobId, hostId, step) as
+      Record<string, unknown> | undefined;
     return r ? toStep(r) : undefined;
   }
 
   steps(jobId: string, hostId?: string): JobStep[] {
-    const rows = (hostId ? this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? ORDER BY started_at').all(jobId, hostId) : this.db.prepare('SELECT * FROM steps WHERE job_id = ? ORDER BY host_id, started_at').all(jobId)) as Record<string, unknown>[];
+    const rows = (
+      hostId
+        ? this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? ORDER BY started_at').all(jobId, hostId)
+        : this.db.prepare('SELECT * FROM steps WHERE job_id = ? ORDER BY host_id, started_at').all(jobId)
+    ) as Record<string, unknown>[];
     return rows.map(toStep);
   }
 
@@ -134,7 +161,9 @@ export class JournalRepository {
 
   stepEnded(jobId: string, hostId: string, step: string, status: JobStep['status'], detail: Record<string, unknown> = {}): void {
     const prev = this.step(jobId, hostId, step);
-    this.db.prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(status, nowIso(), JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })), jobId, hostId, step);
+    this.db
+      .prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?')
+      .run(status, nowIso(), JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })), jobId, hostId, step);
   }
 
   /**
@@ -164,7 +193,9 @@ export class JournalRepository {
   }
   /** Clean-ups journalled since each host's last completed clean-up, per host id. */
   pendingCleanups(jobId: string): Map<string, (PendingCleanup & { since: string })[]> {
-    const rows = this.db.prepare("SELECT host_id, ts, type, data FROM events WHERE job_id = ? AND type IN ('cleanup-pending', 'cleanup-done') ORDER BY seq").all(jobId) as unknown as { host_id: string | null; ts: string; type: string; data: string }[];
+    const rows = this.db
+      .prepare("SELECT host_id, ts, type, data FROM events WHERE job_id = ? AND type IN ('cleanup-pending', 'cleanup-done') ORDER BY seq")
+      .all(jobId) as unknown as { host_id: string | null; ts: string; type: string; data: string }[];
     const out = new Map<string, (PendingCleanup & { since: string })[]>();
     for (const r of rows) {
       if (!r.host_id) continue;
@@ -181,7 +212,9 @@ export class JournalRepository {
   }
 
   event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {
-    this.db.prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(jobId, hostId, nowIso(), type, JSON.stringify(redactValue(data)));
+    this.db
+      .prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)')
+      .run(jobId, hostId, nowIso(), type, JSON.stringify(redactValue(data)));
   }
 
   events(jobId: string, afterSeq = 0): { seq: number; hostId: string | null; ts: string; type: string; data: unknown }[] {

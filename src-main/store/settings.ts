@@ -17,6 +17,8 @@ export class SettingsRepository {
     this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
   }
   keys(prefix: string): string[] {
-    return (this.db.prepare("SELECT key FROM settings WHERE key LIKE ? ESCAPE '\\' ORDER BY key").all(prefix.replace(/[\\%_]/g, '\\$&') + '%') as { key: string }[]).map((r) => r.key);
+    return (
+      this.db.prepare("SELECT key FROM settings WHERE key LIKE ? ESCAPE '\\' ORDER BY key").all(prefix.replace(/[\\%_]/g, '\\$&') + '%') as { key: string }[]
+    ).map((r) => r.key);
   }
 }

@@ -22,7 +22,16 @@ interface Row {
   approved_at: string;
 }
 
-const toPin = (r: Row): TrustPin => ({ host: r.host, port: r.port, kind: r.kind, fingerprint: r.fingerprint, keyType: r.key_type, subject: r.subject, notAfter: r.not_after, approvedAt: r.approved_at });
+const toPin = (r: Row): TrustPin => ({
+  host: r.host,
+  port: r.port,
+  kind: r.kind,
+  fingerprint: r.fingerprint,
+  keyType: r.key_type,
+  subject: r.subject,
+  notAfter: r.not_after,
+  approvedAt: r.approved_at,
+});
 
 /**
  * Pinned SSH host keys and TLS certificates. Written only by the explicit enrolment step
@@ -54,7 +63,10 @@ export class TrustRepository {
     return this.get(pin.host, pin.port, pin.kind)!;
   }
   revoke(host: string, port?: number): number {
-    const r = port === undefined ? this.db.prepare('DELETE FROM trust_pins WHERE host = ?').run(host) : this.db.prepare('DELETE FROM trust_pins WHERE host = ? AND port = ?').run(host, port);
+    const r =
+      port === undefined
+        ? this.db.prepare('DELETE FROM trust_pins WHERE host = ?').run(host)
+        : this.db.prepare('DELETE FROM trust_pins WHERE host = ? AND port = ?').run(host, port);
     return Number(r.changes);
   }
 }

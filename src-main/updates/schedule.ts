@@ -75,7 +75,9 @@ export function checkScheduleText(what: string, value: string): void {
   const m = SCHEDULE_UNSAFE.exec(value);
   if (m) {
     const cp = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    fail('usage', `${what} contains the control character U+${cp}, which a scheduled task cannot carry safely; nothing was scheduled.`, { remedy: 'Remove control characters (newlines, escapes, bidi marks) from the sweep options and paths.' });
+    fail('usage', `${what} contains the control character U+${cp}, which a scheduled task cannot carry safely; nothing was scheduled.`, {
+      remedy: 'Remove control characters (newlines, escapes, bidi marks) from the sweep options and paths.',
+    });
   }
 }
 
@@ -109,7 +111,19 @@ export function systemdEnvValue(assignment: string): string {
 export function cronToOnCalendar(cron: string): string {
   const [mi, h, dom, mon, dow] = cron.split(/\s+/) as [string, string, string, string, string];
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-  const conv = (f: string, map?: (x: string) => string) => (f === '*' ? '*' : f.replace(/\*\/(\d+)/g, '0/$1').split(',').map((p) => p.split('-').map((x) => (map ? map(x) : x)).join('..')).join(','));
+  const conv = (f: string, map?: (x: string) => string) =>
+    f === '*'
+      ? '*'
+      : f
+          .replace(/\*\/(\d+)/g, '0/$1')
+          .split(',')
+          .map((p) =>
+            p
+              .split('-')
+              .map((x) => (map ? map(x) : x))
+              .join('..'),
+          )
+          .join(',');
   const d = dow === '*' ? '' : `${conv(dow, (x) => days[Number(x)] ?? x)} `;
   return `${d}*-${conv(mon)}-${conv(dom)} ${conv(h)}:${conv(mi)}:00`;
 }
@@ -132,7 +146,9 @@ const TASK_NS = 'http://schemas.microsoft.com/windows/2004/02/mit/task';
 export function taskXml(s: Schedule, author = 'asr-deploy'): string {
   const [mi, h, dom, mon, dow] = s.cron.split(/\s+/) as [string, string, string, string, string];
   if (!/^\d+$/.test(mi) || !/^\d+$/.test(h) || dom !== '*' || mon !== '*' || !/^(\*|[0-7](,[0-7])*)$/.test(dow)) {
-    fail('usage', `Windows Task Scheduler cannot run "${s.cron}" as one trigger.`, { remedy: 'Use --every daily, weekly, or a cron expression with a fixed minute and hour and optional weekdays ("30 2 * * 1,4").' });
+    fail('usage', `Windows Task Scheduler cannot run "${s.cron}" as one trigger.`, {
+      remedy: 'Use --every daily, weekly, or a cron expression with a fixed minute and hour and optional weekdays ("30 2 * * 1,4").',
+    });
   }
   const doc = new DOMImplementation().createDocument(TASK_NS, 'Task', null);
   const root = doc.documentElement!;
@@ -175,7 +191,12 @@ export function taskXml(s: Schedule, author = 'asr-deploy'): string {
   for (const a of [cmd!, ...args]) {
     checkScheduleText('A schedule argument', a);
     // Task Scheduler expands %NAME% in Command and Arguments and has no escape for it.
-    if (a.includes('%')) fail('usage', `A schedule argument contains "%", which Windows Task Scheduler would expand as an environment variable: ${JSON.stringify(a)}; nothing was scheduled.`, { remedy: 'Leave "%" out of the sweep options (for a URL, use a form without percent-escapes).' });
+    if (a.includes('%'))
+      fail(
+        'usage',
+        `A schedule argument contains "%", which Windows Task Scheduler would expand as an environment variable: ${JSON.stringify(a)}; nothing was scheduled.`,
+        { remedy: 'Leave "%" out of the sweep options (for a URL, use a form without percent-escapes).' },
+      );
   }
   el(exec, 'Command', cmd!);
   el(exec, 'Arguments', args.map(winQuote).join(' '));
@@ -189,9 +210,13 @@ export function winQuote(a: string): string {
   return `"${a.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
 }
 
-export function addSchedule(store: Store, input: { name: string; every: string; at?: string; sweepArgs: string[]; vaultKeyFile?: string; backend?: Backend; cronDir?: string }): Schedule {
+export function addSchedule(
+  store: Store,
+  input: { name: string; every: string; at?: string; sweepArgs: string[]; vaultKeyFile?: string; backend?: Backend; cronDir?: string },
+): Schedule {
   if (!SCHEDULE_NAME.test(input.name)) fail('usage', `"${input.name}" is not a valid schedule name (letters, digits, _ . -).`);
-  if (store.settings.get(`schedule.${input.name}`)) fail('conflict', `A schedule named ${input.name} exists.`, { remedy: `asr-deploy schedule remove ${input.name} first.` });
+  if (store.settings.get(`schedule.${input.name}`))
+    fail('conflict', `A schedule named ${input.name} exists.`, { remedy: `asr-deploy schedule remove ${input.name} first.` });
   checkScheduleText('--every', input.every);
   for (const a of input.sweepArgs) checkScheduleText('A sweep option', a);
   if (input.vaultKeyFile) checkScheduleText('--vault-key-file', input.vaultKeyFile);
@@ -199,7 +224,18 @@ export function addSchedule(store: Store, input: { name: string; every: string; 
   if (input.vaultKeyFile) checkKeyFile(input.vaultKeyFile);
   const cron = toCron(input.every, input.at);
   const backend = input.backend ?? detectBackend();
-  const s: Schedule = { name: input.name, every: input.every, cron, sweepArgs: input.sweepArgs, home: store.home, vaultKeyFile: input.vaultKeyFile ? resolve(input.vaultKeyFile) : null, backend, files: [], createdAt: new Date().toISOString(), nextRun: nextRun(cron) };
+  const s: Schedule = {
+    name: input.name,
+    every: input.every,
+    cron,
+    sweepArgs: input.sweepArgs,
+    home: store.home,
+    vaultKeyFile: input.vaultKeyFile ? resolve(input.vaultKeyFile) : null,
+    backend,
+    files: [],
+    createdAt: new Date().toISOString(),
+    nextRun: nextRun(cron),
+  };
   if (backend === 'cron') {
     if (process.getuid?.() === 0 || input.cronDir) {
       const f = join(input.cronDir ?? '/etc/cron.d', `asr-deploy-${s.name}`);
@@ -207,7 +243,13 @@ export function addSchedule(store: Store, input: { name: string; every: string; 
       s.files = [f];
     } else {
       const current = crontab();
-      execFileSync('crontab', ['-'], { input: `${current.trimEnd()}\n${cronFile(s).split('\n').filter((l) => !l.startsWith('SHELL') && !l.startsWith('PATH')).join('\n').replace(/^(\S+ \S+ \S+ \S+ \S+) \S+ /m, '$1 ')}` });
+      execFileSync('crontab', ['-'], {
+        input: `${current.trimEnd()}\n${cronFile(s)
+          .split('\n')
+          .filter((l) => !l.startsWith('SHELL') && !l.startsWith('PATH'))
+          .join('\n')
+          .replace(/^(\S+ \S+ \S+ \S+ \S+) \S+ /m, '$1 ')}`,
+      });
       s.files = ['crontab'];
     }
   } else if (backend === 'systemd') {
@@ -248,7 +290,13 @@ export function removeSchedule(store: Store, name: string): Schedule {
   const s = store.settings.get<Schedule>(`schedule.${name}`);
   if (!s) fail('not_found', `No schedule named ${name}.`, { remedy: 'See `asr-deploy schedule list`.' });
   if (s.backend === 'cron' && s.files[0] !== 'crontab') for (const f of s.files) rmSync(f, { force: true });
-  else if (s.backend === 'cron') execFileSync('crontab', ['-'], { input: crontab().split('\n').filter((l) => !l.includes(`--schedule ${name} `) && !l.includes(`schedule ${name} (`)).join('\n') });
+  else if (s.backend === 'cron')
+    execFileSync('crontab', ['-'], {
+      input: crontab()
+        .split('\n')
+        .filter((l) => !l.includes(`--schedule ${name} `) && !l.includes(`schedule ${name} (`))
+        .join('\n'),
+    });
   else if (s.backend === 'systemd') {
     const user = process.getuid?.() === 0 ? [] : ['--user'];
     execFileSync('systemctl', [...user, 'disable', '--now', `asr-deploy-sweep-${name}.timer`]);
@@ -273,9 +321,12 @@ export function checkKeyFile(path: string): void {
   try {
     st = statSync(path);
   } catch {
-    return fail('validation', `The vault key file ${path} does not exist.`, { remedy: 'Create it with the vault passphrase, mode 0600 (umask 077; printf %s "$KEY" > FILE).' });
+    return fail('validation', `The vault key file ${path} does not exist.`, {
+      remedy: 'Create it with the vault passphrase, mode 0600 (umask 077; printf %s "$KEY" > FILE).',
+    });
   }
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) fail('validation', `The vault key file ${path} can be read by others (mode ${(st.mode & 0o777).toString(8)}).`, { remedy: `chmod 600 ${path}` });
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
+    fail('validation', `The vault key file ${path} can be read by others (mode ${(st.mode & 0o777).toString(8)}).`, { remedy: `chmod 600 ${path}` });
 }
 
 export function readKeyFile(path: string): string {

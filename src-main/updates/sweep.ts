@@ -74,17 +74,36 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
     if (!withRecipe.length) continue;
     const plan = await createPlan(
       store,
-      { component, ...(input.version ? { version: input.version } : {}), hosts: withRecipe.map((h) => h.id).join(','), upgradesOnly: true, accept: [], ...(input.source ? { source: input.source } : {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}) },
-      { ...(ctl.signal ? { signal: ctl.signal } : {}), onHost: (i) => ctl.onEvent?.({ type: 'progress', done: 0, total: withRecipe.length, message: `${i.host}: ${component} ${i.action} (${i.reason})` }) },
+      {
+        component,
+        ...(input.version ? { version: input.version } : {}),
+        hosts: withRecipe.map((h) => h.id).join(','),
+        upgradesOnly: true,
+        accept: [],
+        ...(input.source ? { source: input.source } : {}),
+        ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+      },
+      {
+        ...(ctl.signal ? { signal: ctl.signal } : {}),
+        onHost: (i) => ctl.onEvent?.({ type: 'progress', done: 0, total: withRecipe.length, message: `${i.host}: ${component} ${i.action} (${i.reason})` }),
+      },
     );
     plans.push(plan);
   }
-  if (!plans.length) fail('validation', 'None of the selected hosts has a component this build can update.', { remedy: 'Check the hosts’ OS family (hosts list) and the recipes available (components list).' });
+  if (!plans.length)
+    fail('validation', 'None of the selected hosts has a component this build can update.', {
+      remedy: 'Check the hosts’ OS family (hosts list) and the recipes available (components list).',
+    });
 
   const items = plans.flatMap((p) => p.items);
   const offline = items.filter((i) => i.action === 'blocked' && i.error && OFFLINE.has(i.error.code));
   const now = nowIso();
-  const retry: RetryEntry[] = offline.map((i) => ({ hostId: i.hostId, host: i.host, since: retryBefore.find((r) => r.hostId === i.hostId)?.since ?? now, lastError: `${i.error!.code}: ${i.error!.message}` }));
+  const retry: RetryEntry[] = offline.map((i) => ({
+    hostId: i.hostId,
+    host: i.host,
+    since: retryBefore.find((r) => r.hostId === i.hostId)?.since ?? now,
+    lastError: `${i.error!.code}: ${i.error!.message}`,
+  }));
   // Hosts that answered this time leave the list; hosts not examined this time stay on it.
   const examined = new Set(items.map((i) => i.hostId));
   const kept = retryBefore.filter((r) => !examined.has(r.hostId));
@@ -101,9 +120,26 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
     if (!plan.items.some((i) => i.action === 'upgrade' || i.action === 'install')) continue;
     // Offline hosts are not failures of the sweep: they are left out of the job and retried next time.
     const runnable = { ...plan, items: plan.items.filter((i) => !(i.action === 'blocked' && i.error && OFFLINE.has(i.error.code))) };
-    const jobId = createJobFromPlan(store, runnable, { ...(input.run ?? {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}), ...(input.schedule ? { schedule: input.schedule } : {}) } as RunOptions, 'sweep');
-    const waves = ROLE_WAVES.map((tag) => runnable.items.filter((i) => store.hosts.get(i.hostId)?.tags.includes(tag)).map((i) => i.hostId)).filter((w) => w.length);
-    const r = await runJob(store, jobId, { ...(input.run ?? {}), ...(input.concurrency ? { concurrency: input.concurrency } : {}), waves, ...(ctl.signal ? { signal: ctl.signal } : {}), ...(ctl.onEvent ? { onEvent: ctl.onEvent } : {}) });
+    const jobId = createJobFromPlan(
+      store,
+      runnable,
+      {
+        ...(input.run ?? {}),
+        ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+        ...(input.schedule ? { schedule: input.schedule } : {}),
+      } as RunOptions,
+      'sweep',
+    );
+    const waves = ROLE_WAVES.map((tag) => runnable.items.filter((i) => store.hosts.get(i.hostId)?.tags.includes(tag)).map((i) => i.hostId)).filter(
+      (w) => w.length,
+    );
+    const r = await runJob(store, jobId, {
+      ...(input.run ?? {}),
+      ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+      waves,
+      ...(ctl.signal ? { signal: ctl.signal } : {}),
+      ...(ctl.onEvent ? { onEvent: ctl.onEvent } : {}),
+    });
     applied.push(...r.hosts);
     lastJob = jobId;
     // The worst job decides: a later clean job does not hide an earlier failure.
@@ -113,7 +149,10 @@ export async function runSweep(store: Store, input: SweepInput, ctl: { signal?: 
   result.status = status;
   result.hosts = applied;
   result.report = lastJob && input.schedule ? keepReport(store, input.schedule, lastJob) : null;
-  if (input.webhook) await postWebhook(input.webhook, summary(result)).catch((e: Error) => ctl.onEvent?.({ type: 'log', level: 'warn', message: `webhook ${input.webhook} failed: ${e.message}` }));
+  if (input.webhook)
+    await postWebhook(input.webhook, summary(result)).catch((e: Error) =>
+      ctl.onEvent?.({ type: 'log', level: 'warn', message: `webhook ${input.webhook} failed: ${e.message}` }),
+    );
   return result;
 }
 
@@ -133,13 +172,27 @@ function keepReport(store: Store, schedule: string, jobId: string): string {
 export function summary(r: SweepResult) {
   const counts: Record<string, number> = {};
   for (const h of r.hosts ?? []) counts[h.status] = (counts[h.status] ?? 0) + 1;
-  return { kind: 'asr-deploy.sweep', planId: r.planId, jobId: r.jobId ?? null, status: r.status ?? 'planned', outdated: r.outdated, retry: r.retry.map((x) => x.host), counts, at: nowIso() };
+  return {
+    kind: 'asr-deploy.sweep',
+    planId: r.planId,
+    jobId: r.jobId ?? null,
+    status: r.status ?? 'planned',
+    outdated: r.outdated,
+    retry: r.retry.map((x) => x.host),
+    counts,
+    at: nowIso(),
+  };
 }
 
 /** POSTs the sweep summary as JSON; a 10 s bound so an unattended sweep never hangs on it. */
 async function postWebhook(url: string, body: unknown): Promise<void> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') fail('usage', `The webhook URL must be http(s), not ${u.protocol}`);
-  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'asr-deploy' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(u, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'asr-deploy' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
 }

@@ -14,7 +14,14 @@ export interface HostVersions {
   host: string;
   ok: boolean;
   collectedAt: string;
-  components: { id: string; version: string | null; configured: boolean | null; service: string | null; support?: 'current' | 'supported' | 'out-of-support' | 'unknown'; n4?: N4Status }[];
+  components: {
+    id: string;
+    version: string | null;
+    configured: boolean | null;
+    service: string | null;
+    support?: 'current' | 'supported' | 'out-of-support' | 'unknown';
+    n4?: N4Status;
+  }[];
   error?: AsrError;
 }
 
@@ -39,7 +46,12 @@ export function n4Status(store: Store, catalog: Catalog, host: Host, installed: 
   const [lMajor, lMinor] = parseVersion(latest) ?? [];
   const behind = iMajor !== undefined && iMajor === lMajor ? Math.max(0, (lMinor ?? 0) - (iMinor ?? 0)) : null;
   const lastReboot = lastRebootVersion(store, host.id, 'mobility-service', host.facts?.bootedAt ?? null, installed);
-  const path = upgradePath(catalog.versions('mobility-service').map((v) => v.version), installed, latest, lastReboot.version);
+  const path = upgradePath(
+    catalog.versions('mobility-service').map((v) => v.version),
+    installed,
+    latest,
+    lastReboot.version,
+  );
   return { latest, behind, directUpgrade: path.direct, hops: path.direct ? [] : path.hops, lastReboot, rebootDue: path.hops[0]?.rebootBefore ?? false };
 }
 
@@ -49,7 +61,11 @@ const COMPONENTS_BY_OS: Record<'linux' | 'windows', ComponentId[]> = { linux: ['
  * Live query of what is installed on each host, stored with a timestamp so the UI can show the
  * estate without reconnecting; each component judged against the N-4 support rule.
  */
-export async function queryVersions(store: Store, hosts: Host[], opts: { concurrency?: number; signal?: AbortSignal; onHost?: (v: HostVersions) => void } = {}): Promise<HostVersions[]> {
+export async function queryVersions(
+  store: Store,
+  hosts: Host[],
+  opts: { concurrency?: number; signal?: AbortSignal; onHost?: (v: HostVersions) => void } = {},
+): Promise<HostVersions[]> {
   const catalog = loadCatalog();
   // queryHost answers a host's failure as data; a throw is a bug and fails the query as before.
   return valuesOrThrow(
@@ -69,7 +85,14 @@ export async function queryVersions(store: Store, hosts: Host[], opts: { concurr
 async function queryHost(store: Store, catalog: ReturnType<typeof loadCatalog>, h: Host, signal?: AbortSignal): Promise<HostVersions> {
   const collectedAt = nowIso();
   const recipes = (h.os ? COMPONENTS_BY_OS[h.os] : []).map((c) => recipeFor(c, h.os!)).filter((r) => !!r);
-  if (!recipes.length) return { host: h.name, ok: false, collectedAt, components: [], error: { code: 'unsupported', message: `No version detection for ${h.os ?? 'an unknown OS'} in this build.`, retryable: false } };
+  if (!recipes.length)
+    return {
+      host: h.name,
+      ok: false,
+      collectedAt,
+      components: [],
+      error: { code: 'unsupported', message: `No version detection for ${h.os ?? 'an unknown OS'} in this build.`, retryable: false },
+    };
   let t;
   try {
     t = transportFor(store, h, hostSecrets(store, h));
@@ -77,7 +100,14 @@ async function queryHost(store: Store, catalog: ReturnType<typeof loadCatalog>, 
     const components = [];
     for (const r of recipes) {
       const s = await r.detect(t, signal);
-      components.push({ id: r.component, version: s.installed ? s.version : null, configured: s.configured, service: s.service, support: s.installed ? supportStatus(catalog, r.component, s.version) : ('unknown' as const), ...(r.component === 'mobility-service' && s.installed && s.version && isVersion(s.version) ? { n4: n4Status(store, catalog, h, s.version) } : {}) });
+      components.push({
+        id: r.component,
+        version: s.installed ? s.version : null,
+        configured: s.configured,
+        service: s.service,
+        support: s.installed ? supportStatus(catalog, r.component, s.version) : ('unknown' as const),
+        ...(r.component === 'mobility-service' && s.installed && s.version && isVersion(s.version) ? { n4: n4Status(store, catalog, h, s.version) } : {}),
+      });
     }
     return { host: h.name, ok: true, collectedAt, components };
   } catch (e) {

@@ -51,7 +51,12 @@ async function sha256Hex(data: ArrayBuffer): Promise<string | undefined> {
 
 const lost = (message: string): Result<never> => ({
   ok: false,
-  error: { code: 'unreachable', message, remedy: 'Check that `asr-deploy serve` is still running, then reload this page (open a fresh link if it asks you to sign in).', retryable: true },
+  error: {
+    code: 'unreachable',
+    message,
+    remedy: 'Check that `asr-deploy serve` is still running, then reload this page (open a fresh link if it asks you to sign in).',
+    retryable: true,
+  },
 });
 
 /** JSON over the loopback WebSocket: `{id, name, input}` out, `{id, result}` and `{event}` in; reconnects with back-off. */
@@ -216,7 +221,8 @@ export class Api {
       const done = await this.call('ui.files.finish', { handle: b.value.handle, ...(sha256 ? { sha256 } : {}) });
       if (!done.ok) return done;
     }
-    if (opts.asFolder) return { ok: true, value: { handle: folder!, name: files.length === 1 ? files[0]!.name : `${files.length} files`, files: files.map((f) => f.name) } };
+    if (opts.asFolder)
+      return { ok: true, value: { handle: folder!, name: files.length === 1 ? files[0]!.name : `${files.length} files`, files: files.map((f) => f.name) } };
     return { ok: true, value: first! };
   }
 }

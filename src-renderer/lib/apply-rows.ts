@@ -23,7 +23,17 @@ export interface ApplySort {
 }
 
 /** Worst first: what needs the admin comes to the top when sorted by status. A Record over the union: a new status must say where it goes. */
-const RANK: Record<HostStatus, number> = { failed: 0, blocked: 1, cancelled: 2, running: 3, awaiting_config: 4, succeeded_with_warnings: 5, pending: 6, succeeded: 7, skipped: 8 };
+const RANK: Record<HostStatus, number> = {
+  failed: 0,
+  blocked: 1,
+  cancelled: 2,
+  running: 3,
+  awaiting_config: 4,
+  succeeded_with_warnings: 5,
+  pending: 6,
+  succeeded: 7,
+  skipped: 8,
+};
 /** The statuses in that order (for the filter's list and the counts line). */
 export const STATUS_ORDER: readonly HostStatus[] = (Object.keys(RANK) as HostStatus[]).sort((a, b) => RANK[a] - RANK[b]);
 const PROBLEMS: ReadonlySet<string> = new Set<HostStatus>(['failed', 'blocked', 'cancelled']);
@@ -67,7 +77,13 @@ export class FrameQueue<V> {
   private readonly caf: (id: number) => void;
   private readonly fallbackMs: number;
 
-  constructor(opts: { read: (key: string) => V | undefined; write: (batch: ReadonlyMap<string, V>) => void; raf?: (cb: () => void) => number; caf?: (id: number) => void; fallbackMs?: number }) {
+  constructor(opts: {
+    read: (key: string) => V | undefined;
+    write: (batch: ReadonlyMap<string, V>) => void;
+    raf?: (cb: () => void) => number;
+    caf?: (id: number) => void;
+    fallbackMs?: number;
+  }) {
     this.read = opts.read;
     this.write = opts.write;
     const frames = globalThis as unknown as { requestAnimationFrame(cb: () => void): number; cancelAnimationFrame(id: number): void };

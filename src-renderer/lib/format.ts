@@ -19,7 +19,10 @@ export function duration(ms: number | undefined | null): string {
 /** Log output as lines, whatever shape the service gives (text, lines, or entries). */
 export function logLines(value: unknown): string[] {
   if (typeof value === 'string') return value.split(/\r?\n/);
-  if (Array.isArray(value)) return value.map((l) => (typeof l === 'string' ? l : [l.at ?? l.time ?? '', l.host ?? '', l.level ?? '', l.message ?? JSON.stringify(l)].filter(Boolean).join('  ')));
+  if (Array.isArray(value))
+    return value.map((l) =>
+      typeof l === 'string' ? l : [l.at ?? l.time ?? '', l.host ?? '', l.level ?? '', l.message ?? JSON.stringify(l)].filter(Boolean).join('  '),
+    );
   if (value && typeof value === 'object' && 'lines' in value) return logLines((value as { lines: unknown }).lines);
   if (value && typeof value === 'object' && 'text' in value) return logLines((value as { text: unknown }).text);
   return [JSON.stringify(value, null, 2)];

@@ -54,7 +54,8 @@ export const SCENARIOS: readonly Scenario[] = [
     today: {
       asOf: '2026-12',
       architecture: 'Hyper-V Replica between two VMM sites: deprecated',
-      summary: 'Microsoft deprecated disaster recovery between customer-managed sites (with VMM); existing setups keep running, new protection goes to Azure (VMM site to Azure).',
+      summary:
+        'Microsoft deprecated disaster recovery between customer-managed sites (with VMM); existing setups keep running, new protection goes to Azure (VMM site to Azure).',
       places: [{ component: 'Azure Site Recovery Provider', where: 'on both VMM servers, for existing site-to-site setups only' }],
       network: 'The Provider talks to Site Recovery over HTTPS 443; the Hyper-V hosts replicate to each other on 8083/8084.',
       sources: 'site-to-site-deprecation.md (ms.date 02/25/2020: deprecation planned for March 2023)',
@@ -78,7 +79,8 @@ export const SCENARIOS: readonly Scenario[] = [
         { component: 'Azure Site Recovery Provider', where: 'on the VMM server (every node of a VMM cluster, the active node first)' },
         { component: 'Microsoft Azure Recovery Services (MARS) agent', where: 'on every Hyper-V host of the clouds' },
       ],
-      network: 'Outbound HTTPS 443 to Azure from the VMM server and the hosts (an HTTP proxy may sit in between; VMM then uses the DRAProxyAccount Run As account).',
+      network:
+        'Outbound HTTPS 443 to Azure from the VMM server and the hosts (an HTTP proxy may sit in between; VMM then uses the DRAProxyAccount Run As account).',
       sources: 'hyper-v-vmm-azure-tutorial.md, hyper-v-azure-support-matrix.md, service-updates-how-to.md',
     },
     summary: 'Replicate Hyper-V virtual machines in a VMM private cloud to Azure.',
@@ -102,7 +104,9 @@ export const SCENARIOS: readonly Scenario[] = [
       asOf: '2026-12',
       architecture: 'Provider + MARS agent in one installation, as in 2015',
       summary: 'Virtual machines of stand-alone Hyper-V hosts, grouped in a Hyper-V site, replicate to Azure.',
-      places: [{ component: 'Azure Site Recovery Provider + MARS agent (one combined installation)', where: 'on every Hyper-V host of the site (Server Core too)' }],
+      places: [
+        { component: 'Azure Site Recovery Provider + MARS agent (one combined installation)', where: 'on every Hyper-V host of the site (Server Core too)' },
+      ],
       network: 'Outbound HTTPS 443 to Azure; a proxy for the Provider must be HTTP.',
       sources: 'hyper-v-azure-tutorial.md (ms.date 12/21/2022)',
     },
@@ -122,13 +126,23 @@ export const SCENARIOS: readonly Scenario[] = [
     today: {
       asOf: '2026-12',
       architecture: 'Modernized: the Azure Site Recovery replication appliance (classic configuration server retired)',
-      summary: 'VMware virtual machines and physical Windows or Linux servers replicate to Azure through an on-premises replication appliance. Classic (configuration server + passphrase) was discontinued on 2026-03-15, existing machines until 2026-03-30.',
+      summary:
+        'VMware virtual machines and physical Windows or Linux servers replicate to Azure through an on-premises replication appliance. Classic (configuration server + passphrase) was discontinued on 2026-03-15, existing machines until 2026-03-30.',
       places: [
-        { component: 'Mobility service (modernized, CSType CSPrime)', where: 'on every VMware VM or physical server to protect (Windows and Linux); each registers with a configuration file the appliance makes from its "Agent Config Input"' },
-        { component: 'Replication appliance', where: 'on-premises (configuration manager, process server, proxy), set up from the Azure portal, not by this tool' },
+        {
+          component: 'Mobility service (modernized, CSType CSPrime)',
+          where:
+            'on every VMware VM or physical server to protect (Windows and Linux); each registers with a configuration file the appliance makes from its "Agent Config Input"',
+        },
+        {
+          component: 'Replication appliance',
+          where: 'on-premises (configuration manager, process server, proxy), set up from the Azure portal, not by this tool',
+        },
       ],
-      network: 'Protected machines reach the replication appliance on TCP 443 (control channel) and TCP 9443 (data transport); the appliance reaches Azure over HTTPS 443.',
-      sources: 'vmware-azure-architecture-modernized.md, vmware-physical-mobility-service-overview.md, upgrade-mobility-service-modernized.md, vmware-physical-azure-support-matrix.md',
+      network:
+        'Protected machines reach the replication appliance on TCP 443 (control channel) and TCP 9443 (data transport); the appliance reaches Azure over HTTPS 443.',
+      sources:
+        'vmware-azure-architecture-modernized.md, vmware-physical-mobility-service-overview.md, upgrade-mobility-service-modernized.md, vmware-physical-azure-support-matrix.md',
     },
     summary: 'Replicate VMware virtual machines and physical Windows or Linux servers to Azure through a configuration server and process server.',
     places: [

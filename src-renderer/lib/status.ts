@@ -51,8 +51,22 @@ const HOST_LABELS: Record<HostStatus, string> = {
 
 export const JOB_RUNNING: ReadonlySet<string> = new Set<JobStatus>(['pending', 'running', 'cancelling']);
 /** Done for this run, per host status (a Record over the union: a new status must say whether it is final). */
-const IS_FINAL: Record<HostStatus, boolean> = { pending: false, running: false, succeeded: true, succeeded_with_warnings: true, awaiting_config: true, failed: true, skipped: true, cancelled: true, blocked: true };
-export const HOST_FINAL: ReadonlySet<string> = new Set(Object.entries(IS_FINAL).filter(([, f]) => f).map(([s]) => s));
+const IS_FINAL: Record<HostStatus, boolean> = {
+  pending: false,
+  running: false,
+  succeeded: true,
+  succeeded_with_warnings: true,
+  awaiting_config: true,
+  failed: true,
+  skipped: true,
+  cancelled: true,
+  blocked: true,
+};
+export const HOST_FINAL: ReadonlySet<string> = new Set(
+  Object.entries(IS_FINAL)
+    .filter(([, f]) => f)
+    .map(([s]) => s),
+);
 
 /** A status the renderer does not know yet (a newer service): its own word, muted. */
 function words(labels: Record<string, string>, status: string): { label: string; tone: Tone } {

@@ -84,7 +84,11 @@ export function validationInWords(message: string): string {
     .map((part) => {
       const m = /^([\w.]+): (.*)$/.exec(part);
       if (!m) return part;
-      const field = m[1]!.split('.').at(-1)!.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+      const field = m[1]!
+        .split('.')
+        .at(-1)!
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toLowerCase();
       const label = field.charAt(0).toUpperCase() + field.slice(1);
       const msg = m[2]!;
       if (field === 'port' && /Too (big|small)|expected number|Invalid input/.test(msg)) return 'Port must be a number from 1 to 65535.';

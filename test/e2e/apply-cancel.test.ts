@@ -22,7 +22,15 @@ describe.skipIf(!!noBrowser)(`Apply: cancel asks with the app's dialog${noBrowse
     s = await openSession({ wrap: (service) => job.wrap(service) });
     s.page.setDefaultTimeout(30_000);
     const state = await s.call('ui.state.get', {});
-    await s.call('ui.state.set', { ...state, step: 'apply', scenario: 'vmware-physical-to-azure', component: 'mobility-service', planId: job.planId, jobId: null, visited: ['apply'] });
+    await s.call('ui.state.set', {
+      ...state,
+      step: 'apply',
+      scenario: 'vmware-physical-to-azure',
+      component: 'mobility-service',
+      planId: job.planId,
+      jobId: null,
+      visited: ['apply'],
+    });
     await s.page.goto(s.server.url);
     await s.page.getByTestId('step-heading').filter({ hasText: 'Apply' }).waitFor();
   }, 120_000);
@@ -38,7 +46,10 @@ describe.skipIf(!!noBrowser)(`Apply: cancel asks with the app's dialog${noBrowse
       void d.dismiss();
     });
     await page.getByRole('button', { name: 'Apply plan…' }).click();
-    await page.getByTestId('apply-confirm').getByRole('button', { name: /^Apply to \d+ host\(s\)$/ }).click();
+    await page
+      .getByTestId('apply-confirm')
+      .getByRole('button', { name: /^Apply to \d+ host\(s\)$/ })
+      .click();
     await page.locator('[data-testid=job-status][data-status=running]').waitFor();
 
     const cancelJob = page.getByRole('button', { name: 'Cancel job' });

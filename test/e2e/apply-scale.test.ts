@@ -51,7 +51,15 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
     // 2 cores shared with other test runs: waits get room (they are bounds, not timing assertions).
     s.page.setDefaultTimeout(30_000);
     const state = await s.call('ui.state.get', {});
-    await s.call('ui.state.set', { ...state, step: 'apply', scenario: 'vmware-physical-to-azure', component: 'mobility-service', planId: job.planId, jobId: null, visited: ['apply'] });
+    await s.call('ui.state.set', {
+      ...state,
+      step: 'apply',
+      scenario: 'vmware-physical-to-azure',
+      component: 'mobility-service',
+      planId: job.planId,
+      jobId: null,
+      visited: ['apply'],
+    });
     await s.page.goto(s.server.url);
     await s.page.getByTestId('step-heading').filter({ hasText: 'Apply' }).waitFor();
   }, 120_000);
@@ -63,7 +71,10 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
   it('streams a 500-host job while the user scrolls: DOM rows stay bounded (frame times printed)', async () => {
     const { page } = s;
     await page.getByRole('button', { name: 'Apply plan…' }).click();
-    await page.getByTestId('apply-confirm').getByRole('button', { name: `Apply to ${expected('succeeded') + expected('succeeded_with_warnings') + expected('failed')} host(s)` }).click();
+    await page
+      .getByTestId('apply-confirm')
+      .getByRole('button', { name: `Apply to ${expected('succeeded') + expected('succeeded_with_warnings') + expected('failed')} host(s)` })
+      .click();
     // Generous bounds: 2 cores shared with other test runs (waits, not timing assertions).
     await page.locator('[data-testid=job-status][data-status=running]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid=apply-row][data-status=running]').first().waitFor({ timeout: 30_000 });
@@ -129,11 +140,20 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
     const { page } = s;
     await page.locator('[data-testid=job-status][data-status=failed]').waitFor({ timeout: 60_000 });
     await page.getByText(`Hosts done — ${HOSTS} of ${HOSTS}`).waitFor({ timeout: 30_000 });
-    await page.getByTestId('blocked-banner').getByText(`${expected('blocked')} host(s) blocked`).waitFor();
+    await page
+      .getByTestId('blocked-banner')
+      .getByText(`${expected('blocked')} host(s) blocked`)
+      .waitFor();
     await page.getByText(`${expected('failed')} host(s) failed.`).waitFor();
     await page.getByRole('button', { name: `Retry ${expected('failed')} failed` }).waitFor();
     const counts = (await page.getByTestId('apply-counts').textContent())!;
-    for (const [st, label] of [['failed', 'failed'], ['blocked', 'blocked'], ['succeeded_with_warnings', 'succeeded with warnings'], ['skipped', 'skipped']] as const) expect(counts).toContain(`${expected(st)} ${label}`);
+    for (const [st, label] of [
+      ['failed', 'failed'],
+      ['blocked', 'blocked'],
+      ['succeeded_with_warnings', 'succeeded with warnings'],
+      ['skipped', 'skipped'],
+    ] as const)
+      expect(counts).toContain(`${expected(st)} ${label}`);
     expect(counts).toMatch(new RegExp(`(^| )${expected('succeeded')} succeeded( ·|$)`));
     await s.shot('apply-500');
 
@@ -184,7 +204,10 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
     await expect.poll(async () => Number((await active()).index)).toBeLessThan(HOSTS + 1);
     await page.keyboard.press('Enter');
     const host = (await active()).host!;
-    await page.getByRole('region', { name: `Log of ${host}` }).getByText('synthetic job').waitFor();
+    await page
+      .getByRole('region', { name: `Log of ${host}` })
+      .getByText('synthetic job')
+      .waitFor();
     // The Log buttons are not tab stops of their own (the grid is one).
     expect(await page.getByRole('button', { name: `Open the log of ${host}` }).getAttribute('tabindex')).toBe('-1');
   });
@@ -198,7 +221,9 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
     expect(await page.getByRole('grid', { name: /Hosts in this job/ }).getAttribute('aria-rowcount')).toBe(String(expected('failed') + 1));
     expect(await page.getByTestId('apply-counts').textContent()).toContain(`${expected('blocked')} blocked`);
     await filter.selectOption('problems');
-    await expect.poll(() => page.getByRole('grid', { name: /Hosts in this job/ }).getAttribute('aria-rowcount')).toBe(String(expected('failed') + expected('blocked') + 1));
+    await expect
+      .poll(() => page.getByRole('grid', { name: /Hosts in this job/ }).getAttribute('aria-rowcount'))
+      .toBe(String(expected('failed') + expected('blocked') + 1));
     await filter.selectOption('all');
     await page.getByRole('columnheader', { name: 'Status' }).getByRole('button').click();
     await page.locator('[role=columnheader][aria-sort=ascending]', { hasText: 'Status' }).waitFor();

@@ -62,7 +62,16 @@ export async function openSession(opts: { home?: string; wrap?: (service: Servic
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'asr-e2e-profile-')), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1360, height: 900 },
     acceptDownloads: true,
   });
@@ -108,7 +117,10 @@ export async function openSession(opts: { home?: string; wrap?: (service: Servic
 
 /** Goes to a step through the sidebar, as a user would, and waits for its heading. */
 export async function goStep(page: Page, title: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: new RegExp(title) }).click();
+  await page
+    .getByRole('navigation', { name: 'Wizard steps' })
+    .getByRole('button', { name: new RegExp(title) })
+    .click();
   await page.getByTestId('step-heading').filter({ hasText: title }).waitFor();
 }
 
@@ -118,7 +130,9 @@ export function inventoryCsv(n: number, base = 0): string {
   for (let i = 0; i < n; i++) {
     const k = base + i;
     const os = k % 3 === 0 ? 'windows' : 'linux';
-    lines.push(`10.${20 + Math.floor(k / 65025)}.${Math.floor(k / 255) % 255}.${(k % 255) + 1},srv-${String(k).padStart(5, '0')},${os},rack-${k % 40};${k % 7 === 0 ? 'web' : 'db'}`);
+    lines.push(
+      `10.${20 + Math.floor(k / 65025)}.${Math.floor(k / 255) % 255}.${(k % 255) + 1},srv-${String(k).padStart(5, '0')},${os},rack-${k % 40};${k % 7 === 0 ? 'web' : 'db'}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -70,7 +70,15 @@ export class SyntheticJob {
         version: final === 'skipped' ? VERSION : null,
         attempts: 0,
         steps: [],
-        ...(final === 'blocked' ? { error: { code: 'prerequisite_failed', message: 'Prerequisite check linux.boot-space failed: 41 MB free on /boot, 100 MB needed.', remedy: 'Free space on /boot (remove old kernels), then check and plan again for this host.' } } : {}),
+        ...(final === 'blocked'
+          ? {
+              error: {
+                code: 'prerequisite_failed',
+                message: 'Prerequisite check linux.boot-space failed: 41 MB free on /boot, 100 MB needed.',
+                remedy: 'Free space on /boot (remove old kernels), then check and plan again for this host.',
+              },
+            }
+          : {}),
       };
       return { host, final, step: 0, tick: 0 };
     });
@@ -94,7 +102,16 @@ export class SyntheticJob {
       createdAt: this.createdAt,
       updatedAt: new Date().toISOString(),
       counts,
-      outcome: { installed: n('succeeded') + n('succeeded_with_warnings'), upgraded: 0, awaitingConfig: n('awaiting_config'), skipped: n('skipped'), blocked: n('blocked'), failed: n('failed'), cancelled: n('cancelled'), pending: n('pending') + n('running') },
+      outcome: {
+        installed: n('succeeded') + n('succeeded_with_warnings'),
+        upgraded: 0,
+        awaitingConfig: n('awaiting_config'),
+        skipped: n('skipped'),
+        blocked: n('blocked'),
+        failed: n('failed'),
+        cancelled: n('cancelled'),
+        pending: n('pending') + n('running'),
+      },
       acceptances: [],
       hosts,
     };
@@ -168,7 +185,11 @@ export class SyntheticJob {
         last.endedAt = now();
         if (name === 'install' && s.final === 'failed') {
           last.status = 'failed';
-          const error = { code: 'install_failed' as const, message: 'The Mobility service installer exited with 1 (UnifiedAgentInstaller: a required package is missing).', remedy: 'Install the missing package named in the host log, then use Retry failed.' };
+          const error = {
+            code: 'install_failed' as const,
+            message: 'The Mobility service installer exited with 1 (UnifiedAgentInstaller: a required package is missing).',
+            remedy: 'Install the missing package named in the host log, then use Retry failed.',
+          };
           step(s, 'failed', { error: { ...error, retryable: true } });
           s.host.status = 'failed';
           s.host.error = error;
@@ -190,7 +211,13 @@ export class SyntheticJob {
     this.status = this.cancelRequested ? 'cancelled' : show.counts.failed ? 'failed' : show.counts.blocked ? 'completed_with_blocked' : 'succeeded';
     emit({ type: 'job', jobId: this.jobId, status: this.status });
     this.running = false;
-    return { jobId: this.jobId, planId: this.planId, status: this.status, outcome: show.outcome, hosts: show.hosts.map((h) => ({ host: h.host, status: h.status as never, action: h.action, version: h.version, ...(h.error ? { error: h.error } : {}) })) };
+    return {
+      jobId: this.jobId,
+      planId: this.planId,
+      status: this.status,
+      outcome: show.outcome,
+      hosts: show.hosts.map((h) => ({ host: h.host, status: h.status as never, action: h.action, version: h.version, ...(h.error ? { error: h.error } : {}) })),
+    };
   }
 
   /** The service with this job in front of it. */

@@ -22,7 +22,11 @@ import { fixtureNames, loadFacts } from '../unit/checks/facts-fixtures.ts';
 import { CHROMIUM, chromiumMissing, goStep, inventoryCsv, openSession, type Session } from './harness.ts';
 
 /** This file is type-checked without the DOM library: the page's globals used in evaluate(), typed by hand. */
-type Page = { document: { documentElement: { scrollWidth: number; clientWidth: number; scrollHeight: number } }; scrollTo(x: number, y: number): void; requestAnimationFrame(cb: () => void): void };
+type Page = {
+  document: { documentElement: { scrollWidth: number; clientWidth: number; scrollHeight: number } };
+  scrollTo(x: number, y: number): void;
+  requestAnimationFrame(cb: () => void): void;
+};
 
 const noBrowser = chromiumMissing();
 if (noBrowser) console.warn(`[e2e items] skipped: ${noBrowser}`);
@@ -36,11 +40,22 @@ function factsFromFixtures(service: ServiceApi, store: Store): ServiceApi {
       const hosts = store.hosts.select(String(input.hosts ?? 'all'));
       const results = hosts.map((h, i) => ({
         host: h.name,
-        result: runChecks({ facts: loadFacts(linux[i % linux.length]!), componentId: input.component as never, version: '9.62.7096.1', settings: { configurationServer: 'cs.lab' }, probes: [{ target: 'cs.lab', port: 443, ok: i % 9 !== 0 }, { target: 'cs.lab', port: 9443, ok: true }] }),
+        result: runChecks({
+          facts: loadFacts(linux[i % linux.length]!),
+          componentId: input.component as never,
+          version: '9.62.7096.1',
+          settings: { configurationServer: 'cs.lab' },
+          probes: [
+            { target: 'cs.lab', port: 443, ok: i % 9 !== 0 },
+            { target: 'cs.lab', port: 9443, ok: true },
+          ],
+        }),
       }));
       const doc = toCheckRunDocument(String(input.component), '9.62.7096.1', results);
       const runId = `c-e2e${Date.now().toString(16)}`;
-      store.db.prepare('INSERT INTO check_runs (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(runId, nowIso(), String(input.component), '9.62.7096.1', JSON.stringify(doc));
+      store.db
+        .prepare('INSERT INTO check_runs (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)')
+        .run(runId, nowIso(), String(input.component), '9.62.7096.1', JSON.stringify(doc));
       return { ok: true, value: { ...doc, runId, byCheck: groupByCheck(doc) } };
     }) as ServiceApi['call'],
   };
@@ -106,8 +121,16 @@ describe.skipIf(!!noBrowser)(`wizard: prerequisites at 500 hosts, selections, th
     expect(await page.getByRole('button', { name: 'Run checks on 500 hosts' }).isEnabled()).toBe(true);
     // The Plan step asks the same question: the choice holds across steps until a selection is made.
     await goStep(page, 'Plan');
-    await page.getByTestId('host-scope').getByLabel(/all 500 hosts/).waitFor();
-    expect(await page.getByTestId('host-scope').getByLabel(/all 500 hosts/).isChecked()).toBe(true);
+    await page
+      .getByTestId('host-scope')
+      .getByLabel(/all 500 hosts/)
+      .waitFor();
+    expect(
+      await page
+        .getByTestId('host-scope')
+        .getByLabel(/all 500 hosts/)
+        .isChecked(),
+    ).toBe(true);
     await s.shot('item9-all-hosts-chosen');
   });
 
@@ -207,14 +230,24 @@ describe.skipIf(!!noBrowser)(`wizard: prerequisites at 500 hosts, selections, th
 
     // Select three hosts (a filter, then "select all shown") for the Plan and the Summary.
     await page.getByTestId('host-filter').fill('tag:rack-1 tag:web');
-    await page.getByTestId('host-count').filter({ hasText: /^2 of 500/ }).waitFor();
+    await page
+      .getByTestId('host-count')
+      .filter({ hasText: /^2 of 500/ })
+      .waitFor();
     const shown = Number((await page.getByTestId('host-count').textContent())!.match(/^(\d+) of/)![1]);
     await page.getByLabel(new RegExp(`Select all ${shown} shown hosts`)).check();
-    await page.getByTestId('host-count').filter({ hasText: `${shown} selected` }).waitFor();
+    await page
+      .getByTestId('host-count')
+      .filter({ hasText: `${shown} selected` })
+      .waitFor();
 
     // The installers are uploaded from the page (a browser cannot name a folder on the server).
     await goStep(page, 'Installers');
-    await page.getByLabel(/^Installer folder/).setInputFiles([{ name: 'Microsoft-ASR_UA_9.62.7096.1_UBUNTU-22.04-64_GA_01Jan2025_release.tar.gz', mimeType: 'application/gzip', buffer: Buffer.alloc(64 * 1024, 7) }]);
+    await page
+      .getByLabel(/^Installer folder/)
+      .setInputFiles([
+        { name: 'Microsoft-ASR_UA_9.62.7096.1_UBUNTU-22.04-64_GA_01Jan2025_release.tar.gz', mimeType: 'application/gzip', buffer: Buffer.alloc(64 * 1024, 7) },
+      ]);
     await page.getByTestId('installer-folder-chosen').waitFor({ timeout: 30_000 });
     await page.getByRole('table', { name: 'Installers' }).waitFor();
     await s.shot('item10-installers-uploaded');

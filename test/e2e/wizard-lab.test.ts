@@ -105,111 +105,129 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
     for (const h of [...mine, blocked]) expect(pins.find((p) => p.host === h.address)?.fingerprint).toBe(h.hostKeyFingerprint);
   });
 
-  step('runs the checks: the host with a wrong /etc/hosts is blocked, with its remedy', ['check.run'], async () => {
-    const { page } = s;
-    await goStep(page, 'Prerequisites');
-    await page.getByLabel('Component').selectOption('mobility-service');
-    // The classic path (a configuration server + passphrase); the modernized appliance is the default.
-    await page.getByLabel('Classic').check();
-    await page.getByLabel('Configuration server').fill(lab!.bridgeAddress);
-    await page.getByRole('button', { name: 'Run checks on 4 hosts' }).click();
-    await page.getByTestId('prereq-summary').waitFor({ timeout: 60_000 });
-    // The failing check leads, with the blocked host listed under it; its drill-down has the evidence and remedy.
-    const group = page.locator('[data-testid=check-group][data-verdict=fail]', { hasText: await inventoryName(blocked) }).first();
-    await group.getByRole('button', { name: await inventoryName(blocked), exact: true }).click();
-    const detail = page.locator(`[data-testid=prereq-host][data-host="${await inventoryName(blocked)}"] .detail`);
-    await detail.waitFor();
-    expect(await detail.textContent()).toMatch(/\/etc\/hosts/);
-    expect(await detail.textContent()).toMatch(/What to do:/);
-    await s.shot('lab-03-checks');
-  }, 90_000);
+  step(
+    'runs the checks: the host with a wrong /etc/hosts is blocked, with its remedy',
+    ['check.run'],
+    async () => {
+      const { page } = s;
+      await goStep(page, 'Prerequisites');
+      await page.getByLabel('Component').selectOption('mobility-service');
+      // The classic path (a configuration server + passphrase); the modernized appliance is the default.
+      await page.getByLabel('Classic').check();
+      await page.getByLabel('Configuration server').fill(lab!.bridgeAddress);
+      await page.getByRole('button', { name: 'Run checks on 4 hosts' }).click();
+      await page.getByTestId('prereq-summary').waitFor({ timeout: 60_000 });
+      // The failing check leads, with the blocked host listed under it; its drill-down has the evidence and remedy.
+      const group = page.locator('[data-testid=check-group][data-verdict=fail]', { hasText: await inventoryName(blocked) }).first();
+      await group.getByRole('button', { name: await inventoryName(blocked), exact: true }).click();
+      const detail = page.locator(`[data-testid=prereq-host][data-host="${await inventoryName(blocked)}"] .detail`);
+      await detail.waitFor();
+      expect(await detail.textContent()).toMatch(/\/etc\/hosts/);
+      expect(await detail.textContent()).toMatch(/What to do:/);
+      await s.shot('lab-03-checks');
+    },
+    90_000,
+  );
 
-  step('pushes the Mobility service fixture to three hosts; a reload mid-apply still shows the job progressing', ['sources.scan', 'plan.create', 'apply.start', 'jobs.show'], async () => {
-    const { page } = s;
-    await goStep(page, 'Installers');
-    // The page uploads the installers (it cannot name a folder on the ASR Deploy machine).
-    const { readdirSync } = await import('node:fs');
-    await page.getByLabel(/^Installer folder/).setInputFiles(readdirSync(source).map((f) => join(source, f)));
-    await page.getByRole('table', { name: 'Installers' }).waitFor({ timeout: 60_000 });
-    await goStep(page, 'Plan');
-    await page.getByLabel('Version').selectOption(V);
-    await page.getByLabel(/Passphrase file/).setInputFiles(passphraseFile);
-    await page.getByTestId('passphrase-file-chosen').waitFor();
-    await page.getByRole('button', { name: 'Make plan' }).click();
-    await page.getByTestId('plan-id').waitFor({ timeout: 60_000 });
-    // The configuration server of the lab does not answer: accept those reachability checks as an override.
-    for (const id of ['reach-configuration-server', 'reach-process-server']) {
-      const box = page.getByLabel(id);
-      if (await box.count()) await box.check();
-    }
-    if (await page.getByRole('button', { name: 'Plan again with these overrides' }).isEnabled()) {
-      const before = await page.getByTestId('plan-id').textContent();
-      await page.getByRole('button', { name: 'Plan again with these overrides' }).click();
-      await page.getByTestId('plan-id').filter({ hasNotText: before ?? '' }).waitFor({ timeout: 60_000 });
-    }
-    expect(await page.locator('[data-testid=plan-row][data-action=install]').count()).toBe(3);
-    expect(await page.locator('[data-testid=plan-row][data-action=blocked]').count()).toBe(1);
-    // Each install row carries its documented command lines, the passphrase redacted by the service.
-    const lines = page.locator('[data-testid=plan-row][data-action=install]').first().locator('details', { hasText: 'Command lines' });
-    await lines.locator('summary').click();
-    const shown = (await lines.locator('li').allTextContents()).join('\n');
-    expect(shown).toMatch(/install/i);
-    expect(shown).not.toContain('e2e-cs-passphrase');
-    await s.shot('lab-04-plan');
+  step(
+    'pushes the Mobility service fixture to three hosts; a reload mid-apply still shows the job progressing',
+    ['sources.scan', 'plan.create', 'apply.start', 'jobs.show'],
+    async () => {
+      const { page } = s;
+      await goStep(page, 'Installers');
+      // The page uploads the installers (it cannot name a folder on the ASR Deploy machine).
+      const { readdirSync } = await import('node:fs');
+      await page.getByLabel(/^Installer folder/).setInputFiles(readdirSync(source).map((f) => join(source, f)));
+      await page.getByRole('table', { name: 'Installers' }).waitFor({ timeout: 60_000 });
+      await goStep(page, 'Plan');
+      await page.getByLabel('Version').selectOption(V);
+      await page.getByLabel(/Passphrase file/).setInputFiles(passphraseFile);
+      await page.getByTestId('passphrase-file-chosen').waitFor();
+      await page.getByRole('button', { name: 'Make plan' }).click();
+      await page.getByTestId('plan-id').waitFor({ timeout: 60_000 });
+      // The configuration server of the lab does not answer: accept those reachability checks as an override.
+      for (const id of ['reach-configuration-server', 'reach-process-server']) {
+        const box = page.getByLabel(id);
+        if (await box.count()) await box.check();
+      }
+      if (await page.getByRole('button', { name: 'Plan again with these overrides' }).isEnabled()) {
+        const before = await page.getByTestId('plan-id').textContent();
+        await page.getByRole('button', { name: 'Plan again with these overrides' }).click();
+        await page
+          .getByTestId('plan-id')
+          .filter({ hasNotText: before ?? '' })
+          .waitFor({ timeout: 60_000 });
+      }
+      expect(await page.locator('[data-testid=plan-row][data-action=install]').count()).toBe(3);
+      expect(await page.locator('[data-testid=plan-row][data-action=blocked]').count()).toBe(1);
+      // Each install row carries its documented command lines, the passphrase redacted by the service.
+      const lines = page.locator('[data-testid=plan-row][data-action=install]').first().locator('details', { hasText: 'Command lines' });
+      await lines.locator('summary').click();
+      const shown = (await lines.locator('li').allTextContents()).join('\n');
+      expect(shown).toMatch(/install/i);
+      expect(shown).not.toContain('e2e-cs-passphrase');
+      await s.shot('lab-04-plan');
 
-    await goStep(page, 'Apply');
-    // The wizard confirms with the plan's counts and names the hosts it changes (issue 15 item 4, wizard half).
-    await page.getByRole('button', { name: 'Apply plan…' }).click();
-    const confirm = page.getByTestId('apply-confirm');
-    await confirm.waitFor();
-    expect(await confirm.textContent()).toMatch(/3 install · 0 upgrade · 0 skip \(already current\) · 1 blocked \(not touched\)/);
-    for (const h of mine) expect(await confirm.textContent()).toContain(await inventoryName(h));
-    await s.shot('item10-apply-confirm');
-    await confirm.getByRole('button', { name: 'Apply to 3 host(s)' }).click();
-    // Item 7: the header belongs to the job from its first second: its id is shown before any host has finished a step.
-    const jobId = page.getByTestId('job-id');
-    await expect.poll(async () => /^j-/.test((await jobId.textContent()) ?? ''), { timeout: 5000, interval: 100 }).toBe(true);
-    expect(await page.locator('[data-testid=apply-row][data-status=succeeded]').count()).toBe(0);
-    const id = (await jobId.textContent())!;
-    await page.locator('[data-testid=apply-row][data-status=running]').first().waitFor({ timeout: 30_000 });
-    await s.shot('item7-apply-running');
-    await s.shot('lab-05-apply-running');
-    // Reload while the installers run: exactly the journal's host states, never a phantom "cancelled".
-    await page.reload();
-    await page.getByTestId('step-heading').filter({ hasText: 'Apply' }).waitFor();
-    await page.getByTestId('job-status').waitFor();
-    expect(await page.getByTestId('job-id').textContent()).toBe(id);
-    await page.getByTestId('apply-row').first().waitFor();
-    const journal = await s.call('jobs.show', { jobId: id });
-    const shownStatus = Object.fromEntries(await page.getByTestId('apply-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-host'), r.getAttribute('data-status')])));
-    for (const h of journal.hosts) if (h.status !== 'succeeded' && h.status !== 'running' && h.status !== 'pending') expect(shownStatus[h.host]).toBe(h.status);
-    expect(await page.locator('[data-testid=apply-row][data-status=cancelled]').count()).toBe(0);
-    await s.shot('item7-after-reload');
-    await expect.poll(() => page.locator('[data-testid=apply-row][data-status=succeeded]').count(), { timeout: 90_000, interval: 500 }).toBe(3);
-    // The job ends with a blocked host: said in words and colour, and Recent jobs shows the end without a reload.
-    await page.locator('[data-testid=job-status][data-status=completed_with_blocked]').waitFor({ timeout: 30_000 });
-    await page.getByTestId('blocked-banner').getByText('1 host(s) blocked').waitFor();
-    type Styled = { getComputedStyle(e: unknown): { color: string } };
-    const colour = (e: unknown) => (globalThis as unknown as Styled).getComputedStyle(e).color;
-    expect(await page.getByTestId('blocked-banner').evaluate(colour)).not.toBe(await page.locator('body').evaluate(colour));
-    await page.locator(`[data-testid=recent-jobs] tr[data-job="${id}"][data-status=completed_with_blocked]`).waitFor({ timeout: 10_000 });
-    await s.shot('item7-blocked-done');
-    await s.shot('lab-06-apply-done');
-    for (const h of mine) {
-      const r = (await hostExec(h, ['cat', '/usr/local/.vx_version'])) as { stdout: string };
-      expect(r.stdout).toMatch(`VERSION=${V}`);
-    }
-    const first = await inventoryName(mine[0]!);
-    await page.getByRole('button', { name: `Open the log of ${first}` }).click();
-    const logRegion = page.getByRole('region', { name: `Log of ${first}` });
-    await logRegion.waitFor();
-    // Accepted failing checks (the lab's stand-in servers may not answer every port) are in the job and in each host's log, with who and when.
-    const done = await s.call('jobs.show', { jobId: id });
-    for (const a of done.acceptances.filter((x) => x.hosts.includes(first))) {
-      expect(a.by).toMatch(/\(browser wizard\)$/);
-      await expect.poll(async () => (await logRegion.textContent()) ?? '', { timeout: 5000 }).toMatch(new RegExp(`failing check ${a.check} accepted by .+ \\(browser wizard\\) at 20`));
-    }
-  }, 180_000);
+      await goStep(page, 'Apply');
+      // The wizard confirms with the plan's counts and names the hosts it changes (issue 15 item 4, wizard half).
+      await page.getByRole('button', { name: 'Apply plan…' }).click();
+      const confirm = page.getByTestId('apply-confirm');
+      await confirm.waitFor();
+      expect(await confirm.textContent()).toMatch(/3 install · 0 upgrade · 0 skip \(already current\) · 1 blocked \(not touched\)/);
+      for (const h of mine) expect(await confirm.textContent()).toContain(await inventoryName(h));
+      await s.shot('item10-apply-confirm');
+      await confirm.getByRole('button', { name: 'Apply to 3 host(s)' }).click();
+      // Item 7: the header belongs to the job from its first second: its id is shown before any host has finished a step.
+      const jobId = page.getByTestId('job-id');
+      await expect.poll(async () => /^j-/.test((await jobId.textContent()) ?? ''), { timeout: 5000, interval: 100 }).toBe(true);
+      expect(await page.locator('[data-testid=apply-row][data-status=succeeded]').count()).toBe(0);
+      const id = (await jobId.textContent())!;
+      await page.locator('[data-testid=apply-row][data-status=running]').first().waitFor({ timeout: 30_000 });
+      await s.shot('item7-apply-running');
+      await s.shot('lab-05-apply-running');
+      // Reload while the installers run: exactly the journal's host states, never a phantom "cancelled".
+      await page.reload();
+      await page.getByTestId('step-heading').filter({ hasText: 'Apply' }).waitFor();
+      await page.getByTestId('job-status').waitFor();
+      expect(await page.getByTestId('job-id').textContent()).toBe(id);
+      await page.getByTestId('apply-row').first().waitFor();
+      const journal = await s.call('jobs.show', { jobId: id });
+      const shownStatus = Object.fromEntries(
+        await page.getByTestId('apply-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-host'), r.getAttribute('data-status')])),
+      );
+      for (const h of journal.hosts)
+        if (h.status !== 'succeeded' && h.status !== 'running' && h.status !== 'pending') expect(shownStatus[h.host]).toBe(h.status);
+      expect(await page.locator('[data-testid=apply-row][data-status=cancelled]').count()).toBe(0);
+      await s.shot('item7-after-reload');
+      await expect.poll(() => page.locator('[data-testid=apply-row][data-status=succeeded]').count(), { timeout: 90_000, interval: 500 }).toBe(3);
+      // The job ends with a blocked host: said in words and colour, and Recent jobs shows the end without a reload.
+      await page.locator('[data-testid=job-status][data-status=completed_with_blocked]').waitFor({ timeout: 30_000 });
+      await page.getByTestId('blocked-banner').getByText('1 host(s) blocked').waitFor();
+      type Styled = { getComputedStyle(e: unknown): { color: string } };
+      const colour = (e: unknown) => (globalThis as unknown as Styled).getComputedStyle(e).color;
+      expect(await page.getByTestId('blocked-banner').evaluate(colour)).not.toBe(await page.locator('body').evaluate(colour));
+      await page.locator(`[data-testid=recent-jobs] tr[data-job="${id}"][data-status=completed_with_blocked]`).waitFor({ timeout: 10_000 });
+      await s.shot('item7-blocked-done');
+      await s.shot('lab-06-apply-done');
+      for (const h of mine) {
+        const r = (await hostExec(h, ['cat', '/usr/local/.vx_version'])) as { stdout: string };
+        expect(r.stdout).toMatch(`VERSION=${V}`);
+      }
+      const first = await inventoryName(mine[0]!);
+      await page.getByRole('button', { name: `Open the log of ${first}` }).click();
+      const logRegion = page.getByRole('region', { name: `Log of ${first}` });
+      await logRegion.waitFor();
+      // Accepted failing checks (the lab's stand-in servers may not answer every port) are in the job and in each host's log, with who and when.
+      const done = await s.call('jobs.show', { jobId: id });
+      for (const a of done.acceptances.filter((x) => x.hosts.includes(first))) {
+        expect(a.by).toMatch(/\(browser wizard\)$/);
+        await expect
+          .poll(async () => (await logRegion.textContent()) ?? '', { timeout: 5000 })
+          .toMatch(new RegExp(`failing check ${a.check} accepted by .+ \\(browser wizard\\) at 20`));
+      }
+    },
+    180_000,
+  );
 
   step('exports the report from the Summary', ['report.create', 'jobs.show'], async () => {
     const { page } = s;
@@ -223,14 +241,19 @@ describe.skipIf(!!why)(`wizard against the lab${why ? ` (skipped: ${why})` : ''}
     await s.shot('lab-07-summary');
   });
 
-  step('the Components view lists the installed version on the three hosts', ['versions.query'], async () => {
-    const { page } = s;
-    await goStep(page, 'Components');
-    const table = page.getByRole('table', { name: 'Installed components' });
-    await table.waitFor({ timeout: 60_000 });
-    for (const h of mine) expect(await table.textContent()).toContain(await inventoryName(h));
-    expect(await table.textContent()).toContain(V);
-    await s.shot('lab-08-components');
-    expect(s.problems).toEqual([]);
-  }, 90_000);
+  step(
+    'the Components view lists the installed version on the three hosts',
+    ['versions.query'],
+    async () => {
+      const { page } = s;
+      await goStep(page, 'Components');
+      const table = page.getByRole('table', { name: 'Installed components' });
+      await table.waitFor({ timeout: 60_000 });
+      for (const h of mine) expect(await table.textContent()).toContain(await inventoryName(h));
+      expect(await table.textContent()).toContain(V);
+      await s.shot('lab-08-components');
+      expect(s.problems).toEqual([]);
+    },
+    90_000,
+  );
 });

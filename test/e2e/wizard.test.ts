@@ -86,13 +86,19 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
     const filter = page.getByTestId('host-filter');
     let t = Date.now();
     await filter.fill('tag:rack-7 tag:web');
-    await page.getByTestId('host-count').filter({ hasText: /^18 of 5003 hosts/ }).waitFor();
+    await page
+      .getByTestId('host-count')
+      .filter({ hasText: /^18 of 5003 hosts/ })
+      .waitFor();
     timings.filter5000 = Date.now() - t;
     timings.filterInPage = Number((await page.getByTestId('filter-ms').textContent())!.match(/([\d.]+) ms/)![1]);
     expect(timings.filter5000).toBeLessThan(1000);
 
     await filter.fill('');
-    await page.getByTestId('host-count').filter({ hasText: /^5003 of 5003/ }).waitFor();
+    await page
+      .getByTestId('host-count')
+      .filter({ hasText: /^5003 of 5003/ })
+      .waitFor();
     t = Date.now();
     const address = page.getByRole('columnheader', { name: 'Address' });
     await address.getByRole('button').click();
@@ -117,7 +123,10 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
 
     // Select what a filter shows, and tag it.
     await filter.fill('tag:rack-7 tag:web');
-    await page.getByTestId('host-count').filter({ hasText: /^18 of 5003/ }).waitFor();
+    await page
+      .getByTestId('host-count')
+      .filter({ hasText: /^18 of 5003/ })
+      .waitFor();
     await page.getByLabel(/Select all 18 shown hosts/).check();
     await page.getByTestId('host-count').filter({ hasText: '18 selected' }).waitFor();
     await page.getByPlaceholder('tag', { exact: true }).fill('wave-1');
@@ -267,7 +276,8 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
     const applied = page.getByRole('table', { name: 'Proxy applied per host' });
     await applied.waitFor({ timeout: 30_000 });
     expect(await applied.locator('tbody tr').count()).toBe(18);
-    for (const row of await applied.locator('tbody tr').all()) expect(await row.textContent()).toMatch(/skipped.*(Linux host|neither role:vmm-server nor role:hyperv-host)/);
+    for (const row of await applied.locator('tbody tr').all())
+      expect(await row.textContent()).toMatch(/skipped.*(Linux host|neither role:vmm-server nor role:hyperv-host)/);
     await panel.getByText('applied on 0, skipped 18, failed 0').waitFor();
     await s.shot('13-proxies-applied');
   });

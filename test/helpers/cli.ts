@@ -15,7 +15,10 @@ export interface CliRun {
 }
 
 /** Runs the real CLI in a child process (the same entry point `npx asr-deploy` uses). */
-export function runCli(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined>; home?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string | undefined>; home?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const argv = opts.home ? ['--home', opts.home, ...args] : args;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
@@ -40,7 +43,10 @@ export function runCli(args: string[], opts: { stdin?: string; env?: Record<stri
  * Runs the real CLI on a pseudo-terminal (util-linux `script`), so stdin and stderr are a TTY
  * as in an admin's shell; `answer` is typed once the CLI has asked (`ask` seen on the terminal).
  */
-export function runCliOnTerminal(args: string[], opts: { answer: string; ask: RegExp; env?: Record<string, string | undefined>; home?: string; timeoutMs?: number }): Promise<{ code: number; output: string }> {
+export function runCliOnTerminal(
+  args: string[],
+  opts: { answer: string; ask: RegExp; env?: Record<string, string | undefined>; home?: string; timeoutMs?: number },
+): Promise<{ code: number; output: string }> {
   const argv = opts.home ? ['--home', opts.home, ...args] : args;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, BIN, ...argv].map(q).join(' ');

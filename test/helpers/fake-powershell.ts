@@ -109,8 +109,17 @@ export class FakePowerShell implements Transport {
   private authenticode(path: string): { status: string; statusMessage: string; subject: string | null; thumbprint: string | null } {
     if (!this.uploads.some((u) => u.remotePath === path)) throw new AsrFailure('not_found', `${path} is not on the host`, { host: this.host });
     const file = path.split('\\').at(-1)!;
-    const sig = this.signatures.get(file) ?? { Status: 'Valid', StatusMessage: 'Signature verified.', SignerCertificate: { Subject: MICROSOFT_SUBJECT, Thumbprint: 'F'.repeat(40) } };
-    return { status: sig.Status, statusMessage: sig.StatusMessage ?? '', subject: sig.SignerCertificate?.Subject ?? null, thumbprint: sig.SignerCertificate?.Thumbprint ?? null };
+    const sig = this.signatures.get(file) ?? {
+      Status: 'Valid',
+      StatusMessage: 'Signature verified.',
+      SignerCertificate: { Subject: MICROSOFT_SUBJECT, Thumbprint: 'F'.repeat(40) },
+    };
+    return {
+      status: sig.Status,
+      statusMessage: sig.StatusMessage ?? '',
+      subject: sig.SignerCertificate?.Subject ?? null,
+      thumbprint: sig.SignerCertificate?.Thumbprint ?? null,
+    };
   }
 
   async exec(): Promise<ExecResult> {
@@ -121,7 +130,12 @@ export class FakePowerShell implements Transport {
   async upload(localPath: string, remotePath: string, opts: { sha256?: string } = {}): Promise<UploadResult> {
     this.uploads.push({ localPath, remotePath, ...(opts.sha256 ? { sha256: opts.sha256 } : {}) });
     const data = existsSync(localPath) ? readFileSync(localPath) : null;
-    return { bytes: data?.length ?? 0, sha256: opts.sha256 ?? (data ? createHash('sha256').update(data).digest('hex') : ''), durationMs: 1, method: 'copy-item' };
+    return {
+      bytes: data?.length ?? 0,
+      sha256: opts.sha256 ?? (data ? createHash('sha256').update(data).digest('hex') : ''),
+      durationMs: 1,
+      method: 'copy-item',
+    };
   }
 
   async download(): Promise<void> {

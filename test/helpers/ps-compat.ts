@@ -41,7 +41,11 @@ foreach ($p in $in.PSObject.Properties) {
 }
 ConvertTo-Json -InputObject $out -Depth 4 -Compress
 `;
-  const r = spawnSync(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', checker], { input: JSON.stringify(scripts), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', checker], {
+    input: JSON.stringify(scripts),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`pwsh parse check failed (${r.status}): ${r.stderr}`);
   const parsed = JSON.parse(r.stdout) as Record<string, string[] | string | null>;
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, v == null ? [] : Array.isArray(v) ? v : [v]]));

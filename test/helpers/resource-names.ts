@@ -17,7 +17,8 @@ function walk(dir: string): string[] {
 export function namedResources(): string[] {
   const scripts = new Set<string>();
   for (const file of walk(join(ROOT, 'src-main')).filter((f) => f.endsWith('.ts'))) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/['"`]([A-Za-z0-9_.-]+\.(sh|ps1))['"`]/g)) scripts.add(`scripts/${m[2] === 'sh' ? 'linux' : 'windows'}/${m[1]}`);
+    for (const m of readFileSync(file, 'utf8').matchAll(/['"`]([A-Za-z0-9_.-]+\.(sh|ps1))['"`]/g))
+      scripts.add(`scripts/${m[2] === 'sh' ? 'linux' : 'windows'}/${m[1]}`);
   }
   const data = ['matrix', 'catalog'].flatMap((d) => walk(join(ROOT, 'resources', d)).map((f) => relative(join(ROOT, 'resources'), f)));
   return [...[...scripts].sort(), ...data.sort()];
@@ -27,7 +28,11 @@ export function namedResources(): string[] {
 export function selfRelativeResourceLookups(): string[] {
   return walk(join(ROOT, 'src-main'))
     .filter((f) => f.endsWith('.ts') && !f.endsWith(join('model', 'resources.ts')))
-    .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => ({ where: `${relative(ROOT, f)}:${i + 1}`, line })))
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ where: `${relative(ROOT, f)}:${i + 1}`, line })),
+    )
     .filter(({ line }) => /(import\.meta|__dirname|new URL\()/.test(line) && /\bresources\b/.test(line))
     .map(({ where }) => where);
 }

@@ -107,10 +107,7 @@ export async function createAccounts(stateDir: string, labId: string): Promise<A
       machine('/etc/passwd') +
       `${admin.name}:x:${admin.uid}:${admin.uid}:ASR lab admin (sudo with password):${admin.home}:/bin/bash\n` +
       `${nopw.name}:x:${nopw.uid}:${nopw.uid}:ASR lab admin (sudo NOPASSWD):${nopw.home}:/bin/bash\n`,
-    shadow:
-      machine('/etc/shadow') +
-      `${admin.name}:${adminHash}:${days}:0:99999:7:::\n` +
-      `${nopw.name}:${nopwHash}:${days}:0:99999:7:::\n`,
+    shadow: machine('/etc/shadow') + `${admin.name}:${adminHash}:${days}:0:99999:7:::\n` + `${nopw.name}:${nopwHash}:${days}:0:99999:7:::\n`,
     group: machine('/etc/group') + `${admin.name}:x:${admin.uid}:\n${nopw.name}:x:${nopw.uid}:\n`,
     gshadow: machine('/etc/gshadow') + `${admin.name}:!::\n${nopw.name}:!::\n`,
     sudoers: [

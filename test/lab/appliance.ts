@@ -22,7 +22,12 @@ export const APPLIANCE_PORTS = [443, 9443];
 
 /** Starts the appliance's listener in its own namespace `asrlab-<id>-appl` at <base>.251. */
 export async function startApplianceListener(labId: string, bridge: string, base: string, dir: string): Promise<ApplianceState> {
-  const e = await startEndpoint(labId, bridge, base, dir, { octet: APPLIANCE_OCTET, suffix: 'appl', names: ['appliance.asr-lab.test'], cn: 'appliance.asr-lab.test' });
+  const e = await startEndpoint(labId, bridge, base, dir, {
+    octet: APPLIANCE_OCTET,
+    suffix: 'appl',
+    names: ['appliance.asr-lab.test'],
+    cn: 'appliance.asr-lab.test',
+  });
   return { address: e.address, ns: e.ns, ports: APPLIANCE_PORTS, pid: e.pid, certPath: e.certPath };
 }
 

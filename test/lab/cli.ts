@@ -32,7 +32,13 @@ function printState(s: LabState): void {
   });
   const head = ['NAME', 'HOSTNAME', 'ADDRESS', 'PROFILE', 'NOTES'];
   const width = head.map((hd, i) => Math.max(hd.length, ...rows.map((r) => [...(r[i] ?? '')].length)));
-  for (const r of [head, ...rows]) out.push(r.map((c, i) => c + ' '.repeat(Math.max(0, (width[i] ?? 0) - [...c].length))).join('  ').trimEnd());
+  for (const r of [head, ...rows])
+    out.push(
+      r
+        .map((c, i) => c + ' '.repeat(Math.max(0, (width[i] ?? 0) - [...c].length)))
+        .join('  ')
+        .trimEnd(),
+    );
   const u = s.users;
   out.push(`users: root key ${u.root.keyPath}`);
   out.push(`       ${u.admin.name} password ${u.admin.password} (sudo asks), key ${u.admin.keyPath} passphrase ${u.admin.keyPassphrase}`);
@@ -43,13 +49,22 @@ function printState(s: LabState): void {
     out.push(`       TLS SHA-256 ${s.vcsim.fingerprintSha256}`);
   }
   if (s.proxy) {
-    out.push(`proxy  http://${s.proxy.host}:${s.proxy.port}  user ${s.proxy.user} password ${s.proxy.password}  CONNECT ports ${s.proxy.connectPorts.join(',')}`);
+    out.push(
+      `proxy  http://${s.proxy.host}:${s.proxy.port}  user ${s.proxy.user} password ${s.proxy.password}  CONNECT ports ${s.proxy.connectPorts.join(',')}`,
+    );
     out.push(`       endpoint ${s.proxy.endpoint.address}:443/:80 for ${s.proxy.endpointNames.join(' ')}`);
   }
-  if (s.appliance) out.push(`appliance ${s.appliance.address}  (stand-in replication appliance: TCP ${s.appliance.ports.join(', ')}; config files from test/lab/appliance.ts)`);
+  if (s.appliance)
+    out.push(
+      `appliance ${s.appliance.address}  (stand-in replication appliance: TCP ${s.appliance.ports.join(', ')}; config files from test/lab/appliance.ts)`,
+    );
   if (s.pwsh) out.push(`pwsh   ${s.pwsh.path}  remoting over SSH on: ${s.pwsh.hosts.join(', ')}`);
   for (const [k, v] of Object.entries(s.unavailable)) out.push(`unavailable ${k}: ${v}`);
-  out.push(`timings ${Object.entries(s.timings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  out.push(
+    `timings ${Object.entries(s.timings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   out.push(`export ASR_LAB_STATE=${s.stateDir}/state.json`);
   console.log(out.join('\n'));
 }
@@ -75,7 +90,8 @@ async function main(): Promise<number> {
     },
   });
   const [cmd, ...rest] = positionals;
-  const usage = 'usage: lab up [--hosts N] [--clones mix|PROFILE] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] [--home DATADIR] | configs DIR [--appliance ADDRESS] [--out DIR]';
+  const usage =
+    'usage: lab up [--hosts N] [--clones mix|PROFILE] [--vms N] [--no-vcsim] [--no-proxy] [--no-pwsh] [--json] | down [ID | --all] | status [--json] | fault HOST NAME [--lab ID] | stale | installers DIR VERSION [--os IDS] [--home DATADIR] | configs DIR [--appliance ADDRESS] [--out DIR]';
   if (values.help || !cmd) {
     console.log(usage);
     return cmd ? 0 : 2;
@@ -112,8 +128,11 @@ async function main(): Promise<number> {
       }
       if (!st.length) console.log('no lab');
       for (const l of st) {
-        console.log(`lab ${l.id} ${l.alive ? 'alive' : 'NOT alive'}  owner ${l.ownerPid} ${l.ownerAlive ? 'running' : 'dead'}${l.detached ? ' (detached)' : ''}  ${l.stateDir}`);
-        for (const h of l.hosts) console.log(`  ${h.name.padEnd(10)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'stopped'}  sshd ${h.sshd ? 'open' : 'closed'}  ${h.hostname}`);
+        console.log(
+          `lab ${l.id} ${l.alive ? 'alive' : 'NOT alive'}  owner ${l.ownerPid} ${l.ownerAlive ? 'running' : 'dead'}${l.detached ? ' (detached)' : ''}  ${l.stateDir}`,
+        );
+        for (const h of l.hosts)
+          console.log(`  ${h.name.padEnd(10)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'stopped'}  sshd ${h.sshd ? 'open' : 'closed'}  ${h.hostname}`);
         if (l.vcsim) console.log(`  vcsim ${l.vcsim.url} ${l.vcsim.running ? 'running' : 'stopped'}`);
         if (l.proxy) console.log(`  proxy ${l.proxy.url} ${l.proxy.running ? 'running' : 'stopped'}`);
       }
@@ -142,13 +161,17 @@ async function main(): Promise<number> {
     case 'installers': {
       const [dir, version] = rest;
       if (!dir || !version || !/^\d+(\.\d+){3}$/.test(version)) {
-        console.error('usage: lab installers DIR VERSION [--os RHEL8-64,UBUNTU-22.04-64] [--home DATADIR]  (VERSION like 9.66.7567.1; pinned with sources trust in DATADIR, else $ASR_DEPLOY_HOME)');
+        console.error(
+          'usage: lab installers DIR VERSION [--os RHEL8-64,UBUNTU-22.04-64] [--home DATADIR]  (VERSION like 9.66.7567.1; pinned with sources trust in DATADIR, else $ASR_DEPLOY_HOME)',
+        );
         return 2;
       }
       const ids = values.os ? values.os.split(',').filter(Boolean) : LAB_INSTALLER_OS_IDS;
       const built = ids.map((osId) => buildFixtureInstaller({ dir, version, osId }));
       for (const f of built) console.log(f);
-      console.error(`TEST FIXTURE: ${ids.length} stand-in Mobility service ${version} installer(s), not Microsoft's; they install nothing outside the lab hosts' /usr/local.`);
+      console.error(
+        `TEST FIXTURE: ${ids.length} stand-in Mobility service ${version} installer(s), not Microsoft's; they install nothing outside the lab hosts' /usr/local.`,
+      );
       // No document gives their SHA-256: pinned (sources trust) in the data directory, as an admin would, or plan blocks them.
       trustFixtureInstallers(built, values.home ? { home: values.home } : {});
       console.error(`pinned with \`asr-deploy sources trust\` in ${values.home ?? process.env.ASR_DEPLOY_HOME ?? 'the default data directory'}`);

@@ -142,14 +142,25 @@ export interface HttpResponse {
 }
 
 /** Sends one HTTP/1.1 request on an open socket (Connection: close) and reads the whole answer. */
-export function httpOverSocket(socket: Socket, method: string, host: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<HttpResponse> {
+export function httpOverSocket(
+  socket: Socket,
+  method: string,
+  host: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     socket.on('data', (b: Buffer) => chunks.push(b));
     socket.once('error', reject);
     socket.once('close', () => resolve(parseHttp(Buffer.concat(chunks).toString('utf8'))));
     const h = { Host: host, Connection: 'close', 'Content-Length': String(Buffer.byteLength(body)), ...headers };
-    socket.write(`${method} ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+    socket.write(
+      `${method} ${path} HTTP/1.1\r\n${Object.entries(h)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n')}\r\n\r\n${body}`,
+    );
   });
 }
 
@@ -182,7 +193,12 @@ export function parseHttp(text: string): HttpResponse {
  * Opens a CONNECT tunnel through an HTTP proxy. Resolves with the proxy's status and, on 200,
  * the socket (now a tunnel to target).
  */
-export function proxyConnect(proxyHost: string, proxyPort: number, target: string, auth?: { user: string; password: string }): Promise<{ status: number; headers: Record<string, string>; socket: Socket }> {
+export function proxyConnect(
+  proxyHost: string,
+  proxyPort: number,
+  target: string,
+  auth?: { user: string; password: string },
+): Promise<{ status: number; headers: Record<string, string>; socket: Socket }> {
   return new Promise((resolve, reject) => {
     const s = netConnect({ host: proxyHost, port: proxyPort });
     let buf = '';

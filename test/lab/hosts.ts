@@ -144,7 +144,9 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   const files = profileFiles(profile);
   const releaseFiles: Record<string, string> = {};
   for (const [path, content] of Object.entries(files)) {
-    const target = path.startsWith('/usr/lib/') ? join(dir, 'usrlib-upper', path.slice('/usr/lib/'.length)) : join(dir, 'etc-upper', path.slice('/etc/'.length));
+    const target = path.startsWith('/usr/lib/')
+      ? join(dir, 'usrlib-upper', path.slice('/usr/lib/'.length))
+      : join(dir, 'etc-upper', path.slice('/etc/'.length));
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content, { mode: 0o644 });
     if (path.startsWith('/etc/') && path !== '/etc/issue') releaseFiles[path] = content;
@@ -154,10 +156,7 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   );
   const hostsAddress = spec.etcHostsCorrect ? addr : `${net.base}.254`;
   writeFileSync(join(dir, 'etc-upper', 'hostname'), spec.hostname + '\n');
-  writeFileSync(
-    join(dir, 'etc-upper', 'hosts'),
-    `127.0.0.1\tlocalhost\n${hostsAddress}\t${spec.hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
-  );
+  writeFileSync(join(dir, 'etc-upper', 'hosts'), `127.0.0.1\tlocalhost\n${hostsAddress}\t${spec.hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
   installAccounts(net.accounts, join(dir, 'etc-upper'), join(dir, 'root'), join(dir, 'home'));
 
   // Host key (OpenSSH format, made in process: a 100-host lab spawns no ssh-keygen) and sshd configuration.
@@ -169,7 +168,9 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   writeFileSync(join(dir, 'init.sh'), initScript(dir, addr, spec, whiteouts, pwsh), { mode: 0o700 });
 
   // Network: namespace + veth into the bridge (the namespace side is eth0), one `ip` process.
-  await run('ip', ['-batch', '-'], { input: `netns add ${ns}\nlink add ${veth} type veth peer name eth0 netns ${ns}\nlink set ${veth} master ${net.bridge} up\n` });
+  await run('ip', ['-batch', '-'], {
+    input: `netns add ${ns}\nlink add ${veth} type veth peer name eth0 netns ${ns}\nlink set ${veth} master ${net.bridge} up\n`,
+  });
   // A scratch address can be reused right after its previous host went away: forget that host's
   // MAC, or the bridge keeps sending to it until the neighbour entry expires.
   if (scratch) await run('ip', ['neigh', 'flush', 'to', addr, 'dev', net.bridge], { allowFail: true });
@@ -186,7 +187,8 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   const unsharePid = child.pid ?? 0;
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const fail = (why: string): void => reject(new Error(`host ${spec.name}: ${why}: ${readFileOr(errLog, '').trim()}${readFileOr(join(dir, 'sshd.log'), '').trim().slice(-500)}`));
+    const fail = (why: string): void =>
+      reject(new Error(`host ${spec.name}: ${why}: ${readFileOr(errLog, '').trim()}${readFileOr(join(dir, 'sshd.log'), '').trim().slice(-500)}`));
     const timer = setTimeout(() => fail('init did not report ready within 15 s'), 15_000);
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
@@ -207,10 +209,15 @@ export async function startHost(net: LabNet, spec: HostSpec, octet: number, scra
   });
   child.removeAllListeners('exit');
   child.unref();
-  const initPid = await waitFor(`init of ${spec.name}`, () => {
-    const kids = readFileOr(`/proc/${unsharePid}/task/${unsharePid}/children`, '').trim().split(/\s+/).filter(Boolean);
-    return kids.length ? Number(kids[0]) : undefined;
-  }, 5000, 5);
+  const initPid = await waitFor(
+    `init of ${spec.name}`,
+    () => {
+      const kids = readFileOr(`/proc/${unsharePid}/task/${unsharePid}/children`, '').trim().split(/\s+/).filter(Boolean);
+      return kids.length ? Number(kids[0]) : undefined;
+    },
+    5000,
+    5,
+  );
   await waitForPort(addr, 22, true, 10_000);
 
   const host: HostState = {

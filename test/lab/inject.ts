@@ -23,6 +23,10 @@ export type { LabState };
 export function getLabPwshHost(): { lab: LabState | null; reason: string; pwshHost: LabState['hosts'][number] | undefined; why: string } {
   const { lab, reason } = getLab();
   const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
-  const why = !lab ? `needs the lab: ${reason}` : !pwshHost ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}` : 'lab pwsh host';
+  const why = !lab
+    ? `needs the lab: ${reason}`
+    : !pwshHost
+      ? `needs a lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none in this lab'}`
+      : 'lab pwsh host';
   return { lab, reason, pwshHost, why };
 }

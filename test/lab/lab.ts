@@ -13,20 +13,7 @@ import { hostSpecs, MAX_BASE_HOSTS, type CloneKind, type HostSpec } from './prof
 import { squidMissing, startEndpoint, startSquid } from './proxy.ts';
 import { startApplianceListener } from './appliance.ts';
 import type { HostState, LabState, ProfileId } from './types.ts';
-import {
-  allProcs,
-  LAB_ROOT,
-  procAlive,
-  procStartTime,
-  readJson,
-  run,
-  shortId,
-  sleep,
-  tcpProbe,
-  waitFor,
-  which,
-  writeJsonAtomic,
-} from './util.ts';
+import { allProcs, LAB_ROOT, procAlive, procStartTime, readJson, run, shortId, sleep, tcpProbe, waitFor, which, writeJsonAtomic } from './util.ts';
 import { startVcsim } from './vcsim.ts';
 
 export type * from './types.ts';
@@ -156,7 +143,7 @@ function overlaps(a: string, b: string): boolean {
   const len = Math.min(Number(la), Number(lb));
   if (len === 0) return true;
   const mask = len === 32 ? 0xffffffff : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipToInt(ia) & mask) >>> 0) === ((ipToInt(ib) & mask) >>> 0);
+  return (ipToInt(ia) & mask) >>> 0 === (ipToInt(ib) & mask) >>> 0;
 }
 
 /** Picks 10.A.B.0/24 that overlaps no route or address of the machine (except the default route) and no other lab. */
@@ -341,10 +328,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       }
     })();
 
-    const applianceP = opts.appliance === false ? Promise.resolve(undefined) : startApplianceListener(id, bridge, base, join(stateDir, 'appliance')).catch((e: unknown) => {
-      unavailable.appliance = (e as Error).message;
-      return undefined;
-    });
+    const applianceP =
+      opts.appliance === false
+        ? Promise.resolve(undefined)
+        : startApplianceListener(id, bridge, base, join(stateDir, 'appliance')).catch((e: unknown) => {
+            unavailable.appliance = (e as Error).message;
+            return undefined;
+          });
 
     const hosts = await hostsP;
     // PowerShell: check that pwsh really runs inside the host's namespaces.
@@ -575,7 +565,12 @@ export async function labDown(idOrState?: string | LabState | 'all'): Promise<vo
   for (const l of links.filter((n) => n.endsWith('br'))) await run('ip', ['link', 'del', l], { allowFail: true });
 
   // Wait for processes to exit before removing the directory they may still write to.
-  await waitFor('lab processes to exit', () => (allProcs().some((p) => p.pid !== process.pid && p.cmdline.includes(`${dir}/`)) ? undefined : true), 5000, 20).catch(() => undefined);
+  await waitFor(
+    'lab processes to exit',
+    () => (allProcs().some((p) => p.pid !== process.pid && p.cmdline.includes(`${dir}/`)) ? undefined : true),
+    5000,
+    20,
+  ).catch(() => undefined);
   // Host directories in parallel (each is ~70 small files; unlinks wait on the disk, not the CPU).
   await Promise.all(readdirSafe(join(dir, 'hosts')).map((h) => rm(join(dir, 'hosts', h), { recursive: true, force: true })));
   rmSync(dir, { recursive: true, force: true });

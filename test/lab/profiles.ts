@@ -32,7 +32,10 @@ export const PROFILES: Record<ProfileId, Profile> = {
     id: 'centos-6.6',
     kernel: '2.6.32-504.el6.x86_64',
     label: 'CentOS 6.6',
-    boot: { 'grub/grub.conf': 'default=0\ntimeout=5\ntitle CentOS (2.6.32-504.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-504.el6.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 rd_NO_LUKS LANG=en_US.UTF-8\n\tinitrd /initramfs-2.6.32-504.el6.x86_64.img\n' },
+    boot: {
+      'grub/grub.conf':
+        'default=0\ntimeout=5\ntitle CentOS (2.6.32-504.el6.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-2.6.32-504.el6.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 rd_NO_LUKS LANG=en_US.UTF-8\n\tinitrd /initramfs-2.6.32-504.el6.x86_64.img\n',
+    },
     files: {
       '/etc/centos-release': 'CentOS release 6.6 (Final)\n',
       '/etc/redhat-release': 'CentOS release 6.6 (Final)\n',
@@ -46,7 +49,10 @@ export const PROFILES: Record<ProfileId, Profile> = {
     id: 'ol-6.5',
     kernel: '3.8.13-16.2.1.el6uek.x86_64',
     label: 'Oracle Linux 6.5',
-    boot: { 'grub/grub.conf': 'default=0\ntimeout=5\ntitle Oracle Linux Server Unbreakable Enterprise Kernel (3.8.13-16.2.1.el6uek.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-3.8.13-16.2.1.el6uek.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11\n\tinitrd /initramfs-3.8.13-16.2.1.el6uek.x86_64.img\n' },
+    boot: {
+      'grub/grub.conf':
+        'default=0\ntimeout=5\ntitle Oracle Linux Server Unbreakable Enterprise Kernel (3.8.13-16.2.1.el6uek.x86_64)\n\troot (hd0,0)\n\tkernel /vmlinuz-3.8.13-16.2.1.el6uek.x86_64 ro root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11\n\tinitrd /initramfs-3.8.13-16.2.1.el6uek.x86_64.img\n',
+    },
     files: {
       '/etc/oracle-release': 'Oracle Linux Server release 6.5\n',
       '/etc/redhat-release': 'Red Hat Enterprise Linux Server release 6.5 (Santiago)\n',
@@ -60,7 +66,10 @@ export const PROFILES: Record<ProfileId, Profile> = {
     id: 'sles-11-sp3',
     kernel: '3.0.76-0.11-default',
     label: 'SUSE Linux Enterprise Server 11 SP3',
-    boot: { 'grub/menu.lst': 'default 0\ntimeout 8\ntitle SUSE Linux Enterprise Server 11 SP3 - 3.0.76-0.11\n    root (hd0,1)\n    kernel /boot/vmlinuz-3.0.76-0.11-default root=/dev/disk/by-id/scsi-SATA_disk1-part2 resume=/dev/disk/by-id/scsi-SATA_disk1-part1 splash=silent\n    initrd /boot/initrd-3.0.76-0.11-default\n' },
+    boot: {
+      'grub/menu.lst':
+        'default 0\ntimeout 8\ntitle SUSE Linux Enterprise Server 11 SP3 - 3.0.76-0.11\n    root (hd0,1)\n    kernel /boot/vmlinuz-3.0.76-0.11-default root=/dev/disk/by-id/scsi-SATA_disk1-part2 resume=/dev/disk/by-id/scsi-SATA_disk1-part1 splash=silent\n    initrd /boot/initrd-3.0.76-0.11-default\n',
+    },
     files: {
       '/etc/SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 3\n',
       '/etc/issue': '\nWelcome to SUSE Linux Enterprise Server 11 SP3  (x86_64) - Kernel \\r (\\l).\n\n',
@@ -72,7 +81,10 @@ export const PROFILES: Record<ProfileId, Profile> = {
     id: 'rhel-8.6',
     kernel: '4.18.0-372.9.1.el8.x86_64',
     label: 'Red Hat Enterprise Linux 8.6',
-    boot: { 'grub2/grub.cfg': 'set default=0\nmenuentry \'Red Hat Enterprise Linux (4.18.0-372.9.1.el8.x86_64) 8.6 (Ootpa)\' {\n\tlinux /vmlinuz-4.18.0-372.9.1.el8.x86_64 root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro crashkernel=auto\n}\n' },
+    boot: {
+      'grub2/grub.cfg':
+        "set default=0\nmenuentry 'Red Hat Enterprise Linux (4.18.0-372.9.1.el8.x86_64) 8.6 (Ootpa)' {\n\tlinux /vmlinuz-4.18.0-372.9.1.el8.x86_64 root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro crashkernel=auto\n}\n",
+    },
     files: {
       '/etc/os-release': [
         'NAME="Red Hat Enterprise Linux"',
@@ -100,7 +112,10 @@ export const PROFILES: Record<ProfileId, Profile> = {
     id: 'ubuntu-22.04',
     kernel: '5.15.0-91-generic',
     label: 'Ubuntu 22.04 LTS',
-    boot: { 'grub/grub.cfg': 'set default="0"\nmenuentry \'Ubuntu\' {\n\tlinux /boot/vmlinuz-5.15.0-91-generic root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro quiet splash\n}\n' },
+    boot: {
+      'grub/grub.cfg':
+        'set default="0"\nmenuentry \'Ubuntu\' {\n\tlinux /boot/vmlinuz-5.15.0-91-generic root=UUID=0f3a6c1e-6d2b-4c51-9a53-7e2f8f0c1a11 ro quiet splash\n}\n',
+    },
     files: {
       '/etc/os-release': [
         'PRETTY_NAME="Ubuntu 22.04.4 LTS"',
@@ -116,8 +131,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
         'UBUNTU_CODENAME=jammy',
         '',
       ].join('\n'),
-      '/etc/lsb-release':
-        'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.4 LTS"\n',
+      '/etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.4 LTS"\n',
       '/etc/debian_version': 'bookworm/sid\n',
       '/etc/issue': 'Ubuntu 22.04.4 LTS \\n \\l\n\n',
     },

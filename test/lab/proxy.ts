@@ -44,7 +44,13 @@ export interface EndpointInfo {
  * Starts the endpoint in its own namespace `asrlab-<id>-svc` at <base>.250 (or, for another
  * listener such as the stand-in replication appliance, `asrlab-<id>-<suffix>` at <base>.<octet>).
  */
-export async function startEndpoint(labId: string, bridge: string, base: string, dir: string, opts: { octet?: number; suffix?: string; names?: string[]; cn?: string } = {}): Promise<EndpointInfo> {
+export async function startEndpoint(
+  labId: string,
+  bridge: string,
+  base: string,
+  dir: string,
+  opts: { octet?: number; suffix?: string; names?: string[]; cn?: string } = {},
+): Promise<EndpointInfo> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const octet = opts.octet ?? ENDPOINT_OCTET;
   const ns = `asrlab-${labId}-${opts.suffix ?? 'svc'}`;
@@ -56,9 +62,23 @@ export async function startEndpoint(labId: string, bridge: string, base: string,
   const san = [...names.map((n) => `DNS:${n}`), `IP:${address}`].join(',');
   await Promise.all([
     run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-      '-subj', `/CN=${opts.cn ?? 'fake.hypervrecoverymanager.windowsazure.com'}/O=ASR Deploy test lab`, '-addext', `subjectAltName=${san}`,
-      '-keyout', keyPath, '-out', certPath,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${opts.cn ?? 'fake.hypervrecoverymanager.windowsazure.com'}/O=ASR Deploy test lab`,
+      '-addext',
+      `subjectAltName=${san}`,
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
     ]),
     (async () => {
       await run('ip', ['netns', 'add', ns]);
@@ -73,17 +93,37 @@ export async function startEndpoint(labId: string, bridge: string, base: string,
   const outFd = openSync(out, 'w', 0o600);
   const child = spawn(
     'ip',
-    ['netns', 'exec', ns, nodeBinary(), join(LAB_DIR, 'endpoint.ts'), '--address', address, '--tls-port', '443', '--http-port', '80', '--cert', certPath, '--key', keyPath],
+    [
+      'netns',
+      'exec',
+      ns,
+      nodeBinary(),
+      join(LAB_DIR, 'endpoint.ts'),
+      '--address',
+      address,
+      '--tls-port',
+      '443',
+      '--http-port',
+      '80',
+      '--cert',
+      certPath,
+      '--key',
+      keyPath,
+    ],
     { detached: true, stdio: ['ignore', outFd, outFd] },
   );
   closeSync(outFd);
   let exited: number | null | undefined;
   child.once('exit', (c) => (exited = c));
   child.unref();
-  await waitFor('the lab endpoint', () => {
-    if (exited !== undefined) throw new Error(`endpoint exited ${exited}: ${readFileOr(out, '')}`);
-    return readFileOr(out, '').includes('ready') ? true : undefined;
-  }, 15_000);
+  await waitFor(
+    'the lab endpoint',
+    () => {
+      if (exited !== undefined) throw new Error(`endpoint exited ${exited}: ${readFileOr(out, '')}`);
+      return readFileOr(out, '').includes('ready') ? true : undefined;
+    },
+    15_000,
+  );
   return { address, ns, tlsPort: 443, httpPort: 80, certPath, pid: child.pid ?? 0 };
 }
 
@@ -155,15 +195,19 @@ export async function startSquid(dir: string, bridgeAddress: string, subnet: str
   let exited: number | null | undefined;
   child.once('exit', (c) => (exited = c));
   child.unref();
-  await waitFor('squid to listen', async () => {
-    if (exited !== undefined) throw new Error(`squid exited ${exited}: ${readFileOr(out, '')}${readFileOr(join(dir, 'cache.log'), '').slice(-2000)}`);
-    try {
-      await waitForPort(bridgeAddress, SQUID_PORT, true, 200);
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 20_000);
+  await waitFor(
+    'squid to listen',
+    async () => {
+      if (exited !== undefined) throw new Error(`squid exited ${exited}: ${readFileOr(out, '')}${readFileOr(join(dir, 'cache.log'), '').slice(-2000)}`);
+      try {
+        await waitForPort(bridgeAddress, SQUID_PORT, true, 200);
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    20_000,
+  );
   return {
     url: `http://${user}:${password}@${bridgeAddress}:${SQUID_PORT}`,
     host: bridgeAddress,

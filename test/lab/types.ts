@@ -146,16 +146,7 @@ export interface LabState {
   timings: Record<string, number>;
 }
 
-export type FaultName =
-  | 'sshd-stop'
-  | 'sshd-start'
-  | 'drop-22'
-  | 'undrop-22'
-  | 'disk-full'
-  | 'disk-free'
-  | 'rekey'
-  | 'hang'
-  | 'unhang';
+export type FaultName = 'sshd-stop' | 'sshd-start' | 'drop-22' | 'undrop-22' | 'disk-full' | 'disk-free' | 'rekey' | 'hang' | 'unhang';
 
 export interface FaultResult {
   host: string;

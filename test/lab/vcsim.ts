@@ -81,17 +81,28 @@ export async function startVcsim(dir: string, opts: VcsimOptions): Promise<Vcsim
   const infoPath = join(dir, 'info.json');
   rmSync(infoPath, { force: true });
   const args = [
-    '-tag', opts.tag ?? 'asrlab-vcsim',
-    '-listen', '127.0.0.1:0',
-    '-user', user,
-    '-dc', String(opts.datacenters ?? 1),
-    '-cluster', String(opts.clusters ?? 1),
-    '-host', String(opts.hostsPerCluster ?? 3),
-    '-standalone-host', String(opts.standaloneHosts ?? 1),
-    '-total-vms', String(vms),
-    '-power-off-every', String(opts.powerOffEvery ?? 5),
-    '-guest-ips', opts.guestIps.join(','),
-    '-guest-names', opts.guestNames.join(','),
+    '-tag',
+    opts.tag ?? 'asrlab-vcsim',
+    '-listen',
+    '127.0.0.1:0',
+    '-user',
+    user,
+    '-dc',
+    String(opts.datacenters ?? 1),
+    '-cluster',
+    String(opts.clusters ?? 1),
+    '-host',
+    String(opts.hostsPerCluster ?? 3),
+    '-standalone-host',
+    String(opts.standaloneHosts ?? 1),
+    '-total-vms',
+    String(vms),
+    '-power-off-every',
+    String(opts.powerOffEvery ?? 5),
+    '-guest-ips',
+    opts.guestIps.join(','),
+    '-guest-names',
+    opts.guestNames.join(','),
   ];
   const outFd = openSync(infoPath, 'w', 0o600);
   const errFd = openSync(join(dir, 'vcsim.log'), 'w', 0o600);
@@ -106,12 +117,17 @@ export async function startVcsim(dir: string, opts: VcsimOptions): Promise<Vcsim
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  const info = await waitFor('vcsim to listen', () => {
-    if (exited !== undefined) throw new Error(`vcsim exited ${exited}: ${readFileOr(join(dir, 'vcsim.log'), '').slice(-2000)}`);
-    const text = readFileOr(infoPath, '');
-    if (!text.includes('\n')) return undefined;
-    return JSON.parse(text) as { url: string; fingerprintSha256: string; vmCount: number; poweredOff: number; hosts: number; pid: number };
-  }, 120_000, 20);
+  const info = await waitFor(
+    'vcsim to listen',
+    () => {
+      if (exited !== undefined) throw new Error(`vcsim exited ${exited}: ${readFileOr(join(dir, 'vcsim.log'), '').slice(-2000)}`);
+      const text = readFileOr(infoPath, '');
+      if (!text.includes('\n')) return undefined;
+      return JSON.parse(text) as { url: string; fingerprintSha256: string; vmCount: number; poweredOff: number; hosts: number; pid: number };
+    },
+    120_000,
+    20,
+  );
   return {
     url: info.url,
     sdkUrl: info.url,

@@ -30,29 +30,56 @@ function importsOf(file: string): { source: string; typeOnly: boolean; target: s
 
 describe('layers', () => {
   const eslint = new ESLint({ cwd: root });
-  const lint = async (filePath: string, code: string) => (await eslint.lintText(code, { filePath: join(root, filePath) }))[0]!.messages.map((m) => `${m.ruleId}: ${m.message}`);
+  const lint = async (filePath: string, code: string) =>
+    (await eslint.lintText(code, { filePath: join(root, filePath) }))[0]!.messages.map((m) => `${m.ruleId}: ${m.message}`);
 
   it.each([
     ['src-main/model/uphill.ts', "import type { Store } from '../store/store.ts';\nexport type S = Store;\n", 'model may not import store'],
-    ['src-main/deploy/uphill.ts', "import { createService } from '../service/service.ts';\nexport const s = createService;\n", 'feature may not import service'],
+    [
+      'src-main/deploy/uphill.ts',
+      "import { createService } from '../service/service.ts';\nexport const s = createService;\n",
+      'feature may not import service',
+    ],
     ['src-main/service/uphill.ts', "import { startServer } from '../server/server.ts';\nexport const s = startServer;\n", 'service may not import server'],
     ['src-main/electron/uphill.ts', "import { startServer } from '../server/server.ts';\nexport const s = startServer;\n", 'electron may not import server'],
     ['src-main/store/uphill.ts', "import { shQuote } from '../remote/quote-posix.ts';\nexport const q = shQuote;\n", 'store may not import remote'],
     ['src-main/remote/powershell/for-host.ts', "import type { Store } from '../../store/store.ts';\nexport type S = Store;\n", 'remote may not import store'],
-    ['src-main/remote/uphill.ts', "import type { CredentialSecret } from '../store/credentials.ts';\nexport type C = CredentialSecret;\n", 'remote may not import store'],
+    [
+      'src-main/remote/uphill.ts',
+      "import type { CredentialSecret } from '../store/credentials.ts';\nexport type C = CredentialSecret;\n",
+      'remote may not import store',
+    ],
     ['src-main/checks/uphill.ts', "import type { Transport } from '../remote/transport.ts';\nexport type T = Transport;\n", 'checks may not import remote'],
-    ['src-renderer/lib/uphill.ts', "import { commands } from '../../src-main/service/contract.ts';\nexport const c = commands;\n", 'renderer may not import service'],
+    [
+      'src-renderer/lib/uphill.ts',
+      "import { commands } from '../../src-main/service/contract.ts';\nexport const c = commands;\n",
+      'renderer may not import service',
+    ],
   ])('refuses an uphill import in %s', async (file, code, why) => {
     expect((await lint(file, code)).join('\n')).toContain(why);
   });
 
   it('lets a layer import the layers below it, and the renderer the contract as types', async () => {
-    expect(await lint('src-main/deploy/downhill.ts', "import type { Store } from '../store/store.ts';\nimport { fail } from '../model/errors.ts';\nexport type S = Store;\nexport const f = fail;\n")).toEqual([]);
-    expect(await lint('src-renderer/lib/downhill.ts', "import type { CommandName } from '../../src-main/service/contract.ts';\nexport type C = CommandName;\n")).toEqual([]);
+    expect(
+      await lint(
+        'src-main/deploy/downhill.ts',
+        "import type { Store } from '../store/store.ts';\nimport { fail } from '../model/errors.ts';\nexport type S = Store;\nexport const f = fail;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await lint('src-renderer/lib/downhill.ts', "import type { CommandName } from '../../src-main/service/contract.ts';\nexport type C = CommandName;\n"),
+    ).toEqual([]);
   });
 
   it('no module of src-main imports itself through others', () => {
-    const graph = new Map(filesUnder('src-main', /\.ts$/).map((f) => [f, importsOf(f).filter((i) => i.source.startsWith('.')).map((i) => i.target)]));
+    const graph = new Map(
+      filesUnder('src-main', /\.ts$/).map((f) => [
+        f,
+        importsOf(f)
+          .filter((i) => i.source.startsWith('.'))
+          .map((i) => i.target),
+      ]),
+    );
     const cycles: string[][] = [];
     const state = new Map<string, 'open' | 'done'>();
     const path: string[] = [];

@@ -38,18 +38,30 @@ const uploadMethod = (v: string): 'sftp' | 'exec-cat' => {
 };
 
 /** The human rendering of a finished job: its status, the outcome counts, one row per host. */
-function jobText(r: { jobId: string; status: string; outcome: Parameters<typeof formatCounts>[0]; hosts: { host: string; status: string; version: string | null; error?: { code: string; message: string }; warning?: string }[] }): string {
+function jobText(r: {
+  jobId: string;
+  status: string;
+  outcome: Parameters<typeof formatCounts>[0];
+  hosts: { host: string; status: string; version: string | null; error?: { code: string; message: string }; warning?: string }[];
+}): string {
   return [
     `job ${r.jobId}: ${r.status.replace(/_/g, ' ')}`,
     `  ${formatCounts(r.outcome)}`,
-    table(r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : (h.warning ?? null) })), ['host', 'status', 'version', 'error']),
+    table(
+      r.hosts.map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : (h.warning ?? null) })),
+      ['host', 'status', 'version', 'error'],
+    ),
   ].join('\n');
 }
 
 /** After a modernized apply: what the admin does next. */
 function awaitingHint(r: { jobId: string; hosts: { status: string }[] }): string[] {
   const n = r.hosts.filter((h) => h.status === 'awaiting_config').length;
-  return n ? [`${n} host(s) await their replication appliance config file: asr-deploy jobs config-requests ${r.jobId} --out DIR, then asr-deploy jobs configure ${r.jobId} --from DIR`] : [];
+  return n
+    ? [
+        `${n} host(s) await their replication appliance config file: asr-deploy jobs config-requests ${r.jobId} --out DIR, then asr-deploy jobs configure ${r.jobId} --from DIR`,
+      ]
+    : [];
 }
 
 export function registerDeploy(program: Command, rt: CliRuntime): void {
@@ -61,7 +73,11 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       const list = await rt.call('components.list', {});
       rt.out.result(
         list.map(({ id, name, platforms, versions }) => ({ id, name, platforms, versions })),
-        () => table(list.map((c) => ({ ...c, versions: `${c.versions.length} (latest ${c.latest})` })), ['id', 'name', 'platforms', 'versions']),
+        () =>
+          table(
+            list.map((c) => ({ ...c, versions: `${c.versions.length} (latest ${c.latest})` })),
+            ['id', 'name', 'platforms', 'versions'],
+          ),
       );
     });
 
@@ -77,19 +93,47 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       // A journalled job: its id comes in the job event (the JSON answer stays the array of cli.md).
       let jobId: string | undefined;
       const progress = progressPrinter(rt.out);
-      const list = await rt.call('components.uninstall', { component: o.component as never, hosts: o.hosts }, { onEvent: (e) => ((jobId ??= e.type === 'job' ? e.jobId : undefined), progress(e)) });
-      rt.out.result(list, () => [...(jobId ? [`job ${jobId} (asr-deploy jobs show|logs|resume ${jobId})`] : []), table(list.map((r) => ({ ...r, error: r.error ? `${r.error.code}: ${r.error.message}` : null })), ['host', 'status', 'error'])].join('\n'));
+      const list = await rt.call(
+        'components.uninstall',
+        { component: o.component as never, hosts: o.hosts },
+        { onEvent: (e) => ((jobId ??= e.type === 'job' ? e.jobId : undefined), progress(e)) },
+      );
+      rt.out.result(list, () =>
+        [
+          ...(jobId ? [`job ${jobId} (asr-deploy jobs show|logs|resume ${jobId})`] : []),
+          table(
+            list.map((r) => ({ ...r, error: r.error ? `${r.error.code}: ${r.error.message}` : null })),
+            ['host', 'status', 'error'],
+          ),
+        ].join('\n'),
+      );
       if (list.some((r) => r.status === 'failed')) throw new ExitRequest(EXIT.failed);
     });
 
   const sources = program.command('sources').description('installer source folders');
-  const shown = (files: CommandOutput<'sources.scan'>) => files.map(({ file, component, platform, osId, version, sha256, hashStatus, trusted, pinnedBy, pinnedAt }) => ({ file, component, platform, osId, version, sha256, hashStatus, trusted: trusted ?? false, ...(pinnedAt ? { pinnedBy: pinnedBy ?? null, pinnedAt } : {}) }));
+  const shown = (files: CommandOutput<'sources.scan'>) =>
+    files.map(({ file, component, platform, osId, version, sha256, hashStatus, trusted, pinnedBy, pinnedAt }) => ({
+      file,
+      component,
+      platform,
+      osId,
+      version,
+      sha256,
+      hashStatus,
+      trusted: trusted ?? false,
+      ...(pinnedAt ? { pinnedBy: pinnedBy ?? null, pinnedAt } : {}),
+    }));
   sources
     .command('scan <dir>')
     .description('identify installers by file name and SHA-256, and whether each is trusted (catalog hash or pin)')
     .action(async (dir: string) => {
       const files = await rt.call('sources.scan', { dir });
-      rt.out.result(shown(files), () => table(files.map((f) => ({ ...f, trusted: f.trusted ? 'yes' : 'no', sha256: f.sha256.slice(0, 16) + '…' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'trusted', 'sha256']));
+      rt.out.result(shown(files), () =>
+        table(
+          files.map((f) => ({ ...f, trusted: f.trusted ? 'yes' : 'no', sha256: f.sha256.slice(0, 16) + '…' })),
+          ['file', 'component', 'osId', 'version', 'hashStatus', 'trusted', 'sha256'],
+        ),
+      );
     });
   sources
     .command('trust <files...>')
@@ -103,7 +147,12 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       }
       const files: CommandOutput<'sources.trust'> = [];
       for (const [dir, names] of byDir) files.push(...(await rt.call('sources.trust', { dir, files: names })));
-      rt.out.result(shown(files), () => table(files.map((f) => ({ ...f, sha256: f.sha256.slice(0, 16) + '…', pinned: f.pinnedAt ? `${f.pinnedBy ?? 'unknown'} ${f.pinnedAt}` : 'catalog hash' })), ['file', 'component', 'osId', 'version', 'hashStatus', 'pinned', 'sha256']));
+      rt.out.result(shown(files), () =>
+        table(
+          files.map((f) => ({ ...f, sha256: f.sha256.slice(0, 16) + '…', pinned: f.pinnedAt ? `${f.pinnedBy ?? 'unknown'} ${f.pinnedAt}` : 'catalog hash' })),
+          ['file', 'component', 'osId', 'version', 'hashStatus', 'pinned', 'sha256'],
+        ),
+      );
     });
 
   program
@@ -121,30 +170,66 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--proxy <name>', 'a proxy defined with `proxy set`')
     .option('--accept <checkId>', 'accept a failing prerequisite check (recorded in the journal; repeatable)', collect, [])
     .option('--concurrency <n>', 'hosts examined at once', int('--concurrency', 1))
-    .action(async (o: { component: string; version?: string; source: string; hosts: string; cs?: string; appliance?: string; passphraseFile?: string; vaultCredentials?: string; friendlyName?: string; proxy?: string; accept: string[]; concurrency?: number }) => {
-      if (o.passphraseFile || o.vaultCredentials || o.proxy) await rt.needVault();
-      const plan = await rt.call(
-        'plan.create',
-        { component: o.component as never, source: o.source, hosts: o.hosts, accept: o.accept, ...(o.version ? { version: o.version } : {}), ...(o.cs !== undefined ? { cs: o.cs } : {}), ...(o.appliance !== undefined ? { appliance: o.appliance } : {}), ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}), ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}), ...(o.proxy ? { proxy: o.proxy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
-        { onEvent: progressPrinter(rt.out) },
-      );
-      const doc = rt.out.verbose ? plan : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };
-      const counts = plan.counts ?? planCounts(plan.items);
-      const work = counts.install + counts.upgrade;
-      rt.out.result(doc, () => {
-        const rows = plan.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason }));
-        const lines = rt.out.verbose ? plan.items.flatMap((i) => (i.commandLines ?? []).map((c) => `  ${i.host}$ ${c.join(' ')}`)) : [];
-        const next = work
-          ? `apply it with: asr-deploy apply ${plan.planId}${counts.blocked ? ` (the ${counts.blocked} blocked host${counts.blocked > 1 ? 's are' : ' is'} not touched)` : ''}`
-          : counts.blocked
-            ? `nothing to apply: ${counts.blocked === plan.items.length ? 'every host is' : `${counts.blocked} host${counts.blocked > 1 ? 's are' : ' is'}`} blocked (see the reasons above, fix them, then plan again)`
-            : 'nothing to apply: every host is already current';
-        const title = plan.versionChoice === 'per-host' ? `(per host: the newest the source holds for its OS; up to ${plan.version})` : plan.version;
-        return [`plan ${plan.planId}: ${plan.component} ${title}${plan.appliance ? ` → replication appliance ${plan.appliance}` : plan.cs ? ` → configuration server ${plan.cs} (classic)` : ''}: ${formatPlanCounts(counts)}`, table(rows, ['host', 'action', 'from', 'to', 'reason']), ...planNotes(plan.items), ...lines, next].join('\n');
-      });
-      // Nothing can be installed and hosts are blocked: the plan is blocked (cli.md, exit 4).
-      if (!work && counts.blocked) throw new ExitRequest(EXIT.blocked);
-    });
+    .action(
+      async (o: {
+        component: string;
+        version?: string;
+        source: string;
+        hosts: string;
+        cs?: string;
+        appliance?: string;
+        passphraseFile?: string;
+        vaultCredentials?: string;
+        friendlyName?: string;
+        proxy?: string;
+        accept: string[];
+        concurrency?: number;
+      }) => {
+        if (o.passphraseFile || o.vaultCredentials || o.proxy) await rt.needVault();
+        const plan = await rt.call(
+          'plan.create',
+          {
+            component: o.component as never,
+            source: o.source,
+            hosts: o.hosts,
+            accept: o.accept,
+            ...(o.version ? { version: o.version } : {}),
+            ...(o.cs !== undefined ? { cs: o.cs } : {}),
+            ...(o.appliance !== undefined ? { appliance: o.appliance } : {}),
+            ...(o.passphraseFile ? { passphraseFile: o.passphraseFile } : {}),
+            ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}),
+            ...(o.friendlyName !== undefined ? { friendlyName: o.friendlyName } : {}),
+            ...(o.proxy ? { proxy: o.proxy } : {}),
+            ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+          },
+          { onEvent: progressPrinter(rt.out) },
+        );
+        const doc = rt.out.verbose
+          ? plan
+          : { ...plan, items: plan.items.map(({ commandLines: _c, installer, ...i }) => ({ ...i, ...(installer ? { installer: installer.file } : {}) })) };
+        const counts = plan.counts ?? planCounts(plan.items);
+        const work = counts.install + counts.upgrade;
+        rt.out.result(doc, () => {
+          const rows = plan.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason }));
+          const lines = rt.out.verbose ? plan.items.flatMap((i) => (i.commandLines ?? []).map((c) => `  ${i.host}$ ${c.join(' ')}`)) : [];
+          const next = work
+            ? `apply it with: asr-deploy apply ${plan.planId}${counts.blocked ? ` (the ${counts.blocked} blocked host${counts.blocked > 1 ? 's are' : ' is'} not touched)` : ''}`
+            : counts.blocked
+              ? `nothing to apply: ${counts.blocked === plan.items.length ? 'every host is' : `${counts.blocked} host${counts.blocked > 1 ? 's are' : ' is'}`} blocked (see the reasons above, fix them, then plan again)`
+              : 'nothing to apply: every host is already current';
+          const title = plan.versionChoice === 'per-host' ? `(per host: the newest the source holds for its OS; up to ${plan.version})` : plan.version;
+          return [
+            `plan ${plan.planId}: ${plan.component} ${title}${plan.appliance ? ` → replication appliance ${plan.appliance}` : plan.cs ? ` → configuration server ${plan.cs} (classic)` : ''}: ${formatPlanCounts(counts)}`,
+            table(rows, ['host', 'action', 'from', 'to', 'reason']),
+            ...planNotes(plan.items),
+            ...lines,
+            next,
+          ].join('\n');
+        });
+        // Nothing can be installed and hosts are blocked: the plan is blocked (cli.md, exit 4).
+        if (!work && counts.blocked) throw new ExitRequest(EXIT.blocked);
+      },
+    );
 
   program
     .command('apply <planId>')
@@ -158,13 +243,18 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .action(async (planId: string, o: RunFlags & { yes?: boolean }) => {
       // Like `terraform apply`: a terminal is asked, a script must say --yes; without either nothing runs.
       if (!o.yes && !rt.interactive) {
-        fail('usage', `apply changes hosts and asks first, but there is no terminal to ask on; plan ${planId} was not applied.`, { remedy: `Review the plan (asr-deploy plan …), then run \`asr-deploy apply ${planId} --yes\`.` });
+        fail('usage', `apply changes hosts and asks first, but there is no terminal to ask on; plan ${planId} was not applied.`, {
+          remedy: `Review the plan (asr-deploy plan …), then run \`asr-deploy apply ${planId} --yes\`.`,
+        });
       }
       const plan = await rt.call('plan.show', { planId });
       if (!o.yes) {
         const c = plan.counts ?? planCounts(plan.items);
-        rt.out.info(`plan ${plan.planId}: ${plan.component} ${plan.version} on ${plan.items.length} host${plan.items.length === 1 ? '' : 's'}: ${formatPlanCounts(c)}`);
-        for (const i of plan.items.filter((x) => x.action === 'install' || x.action === 'upgrade')) rt.out.info(`  ${i.action.padEnd(7)} ${i.host}${i.from ? ` (${i.from} → ${i.to})` : ''}`);
+        rt.out.info(
+          `plan ${plan.planId}: ${plan.component} ${plan.version} on ${plan.items.length} host${plan.items.length === 1 ? '' : 's'}: ${formatPlanCounts(c)}`,
+        );
+        for (const i of plan.items.filter((x) => x.action === 'install' || x.action === 'upgrade'))
+          rt.out.info(`  ${i.action.padEnd(7)} ${i.host}${i.from ? ` (${i.from} → ${i.to})` : ''}`);
         if (!(await rt.confirm(`Apply it to ${c.install + c.upgrade} host${c.install + c.upgrade === 1 ? '' : 's'}? [y/N] `))) {
           rt.out.info('not applied: nothing was changed.');
           throw new ExitRequest(EXIT.cancelled);
@@ -183,7 +273,12 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .description('recent jobs')
     .action(async () => {
       const list = await rt.call('jobs.list', { limit: 50 });
-      rt.out.result(list, () => table(list.map((j) => ({ ...j, outcome: formatCounts(j.outcome) })), ['id', 'kind', 'status', 'planId', 'createdAt', 'outcome']));
+      rt.out.result(list, () =>
+        table(
+          list.map((j) => ({ ...j, outcome: formatCounts(j.outcome) })),
+          ['id', 'kind', 'status', 'planId', 'createdAt', 'outcome'],
+        ),
+      );
     });
   jobs
     .command('show <jobId>')
@@ -194,8 +289,23 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
         [
           `job ${j.id} (${j.kind}) ${j.status.replace(/_/g, ' ')}`,
           `  ${formatCounts(j.outcome)}`,
-          table(j.hosts.map((h) => ({ host: h.host, status: h.status, version: h.version, attempts: h.attempts, steps: h.steps.map((s) => `${s.step}:${s.status}`).join(' '), error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'attempts', 'steps', 'error']),
-          ...(j.pendingCleanups?.length ? [`pending clean-ups on targets (asr-deploy jobs resume ${j.id} does them):`, ...j.pendingCleanups.map((c) => `  ${c.host}: ${c.kind} ${c.path} (since ${c.since})`)] : []),
+          table(
+            j.hosts.map((h) => ({
+              host: h.host,
+              status: h.status,
+              version: h.version,
+              attempts: h.attempts,
+              steps: h.steps.map((s) => `${s.step}:${s.status}`).join(' '),
+              error: h.error ? `${h.error.code}: ${h.error.message}` : null,
+            })),
+            ['host', 'status', 'version', 'attempts', 'steps', 'error'],
+          ),
+          ...(j.pendingCleanups?.length
+            ? [
+                `pending clean-ups on targets (asr-deploy jobs resume ${j.id} does them):`,
+                ...j.pendingCleanups.map((c) => `  ${c.host}: ${c.kind} ${c.path} (since ${c.since})`),
+              ]
+            : []),
         ].join('\n'),
       );
     });
@@ -223,7 +333,10 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       rt.out.result(r, () =>
         [
           `${r.requests.length} request(s) in ${r.dir}:`,
-          table(r.requests.map(({ host, address, file }) => ({ host, address, file })), ['host', 'address', 'file']),
+          table(
+            r.requests.map(({ host, address, file }) => ({ host, address, file })),
+            ['host', 'address', 'file'],
+          ),
           'At the appliance (Microsoft Azure Appliance Configuration Manager → Mobility service configuration details): paste each <host>.txt string,',
           `"Download configuration file", save it as <host>.json in one folder, then: asr-deploy jobs configure ${jobId} --from DIR`,
         ].join('\n'),
@@ -242,7 +355,9 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       rt.out.result(r, () =>
         [
           jobText(r),
-          ...r.configFiles.matched.map((m) => `  ${m.name} → ${m.host}${m.matchedBy === 'name-only' ? ' (by name; no machine identity could be read in the file)' : ''}`),
+          ...r.configFiles.matched.map(
+            (m) => `  ${m.name} → ${m.host}${m.matchedBy === 'name-only' ? ' (by name; no machine identity could be read in the file)' : ''}`,
+          ),
           ...r.configFiles.ignored.map((i) => `  ${i.name}: ignored (${i.why})`),
           ...awaitingHint(r),
         ].join('\n'),
@@ -263,7 +378,13 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       const before = await rt.call('jobs.show', { jobId });
       for (const c of before.pendingCleanups ?? []) rt.out.info(`pending clean-up on ${c.host}: ${c.kind} ${c.path} (since ${c.since})`);
       const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
-      rt.out.result(r, () => [jobText(r), ...(r.cleanups ?? []).map((c) => `clean-up on ${c.host}: ${c.kind} ${c.path} ${c.done ? 'removed' : 'still pending'}`), ...awaitingHint(r)].join('\n'));
+      rt.out.result(r, () =>
+        [
+          jobText(r),
+          ...(r.cleanups ?? []).map((c) => `clean-up on ${c.host}: ${c.kind} ${c.path} ${c.done ? 'removed' : 'still pending'}`),
+          ...awaitingHint(r),
+        ].join('\n'),
+      );
       const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
     });
@@ -275,7 +396,11 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--concurrency <n>', 'hosts at once', int('--concurrency', 1))
     .action(async (o: { hosts: string; concurrency?: number }) => {
       await rt.needVault();
-      const list = await rt.call('versions.query', { hosts: o.hosts, ...(o.concurrency ? { concurrency: o.concurrency } : {}) }, { onEvent: progressPrinter(rt.out) });
+      const list = await rt.call(
+        'versions.query',
+        { hosts: o.hosts, ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        { onEvent: progressPrinter(rt.out) },
+      );
       rt.out.result(list, () =>
         table(
           list.flatMap((h): Record<string, unknown>[] =>
@@ -287,7 +412,9 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
                   configured: c.configured,
                   service: c.service,
                   support: c.support,
-                  'N-4': c.n4 ? `${c.n4.behind ?? '?'} behind ${c.n4.latest}${c.n4.directUpgrade ? '' : `; hops ${c.n4.hops.map((x) => `${x.rebootBefore ? 'reboot, ' : ''}${x.version ?? `≤${x.upTo}`}`).join(' → ')}`}${c.n4.rebootDue ? '; reboot due' : ''}` : null,
+                  'N-4': c.n4
+                    ? `${c.n4.behind ?? '?'} behind ${c.n4.latest}${c.n4.directUpgrade ? '' : `; hops ${c.n4.hops.map((x) => `${x.rebootBefore ? 'reboot, ' : ''}${x.version ?? `≤${x.upTo}`}`).join(' → ')}`}${c.n4.rebootDue ? '; reboot due' : ''}`
+                    : null,
                 }))
               : [{ host: h.host, component: '-', support: h.error?.code }],
           ),
@@ -299,7 +426,9 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
 }
 
 /** Plan notes for people: each host's warnings and upgrade hops under its table row. */
-export function planNotes(items: readonly { host: string; warnings?: string[] | undefined; hops?: { version: string | null; upTo: string; rebootBefore: boolean }[] | undefined }[]): string[] {
+export function planNotes(
+  items: readonly { host: string; warnings?: string[] | undefined; hops?: { version: string | null; upTo: string; rebootBefore: boolean }[] | undefined }[],
+): string[] {
   return items.flatMap((i) => [
     ...(i.warnings ?? []).map((w) => `  warn ${i.host}: ${w}`),
     ...(i.hops?.length ? [`  hops ${i.host}: ${i.hops.map((h) => `${h.rebootBefore ? 'reboot, ' : ''}${h.version ?? `a ${h.upTo} build`}`).join(' → ')}`] : []),

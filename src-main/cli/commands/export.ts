@@ -13,7 +13,10 @@ export function registerExport(program: Command, rt: CliRuntime): void {
       rt.out.result(r, () =>
         [
           `plan ${r.planId} exported to ${r.dir}: ${r.files.join(', ')}`,
-          table(r.hosts.map((h) => ({ host: h.host, exported: h.exported ? 'yes' : 'no', reason: h.reason })), ['host', 'exported', 'reason']),
+          table(
+            r.hosts.map((h) => ({ host: h.host, exported: h.exported ? 'yes' : 'no', reason: h.reason })),
+            ['host', 'exported', 'reason'],
+          ),
           r.passphraseVariable ? `the playbook needs ${r.passphraseVariable} (e.g. from ansible-vault): see ${r.dir}/README.md` : '',
         ]
           .filter(Boolean)

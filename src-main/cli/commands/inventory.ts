@@ -25,7 +25,15 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     .option('--credential <name>', 'credential to log in with')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .action(async (address: string, o: { name?: string; os?: string; transport?: string; port?: number; credential?: string; tag: string[] }) => {
-      const host = await rt.call('hosts.add', { address, name: o.name, os: o.os as never, transport: o.transport as never, port: o.port, credential: o.credential, tags: o.tag });
+      const host = await rt.call('hosts.add', {
+        address,
+        name: o.name,
+        os: o.os as never,
+        transport: o.transport as never,
+        port: o.port,
+        credential: o.credential,
+        tags: o.tag,
+      });
       rt.out.result(host, () => `${host.name} (${host.address}) ${host.os ?? 'os unknown'} over ${host.transport ?? '?'}:${host.port ?? '?'} — id ${host.id}`);
     });
 
@@ -37,7 +45,11 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     .option('--https', 'back to HTTPS 5986 (the default)')
     .action(async (selector: string, o: { auth?: string; http?: boolean; https?: boolean }) => {
       if (o.http && o.https) fail('usage', 'Give --http or --https, not both.');
-      const r = await rt.call('hosts.winrm', { hosts: selector, ...(o.auth ? { auth: o.auth as never } : {}), ...(o.http ? { http: true } : o.https ? { http: false } : {}) });
+      const r = await rt.call('hosts.winrm', {
+        hosts: selector,
+        ...(o.auth ? { auth: o.auth as never } : {}),
+        ...(o.http ? { http: true } : o.https ? { http: false } : {}),
+      });
       for (const h of r) for (const w of h.warnings) rt.out.info(`warning: ${h.host}: ${w}`);
       rt.out.result(r, () => r.map((h) => `${h.host}: WinRM ${h.useSsl ? 'HTTPS' : 'HTTP'} ${h.port}, ${h.auth}`).join('\n'));
     });
@@ -48,7 +60,12 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     .option('--hosts <sel>', 'all | name,address,id,… | tag:NAME', 'all')
     .action(async (o: { hosts: string }) => {
       const list = await rt.call('hosts.list', { hosts: o.hosts });
-      rt.out.result(list, () => table(list.map((h) => ({ ...h, facts: h.facts ? h.facts.collectedAt : null })), ['id', 'name', 'address', 'os', 'transport', 'port', 'credential', 'tags', 'source']));
+      rt.out.result(list, () =>
+        table(
+          list.map((h) => ({ ...h, facts: h.facts ? h.facts.collectedAt : null })),
+          ['id', 'name', 'address', 'os', 'transport', 'port', 'credential', 'tags', 'source'],
+        ),
+      );
     });
 
   hosts
@@ -57,14 +74,23 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
     .option('--hosts <sel>', 'all | name,address,id,… | tag:NAME', 'all')
     .action(async (o: { hosts: string }) => {
       const list = await rt.call('hosts.conflicts', { hosts: o.hosts });
-      rt.out.result(list, () => (list.length ? [table(list, ['id', 'host', 'field', 'current', 'discovered', 'source', 'keptBecause']), 'accept one with: asr-deploy hosts accept-conflict ID'].join('\n') : 'no conflicts'));
+      rt.out.result(list, () =>
+        list.length
+          ? [
+              table(list, ['id', 'host', 'field', 'current', 'discovered', 'source', 'keptBecause']),
+              'accept one with: asr-deploy hosts accept-conflict ID',
+            ].join('\n')
+          : 'no conflicts',
+      );
     });
   hosts
     .command('accept-conflict <ids...>')
     .description("take discovery's value for these conflicts, one by one (see `hosts conflicts`)")
     .action(async (ids: string[]) => {
       const list = await rt.call('hosts.acceptConflict', { ids });
-      rt.out.result(list, () => list.map((h) => `updated ${h.name} (${h.address}): os ${h.os ?? '-'}, transport ${h.transport ?? '-'}, credential ${h.credential ?? '-'}`).join('\n'));
+      rt.out.result(list, () =>
+        list.map((h) => `updated ${h.name} (${h.address}): os ${h.os ?? '-'}, transport ${h.transport ?? '-'}, credential ${h.credential ?? '-'}`).join('\n'),
+      );
     });
   hosts
     .command('remove <selector>')
@@ -100,7 +126,10 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
       const lines = wanted ? splitSecretLines(await readStdin(), wanted) : [];
       const first = o.passwordStdin || o.passphraseStdin ? lines.shift() : undefined;
       const sudoPassword = o.sudoPasswordStdin ? lines.shift() : undefined;
-      if ((o.passwordStdin || o.passphraseStdin) && !first) fail('usage', `No ${o.passwordStdin ? 'password' : 'passphrase'} arrived on stdin.`, { remedy: 'Pipe it in, e.g. `printf %s "$PW" | asr-deploy credentials add …`.' });
+      if ((o.passwordStdin || o.passphraseStdin) && !first)
+        fail('usage', `No ${o.passwordStdin ? 'password' : 'passphrase'} arrived on stdin.`, {
+          remedy: 'Pipe it in, e.g. `printf %s "$PW" | asr-deploy credentials add …`.',
+        });
       if (o.sudoPasswordStdin && !sudoPassword) fail('usage', 'No sudo password arrived on stdin (expected on the line after the password/passphrase).');
       let privateKey: string | undefined;
       if (o.keyFile) {
@@ -113,7 +142,9 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
         if (parsed instanceof Error) {
           const encrypted = /encrypted|passphrase/i.test(parsed.message);
           fail('validation', `The key file ${o.keyFile} cannot be read as a private key${encrypted ? ' with the passphrase given' : ''}: ${parsed.message}`, {
-            remedy: encrypted ? 'Pass the passphrase with --passphrase-stdin.' : 'Give an OpenSSH-format private key (ssh-keygen -p -f KEY converts old formats).',
+            remedy: encrypted
+              ? 'Pass the passphrase with --passphrase-stdin.'
+              : 'Give an OpenSSH-format private key (ssh-keygen -p -f KEY converts old formats).',
           });
         }
       }
@@ -127,7 +158,10 @@ export function registerInventory(program: Command, rt: CliRuntime): void {
         passphrase: o.passphraseStdin ? first : undefined,
         sudoPassword,
       });
-      rt.out.result({ name: info.name, user: info.user, kind: info.kind }, () => `stored credential ${info.name} (${info.kind}, user ${info.user}${info.hasSudoPassword ? ', with sudo password' : ''})`);
+      rt.out.result(
+        { name: info.name, user: info.user, kind: info.kind },
+        () => `stored credential ${info.name} (${info.kind}, user ${info.user}${info.hasSudoPassword ? ', with sudo password' : ''})`,
+      );
     });
   creds
     .command('list')

@@ -43,14 +43,26 @@ export function registerProxy(program: Command, rt: CliRuntime): void {
       await rt.needVault();
       const r = await rt.call(
         'proxy.test',
-        { name, hosts: o.hosts, ...(o.endpoint.length ? { endpoints: o.endpoint } : {}), ...(o.timeout ? { timeoutSeconds: o.timeout } : {}), ...(o.method ? { method: o.method as 'auto' } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        {
+          name,
+          hosts: o.hosts,
+          ...(o.endpoint.length ? { endpoints: o.endpoint } : {}),
+          ...(o.timeout ? { timeoutSeconds: o.timeout } : {}),
+          ...(o.method ? { method: o.method as 'auto' } : {}),
+          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        },
         { onEvent: rt.out.verbose ? progressPrinter(rt.out) : undefined },
       );
       rt.out.result(r, () => {
         const lines = [`proxy ${r.proxy} (${r.url})`];
         for (const h of r.hosts) {
-          lines.push(`${h.host}: ${h.ok ? 'OK' : 'FAILED'}${h.error ? ` ${h.error.code}: ${h.error.message}${h.error.remedy ? `\n    remedy: ${h.error.remedy}` : ''}` : ''}`);
-          for (const e of h.endpoints) lines.push(`  [${e.outcome}] ${e.kind === 'http' ? 'http://' : ''}${e.endpoint}${e.status ? ` — ${e.status}` : ''}${e.detail && e.outcome !== 'ok' ? ` (${e.detail})` : ''}`);
+          lines.push(
+            `${h.host}: ${h.ok ? 'OK' : 'FAILED'}${h.error ? ` ${h.error.code}: ${h.error.message}${h.error.remedy ? `\n    remedy: ${h.error.remedy}` : ''}` : ''}`,
+          );
+          for (const e of h.endpoints)
+            lines.push(
+              `  [${e.outcome}] ${e.kind === 'http' ? 'http://' : ''}${e.endpoint}${e.status ? ` — ${e.status}` : ''}${e.detail && e.outcome !== 'ok' ? ` (${e.detail})` : ''}`,
+            );
         }
         return lines.join('\n');
       });
@@ -67,13 +79,21 @@ export function registerProxy(program: Command, rt: CliRuntime): void {
       await rt.needVault();
       const r = await rt.call(
         'proxy.apply',
-        { name, hosts: o.hosts, ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}), ...(o.drconfigurator ? { drconfigurator: o.drconfigurator } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+        {
+          name,
+          hosts: o.hosts,
+          ...(o.vaultCredentials ? { vaultCredentialsFile: o.vaultCredentials } : {}),
+          ...(o.drconfigurator ? { drconfigurator: o.drconfigurator } : {}),
+          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        },
         { onEvent: progressPrinter(rt.out) },
       );
       rt.out.result(r, () => {
         const lines = [`proxy ${r.proxy} (${r.url})${r.jobId ? `: job ${r.jobId} (asr-deploy jobs show|logs|resume ${r.jobId})` : ''}`];
         for (const h of r.hosts) {
-          lines.push(`${h.host}: ${h.status.toUpperCase()}${h.status === 'skipped' ? ` — ${h.reason}` : ''}${h.error ? ` ${h.error.code}: ${h.error.message}` : ''}`);
+          lines.push(
+            `${h.host}: ${h.status.toUpperCase()}${h.status === 'skipped' ? ` — ${h.reason}` : ''}${h.error ? ` ${h.error.code}: ${h.error.message}` : ''}`,
+          );
           for (const s of h.steps) lines.push(`  [${s.status}] ${s.id}: ${s.why}${s.detail ? ` — ${s.detail}` : ''}`);
         }
         return lines.join('\n');

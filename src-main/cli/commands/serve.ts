@@ -9,9 +9,14 @@ import type { CliRuntime } from '../runtime.ts';
 /** Where the built renderer is: dist/renderer from the source tree (src-main/cli/commands) or from dist/cli. */
 export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
   // An explicit ASR_DEPLOY_RENDERER_DIR is the only place looked at: no silent fallback to another build.
-  const candidates = env.ASR_DEPLOY_RENDERER_DIR ? [env.ASR_DEPLOY_RENDERER_DIR] : [fileURLToPath(new URL('../../../dist/renderer', import.meta.url)), fileURLToPath(new URL('../renderer', import.meta.url))];
+  const candidates = env.ASR_DEPLOY_RENDERER_DIR
+    ? [env.ASR_DEPLOY_RENDERER_DIR]
+    : [fileURLToPath(new URL('../../../dist/renderer', import.meta.url)), fileURLToPath(new URL('../renderer', import.meta.url))];
   const dir = candidates.find((d): d is string => !!d && existsSync(`${d}/index.html`));
-  if (!dir) fail('not_found', `The wizard is not built (no index.html in ${candidates.join(' or ')}).`, { remedy: 'Run `npm run build` first (or point ASR_DEPLOY_RENDERER_DIR at a built renderer).' });
+  if (!dir)
+    fail('not_found', `The wizard is not built (no index.html in ${candidates.join(' or ')}).`, {
+      remedy: 'Run `npm run build` first (or point ASR_DEPLOY_RENDERER_DIR at a built renderer).',
+    });
   return dir;
 }
 

@@ -10,7 +10,10 @@ export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(v) ?? (/^\d{1,5}$/.test(v) ? [v, undefined, '0.0.0.0', v] : null);
   const host = m?.[1] ?? m?.[2];
   const port = Number(m?.[3]);
-  if (!m || !host || !isIP(host) || !Number.isInteger(port) || port < 0 || port > 65535) fail('usage', `--listen takes ADDR:PORT (an IP address of this machine and a port), not "${v}".`, { remedy: 'For example --listen 0.0.0.0:8443 or --listen 10.0.0.5:8443.' });
+  if (!m || !host || !isIP(host) || !Number.isInteger(port) || port < 0 || port > 65535)
+    fail('usage', `--listen takes ADDR:PORT (an IP address of this machine and a port), not "${v}".`, {
+      remedy: 'For example --listen 0.0.0.0:8443 or --listen 10.0.0.5:8443.',
+    });
   return { host, port };
 }
 
@@ -38,7 +41,9 @@ export function registerSourcesServe(program: Command, rt: CliRuntime): void {
       const urls = (names.length ? names : [server.address]).map((a) => `https://${hostPart(a)}:${server.port}/`);
       rt.out.result({ url: urls[0], urls, fingerprint: server.fingerprint, listen: `${hostPart(listen.host)}:${server.port}`, dir }, () => urls.join('\n'));
       rt.out.info(`Serving ${dir} read-only on ${hostPart(listen.host)}:${server.port} (index: ${urls[0]}index.json).`);
-      rt.out.info(`Certificate SHA-256 ${server.fingerprint} (self-signed, new at each start). On the workstation that plans: asr-deploy trust approve ${hostPart(names[0] ?? server.address)}:${server.port} --fingerprint ${server.fingerprint}`);
+      rt.out.info(
+        `Certificate SHA-256 ${server.fingerprint} (self-signed, new at each start). On the workstation that plans: asr-deploy trust approve ${hostPart(names[0] ?? server.address)}:${server.port} --fingerprint ${server.fingerprint}`,
+      );
       rt.out.info('Each request is logged here (who fetched what). Ctrl+C stops.');
       await new Promise<void>((done) => {
         const stop = () => {

@@ -25,35 +25,63 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
     .option('--step-timeout <seconds>', 'bound of each remote step', int('--step-timeout', 1))
     .option('--schedule <name>', 'run on behalf of a schedule (keeps its last report)')
     .option('--webhook <url>', 'POST the summary as JSON to this URL')
-    .action(async (o: { hosts: string; source?: string; check?: boolean; version?: string; concurrency?: number; maxFailures?: number; stepTimeout?: number; schedule?: string; webhook?: string }) => {
-      await rt.needVault();
-      const r = await rt.call(
-        'sweep.run',
-        {
-          hosts: o.hosts,
-          check: !!o.check,
-          ...(o.source ? { source: o.source } : {}),
-          ...(o.version ? { version: o.version } : {}),
-          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-          ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
-          ...(o.stepTimeout ? { stepTimeoutMs: o.stepTimeout * 1000 } : {}),
-          ...(o.schedule ? { schedule: o.schedule } : {}),
-          ...(o.webhook ? { webhook: o.webhook } : {}),
-        },
-        { onEvent: progressPrinter(rt.out) },
-      );
-      for (const x of r.retry) rt.out.info(`retry list: ${x.host} (${x.lastError}; since ${x.since})`);
-      if (o.check) {
-        const { plans: _p, outdated: _o, retry: _r, jobId: _j, status: _s, hosts: _h, report: _rep, ...planDoc } = r;
-        rt.out.result({ ...planDoc, plans: r.plans.map((p) => p.planId), outdated: r.outdated, retry: r.retry }, () => [table(r.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason })), ['host', 'action', 'from', 'to', 'reason']), ...planNotes(r.items)].join('\n'));
-        return;
-      }
-      rt.out.result({ jobId: r.jobId ?? null, planId: r.planId, status: r.status, hosts: r.hosts ?? [], outdated: r.outdated, retry: r.retry, report: r.report ?? null }, () =>
-        [`sweep ${r.jobId ?? '(nothing to upgrade)'}: ${r.status}`, table((r.hosts ?? []).map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })), ['host', 'status', 'version', 'error'])].join('\n'),
-      );
-      const code = exitForJob(r.status ?? 'succeeded', r.hosts ?? []);
-      if (code !== EXIT.ok) throw new ExitRequest(code);
-    });
+    .action(
+      async (o: {
+        hosts: string;
+        source?: string;
+        check?: boolean;
+        version?: string;
+        concurrency?: number;
+        maxFailures?: number;
+        stepTimeout?: number;
+        schedule?: string;
+        webhook?: string;
+      }) => {
+        await rt.needVault();
+        const r = await rt.call(
+          'sweep.run',
+          {
+            hosts: o.hosts,
+            check: !!o.check,
+            ...(o.source ? { source: o.source } : {}),
+            ...(o.version ? { version: o.version } : {}),
+            ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+            ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
+            ...(o.stepTimeout ? { stepTimeoutMs: o.stepTimeout * 1000 } : {}),
+            ...(o.schedule ? { schedule: o.schedule } : {}),
+            ...(o.webhook ? { webhook: o.webhook } : {}),
+          },
+          { onEvent: progressPrinter(rt.out) },
+        );
+        for (const x of r.retry) rt.out.info(`retry list: ${x.host} (${x.lastError}; since ${x.since})`);
+        if (o.check) {
+          const { plans: _p, outdated: _o, retry: _r, jobId: _j, status: _s, hosts: _h, report: _rep, ...planDoc } = r;
+          rt.out.result({ ...planDoc, plans: r.plans.map((p) => p.planId), outdated: r.outdated, retry: r.retry }, () =>
+            [
+              table(
+                r.items.map((i) => ({ host: i.host, action: i.action, from: i.from, to: i.to, reason: i.reason })),
+                ['host', 'action', 'from', 'to', 'reason'],
+              ),
+              ...planNotes(r.items),
+            ].join('\n'),
+          );
+          return;
+        }
+        rt.out.result(
+          { jobId: r.jobId ?? null, planId: r.planId, status: r.status, hosts: r.hosts ?? [], outdated: r.outdated, retry: r.retry, report: r.report ?? null },
+          () =>
+            [
+              `sweep ${r.jobId ?? '(nothing to upgrade)'}: ${r.status}`,
+              table(
+                (r.hosts ?? []).map((h) => ({ ...h, error: h.error ? `${h.error.code}: ${h.error.message}` : null })),
+                ['host', 'status', 'version', 'error'],
+              ),
+            ].join('\n'),
+        );
+        const code = exitForJob(r.status ?? 'succeeded', r.hosts ?? []);
+        if (code !== EXIT.ok) throw new ExitRequest(code);
+      },
+    );
 
   const catalog = program.command('catalog').description('the catalog of component versions');
   catalog
@@ -61,7 +89,9 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
     .description('which catalog is in use')
     .action(async () => {
       const c = await rt.call('catalog.info', {});
-      rt.out.result(c, () => [`catalog: ${c.source}${c.sha256 ? ` (sha256 ${c.sha256}, loaded ${c.loadedAt})` : ''}`, table(c.components, ['id', 'versions', 'latest'])].join('\n'));
+      rt.out.result(c, () =>
+        [`catalog: ${c.source}${c.sha256 ? ` (sha256 ${c.sha256}, loaded ${c.loadedAt})` : ''}`, table(c.components, ['id', 'versions', 'latest'])].join('\n'),
+      );
     });
   catalog
     .command('update <source>')
@@ -89,7 +119,12 @@ export function registerUpdates(program: Command, rt: CliRuntime): void {
     .description('schedules and their next run')
     .action(async () => {
       const list = await rt.call('schedule.list', {});
-      rt.out.result(list, () => table(list.map((s) => ({ ...s, sweep: s.sweepArgs.join(' ') })), ['name', 'every', 'cron', 'backend', 'nextRun', 'installed', 'sweep']));
+      rt.out.result(list, () =>
+        table(
+          list.map((s) => ({ ...s, sweep: s.sweepArgs.join(' ') })),
+          ['name', 'every', 'cron', 'backend', 'nextRun', 'installed', 'sweep'],
+        ),
+      );
     });
   schedule
     .command('remove <name>')

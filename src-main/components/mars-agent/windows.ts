@@ -4,7 +4,19 @@ import type { Transport } from '../../remote/transport.ts';
 import { loadCatalog, type Catalog } from '../catalog.ts';
 import type { Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { compareVersions } from '../version.ts';
-import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, REDACTED, renderLine, runLine, shownLine, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
+import {
+  cleanupStaging,
+  detectComponent,
+  displayStagingDir,
+  fetchWindowsLogs,
+  REDACTED,
+  renderLine,
+  runLine,
+  shownLine,
+  stageInstaller,
+  stagingDir,
+  type WinLine,
+} from '../windows/common.ts';
 
 /**
  * The Recovery Services (MARS) agent on the Hyper-V hosts of a VMM cloud: `MARSAgentInstaller.exe
@@ -51,7 +63,16 @@ export const marsAgentWindows: Recipe = {
         skipIfDone: true,
         async run(ctx) {
           const dir = stagingDir(ctx, host);
-          return runLine(ctx, catalog, 'mars-agent', 'MARSAgentInstaller.exe', dir, mainLine(catalog, target, dir, win32.join(dir, target.installer.file)), host, isDone(ctx));
+          return runLine(
+            ctx,
+            catalog,
+            'mars-agent',
+            'MARSAgentInstaller.exe',
+            dir,
+            mainLine(catalog, target, dir, win32.join(dir, target.installer.file)),
+            host,
+            isDone(ctx),
+          );
         },
       },
       {
@@ -59,9 +80,18 @@ export const marsAgentWindows: Recipe = {
         skipIfDone: false,
         async run(ctx) {
           const s = await detect(ctx.transport, ctx.signal);
-          if (!s.installed || !s.version) fail('install_failed', `After setup ${host} shows no Recovery Services agent (no cbengine.exe in the install path).`, { host, remedy: 'See CBEngineCurr.errlog in the host log.' });
-          if (compareVersions(s.version, target.version) !== 0) fail('install_failed', `After setup ${host} reports the Recovery Services agent ${s.version}, not ${target.version}.`, { host, remedy: 'See the agent’s logs in the host log.' });
-          if (s.service !== 'running') return { warning: `obengine is ${s.service ?? 'in an unknown state'} after setup`, detail: s as unknown as Record<string, unknown> };
+          if (!s.installed || !s.version)
+            fail('install_failed', `After setup ${host} shows no Recovery Services agent (no cbengine.exe in the install path).`, {
+              host,
+              remedy: 'See CBEngineCurr.errlog in the host log.',
+            });
+          if (compareVersions(s.version, target.version) !== 0)
+            fail('install_failed', `After setup ${host} reports the Recovery Services agent ${s.version}, not ${target.version}.`, {
+              host,
+              remedy: 'See the agent’s logs in the host log.',
+            });
+          if (s.service !== 'running')
+            return { warning: `obengine is ${s.service ?? 'in an unknown state'} after setup`, detail: s as unknown as Record<string, unknown> };
           return { detail: s as unknown as Record<string, unknown> };
         },
       },
@@ -71,9 +101,13 @@ export const marsAgentWindows: Recipe = {
   cleanup: (ctx) => cleanupStaging(ctx),
 
   async uninstall() {
-    return fail('unsupported', 'The documented uninstall of the Recovery Services agent is the installer itself (MARSAgentInstaller.exe /q /d), which is not kept on the host.', {
-      remedy: 'Copy MARSAgentInstaller.exe to the host and run `MARSAgentInstaller.exe /q /d` there, or remove it in Programs and Features.',
-    });
+    return fail(
+      'unsupported',
+      'The documented uninstall of the Recovery Services agent is the installer itself (MARSAgentInstaller.exe /q /d), which is not kept on the host.',
+      {
+        remedy: 'Copy MARSAgentInstaller.exe to the host and run `MARSAgentInstaller.exe /q /d` there, or remove it in Programs and Features.',
+      },
+    );
   },
 
   fetchLogs: (t, catalog) => fetchWindowsLogs(t, catalog, 'mars-agent'),

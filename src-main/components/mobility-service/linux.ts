@@ -17,13 +17,24 @@ const stagingBytesNeeded = (installerBytes: number): number => installerBytes * 
 
 async function detect(t: Transport, signal?: AbortSignal): Promise<InstalledState> {
   const r = await t.exec(shScript('mobility-detect.sh'), { elevate: true, timeoutMs: 60_000, ...(signal ? { signal } : {}) });
-  let doc: { installed: boolean | null; version: string | null; installDir: string | null; configured: boolean | null; service: InstalledState['service']; error?: string };
+  let doc: {
+    installed: boolean | null;
+    version: string | null;
+    installDir: string | null;
+    configured: boolean | null;
+    service: InstalledState['service'];
+    error?: string;
+  };
   try {
     doc = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
   } catch {
     return fail('command_failed', `Mobility service detection printed no JSON: ${r.stdout.slice(0, 200)}`);
   }
-  if (doc.error) fail('permission_denied', `Mobility service detection: ${doc.error}`, { remedy: 'Use root or a sudo-capable account (ASR error 95108).', asrErrorId: 95108 });
+  if (doc.error)
+    fail('permission_denied', `Mobility service detection: ${doc.error}`, {
+      remedy: 'Use root or a sudo-capable account (ASR error 95108).',
+      asrErrorId: 95108,
+    });
   return { installed: doc.installed, version: doc.version, configured: doc.configured, service: doc.service, installDir: doc.installDir };
 }
 
@@ -85,13 +96,27 @@ async function runStep(ctx: StepContext, catalog: Catalog, name: string, cwd: st
 
 function stepFailure(catalog: Catalog, name: string, code: number, output: string, host: string): never {
   const verdict = judgeExit(catalog, 'mobility-service', code);
-  if (verdict === 'retry') fail('install_in_progress', `Another installation is in progress on ${host} (exit ${code}).`, { host, exitCode: code, remedy: 'It is retried later; wait for the other installation to finish.' });
-  if (/No space left on device/i.test(output)) fail('disk_full', `The ${name} step ran out of disk space on ${host}.`, { host, exitCode: code, remedy: 'Free space under /usr/local and /tmp (the installer needs about twice its size), then retry.' });
-  return fail('install_failed', `The Mobility service ${name} step failed on ${host} with exit code ${code}: ${output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`, {
-    host,
-    exitCode: code,
-    remedy: 'See the installer log in the host log (asr-deploy jobs logs JOB --host HOST) and the Mobility service troubleshooting guide.',
-  });
+  if (verdict === 'retry')
+    fail('install_in_progress', `Another installation is in progress on ${host} (exit ${code}).`, {
+      host,
+      exitCode: code,
+      remedy: 'It is retried later; wait for the other installation to finish.',
+    });
+  if (/No space left on device/i.test(output))
+    fail('disk_full', `The ${name} step ran out of disk space on ${host}.`, {
+      host,
+      exitCode: code,
+      remedy: 'Free space under /usr/local and /tmp (the installer needs about twice its size), then retry.',
+    });
+  return fail(
+    'install_failed',
+    `The Mobility service ${name} step failed on ${host} with exit code ${code}: ${output.trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`,
+    {
+      host,
+      exitCode: code,
+      remedy: 'See the installer log in the host log (asr-deploy jobs logs JOB --host HOST) and the Mobility service troubleshooting guide.',
+    },
+  );
 }
 
 function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): RecipeStep[] {
@@ -104,14 +129,22 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
         ctx.pendingCleanup?.('staging', dir);
         const prep = await ctx.transport.exec(shScript('prepare-staging.sh', dir), { timeoutMs: 60_000, signal: ctx.signal, allowNonZero: true });
         const info = JSON.parse(prep.stdout.trim().split('\n').at(-1) || '{}') as { error?: string; freeKiB?: number | null };
-        if (prep.exitCode !== 0 || info.error) fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, { host, remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).' });
+        if (prep.exitCode !== 0 || info.error)
+          fail('permission_denied', `Cannot prepare ${dir} on ${host}: ${info.error ?? prep.stderr.trim()}`, {
+            host,
+            remedy: 'Check /tmp on the host (a symlink or a directory of another user there is refused).',
+          });
         const need = stagingBytesNeeded(target.installer.size);
         if (typeof info.freeKiB === 'number' && info.freeKiB * 1024 < need) {
-          fail('disk_full', `${host} has ${Math.floor(info.freeKiB / 1024)} MiB free under /tmp; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`, {
-            host,
-            remedy: 'Free space in /tmp on the host (or enlarge it) and retry; ASR also needs at least 100 MB free (error 95524).',
-            asrErrorId: 95524,
-          });
+          fail(
+            'disk_full',
+            `${host} has ${Math.floor(info.freeKiB / 1024)} MiB free under /tmp; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`,
+            {
+              host,
+              remedy: 'Free space in /tmp on the host (or enlarge it) and retry; ASR also needs at least 100 MB free (error 95524).',
+              asrErrorId: 95524,
+            },
+          );
         }
         const remote = posix.join(dir, target.installer.file);
         const up = await stageFile(ctx, target, remote);
@@ -124,13 +157,17 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
       async run(ctx) {
         const dir = stagingDir(ctx.jobId);
         const x = posix.join(dir, 'x');
-        const r = await ctx.transport.exec(['sh', '-c', 'rm -rf "$2" && mkdir "$2" && tar -xzf "$1" -C "$2"', 'extract', posix.join(dir, target.installer.file), x], {
-          timeoutMs: ctx.stepTimeoutMs,
-          signal: ctx.signal,
-          allowNonZero: true,
-        });
+        const r = await ctx.transport.exec(
+          ['sh', '-c', 'rm -rf "$2" && mkdir "$2" && tar -xzf "$1" -C "$2"', 'extract', posix.join(dir, target.installer.file), x],
+          {
+            timeoutMs: ctx.stepTimeoutMs,
+            signal: ctx.signal,
+            allowNonZero: true,
+          },
+        );
         if (r.exitCode !== 0) {
-          if (/No space left/i.test(r.stderr)) fail('disk_full', `Extracting the installer on ${host} ran out of space.`, { host, remedy: 'Free space in /tmp on the host and retry.' });
+          if (/No space left/i.test(r.stderr))
+            fail('disk_full', `Extracting the installer on ${host} ran out of space.`, { host, remedy: 'Free space in /tmp on the host and retry.' });
           fail('command_failed', `Extracting ${target.installer.file} failed on ${host}: ${r.stderr.trim().slice(0, 300)}`, { host, exitCode: r.exitCode });
         }
       },
@@ -142,7 +179,11 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
         if (!target.passphrase) return;
         // 0600 in the private staging directory; never in argv.
         ctx.pendingCleanup?.('secret', posix.join(stagingDir(ctx.jobId), 'passphrase'));
-        await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), { stdin: target.passphrase, timeoutMs: 60_000, signal: ctx.signal });
+        await ctx.transport.exec(shScript('write-secret.sh', posix.join(stagingDir(ctx.jobId), 'passphrase')), {
+          stdin: target.passphrase,
+          timeoutMs: 60_000,
+          signal: ctx.signal,
+        });
       },
     },
     {
@@ -180,9 +221,18 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
       skipIfDone: false,
       async run(ctx) {
         const s = await detect(ctx.transport, ctx.signal);
-        if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
-        if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the install`, detail: s as unknown as Record<string, unknown> };
-        if (target.csAddress && s.configured !== true) fail('install_failed', `${host} is installed but not registered with ${target.csAddress}.`, { host, remedy: 'Check the passphrase and that the host reaches the configuration server on 443.' });
+        if (s.version !== target.version)
+          fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, {
+            host,
+            remedy: 'See the installer log in the host log.',
+          });
+        if (s.service !== 'running')
+          return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the install`, detail: s as unknown as Record<string, unknown> };
+        if (target.csAddress && s.configured !== true)
+          fail('install_failed', `${host} is installed but not registered with ${target.csAddress}.`, {
+            host,
+            remedy: 'Check the passphrase and that the host reaches the configuration server on 443.',
+          });
         return { detail: s as unknown as Record<string, unknown> };
       },
     },
@@ -206,13 +256,15 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
         const dir = stagingDir(ctx.jobId);
         const before = await detect(ctx.transport, ctx.signal);
         // Installed at the target already (an earlier job, or by hand): the request is read from the agent instead.
-        if (before.version === target.version && target.action === 'install' && !ctx.previous(target.action)) return { detail: { exitCode: null, skipped: `Mobility service ${before.version} is already installed` } };
+        if (before.version === target.version && target.action === 'install' && !ctx.previous(target.action))
+          return { detail: { exitCode: null, skipped: `Mobility service ${before.version} is already installed` } };
         const l = lines(catalog, target, dir);
         const { code, output } = await runStep(ctx, catalog, 'install', posix.join(dir, 'x'), l.main);
         const v = judgeExit(catalog, 'mobility-service', code);
         const configRequest = l.configRequest ? configRequestFrom(output, l.configRequest.marker) : null;
         if (v === 'ok') return { detail: { exitCode: code, configRequest } };
-        if (v === 'warn' || v === 'reboot') return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code, configRequest } };
+        if (v === 'warn' || v === 'reboot')
+          return { warning: `installer exit code ${code}: installed with warnings`, detail: { exitCode: code, configRequest } };
         return stepFailure(catalog, target.action, code, output, host);
       },
     },
@@ -233,11 +285,15 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
           via = l.configRequest.command.join(' ');
         }
         if (!request) {
-          fail('install_failed', `${host} gave no Agent Config Input string (neither in the install output nor from ${l.configRequest?.command?.join(' ') ?? 'the agent'}).`, {
-            host,
-            remedy: 'Check that the installer ran with -c CSPrime (see the host log); run AzureRcmCli --getagentconfiginput on the host to read it by hand.',
-            details: { reason: 'config_request_missing' },
-          });
+          fail(
+            'install_failed',
+            `${host} gave no Agent Config Input string (neither in the install output nor from ${l.configRequest?.command?.join(' ') ?? 'the agent'}).`,
+            {
+              host,
+              remedy: 'Check that the installer ran with -c CSPrime (see the host log); run AzureRcmCli --getagentconfiginput on the host to read it by hand.',
+              details: { reason: 'config_request_missing' },
+            },
+          );
         }
         ctx.log(`[config-request] Agent Config Input read from ${via}`);
         return { detail: { needsConfig: true, configRequest: request, via } };
@@ -263,12 +319,18 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
           const { code, output } = await runStep(ctx, catalog, 'configure', dir, l.configure!);
           if (judgeExit(catalog, 'mobility-service', code) === 'fail') {
             const mismatch = /another machine|different machine|not.*this machine/i.test(output);
-            fail('install_failed', `Registering ${host} with the replication appliance ${target.appliance} failed with exit code ${code}: ${output.trim().split('\n').slice(-2).join(' / ').slice(0, 300)}`, {
-              host,
-              exitCode: code,
-              remedy: mismatch ? `The config file is not this machine's: make it at the appliance from ${host}'s request (DIR/${host}.txt) and run jobs configure again.` : 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.',
-              ...(mismatch ? { details: { reason: 'config_mismatch' } } : {}),
-            });
+            fail(
+              'install_failed',
+              `Registering ${host} with the replication appliance ${target.appliance} failed with exit code ${code}: ${output.trim().split('\n').slice(-2).join(' / ').slice(0, 300)}`,
+              {
+                host,
+                exitCode: code,
+                remedy: mismatch
+                  ? `The config file is not this machine's: make it at the appliance from ${host}'s request (DIR/${host}.txt) and run jobs configure again.`
+                  : 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.',
+                ...(mismatch ? { details: { reason: 'config_mismatch' } } : {}),
+              },
+            );
           }
           return { detail: { exitCode: code } };
         } finally {
@@ -282,9 +344,18 @@ function applianceSteps(catalog: Catalog, target: RecipeTarget, host: string): R
       skipIfDone: false,
       async run(ctx) {
         const s = await detect(ctx.transport, ctx.signal);
-        if (s.version !== target.version) fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, { host, remedy: 'See the installer log in the host log.' });
-        if (s.configured !== true) fail('install_failed', `${host} is installed but not registered with the replication appliance ${target.appliance}.`, { host, remedy: 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.' });
-        if (s.service !== 'running') return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the registration`, detail: s as unknown as Record<string, unknown> };
+        if (s.version !== target.version)
+          fail('install_failed', `After the install ${host} reports Mobility service ${s.version ?? 'none'}, not ${target.version}.`, {
+            host,
+            remedy: 'See the installer log in the host log.',
+          });
+        if (s.configured !== true)
+          fail('install_failed', `${host} is installed but not registered with the replication appliance ${target.appliance}.`, {
+            host,
+            remedy: 'See the configurator log in the host log; check that the host reaches the appliance on 443 and 9443.',
+          });
+        if (s.service !== 'running')
+          return { warning: `svagents is ${s.service ?? 'in an unknown state'} after the registration`, detail: s as unknown as Record<string, unknown> };
         return { detail: s as unknown as Record<string, unknown> };
       },
     },
@@ -299,7 +370,12 @@ export const mobilityServiceLinux: Recipe = {
   commandLines(catalog, target) {
     const dir = stagingDir('JOB');
     const l = lines(catalog, target, dir);
-    return [['tar', '-xzf', target.installer.file, '-C', posix.join(dir, 'x')], l.main, ...(l.configRequest?.command ? [l.configRequest.command] : []), ...(l.configure ? [l.configure] : [])];
+    return [
+      ['tar', '-xzf', target.installer.file, '-C', posix.join(dir, 'x')],
+      l.main,
+      ...(l.configRequest?.command ? [l.configRequest.command] : []),
+      ...(l.configure ? [l.configure] : []),
+    ];
   },
 
   steps(catalog, target): RecipeStep[] {
@@ -324,14 +400,21 @@ export const mobilityServiceLinux: Recipe = {
     const r = await t.exec(argv, { elevate: true, timeoutMs: opts.timeoutMs, allowNonZero: true, ...(opts.signal ? { signal: opts.signal } : {}) });
     const after = await detect(t, opts.signal);
     if (r.exitCode !== 0 || after.installed) {
-      fail('command_failed', `Uninstalling the Mobility service failed (exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`, { exitCode: r.exitCode, remedy: `Run ${argv.join(' ')} as root on the host and read its output.` });
+      fail('command_failed', `Uninstalling the Mobility service failed (exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`, {
+        exitCode: r.exitCode,
+        remedy: `Run ${argv.join(' ')} as root on the host and read its output.`,
+      });
     }
     return 'removed';
   },
 
   async fetchLogs(t, catalog) {
     const paths = catalog.component('mobility-service').logs.linux ?? [];
-    const r = await t.exec(['sh', '-c', 'for f in "$@"; do [ -r "$f" ] && { echo "== $f"; tail -n 200 "$f"; }; done; exit 0', 'logs', ...paths], { elevate: true, timeoutMs: 60_000, allowNonZero: true });
+    const r = await t.exec(['sh', '-c', 'for f in "$@"; do [ -r "$f" ] && { echo "== $f"; tail -n 200 "$f"; }; done; exit 0', 'logs', ...paths], {
+      elevate: true,
+      timeoutMs: 60_000,
+      allowNonZero: true,
+    });
     return r.stdout;
   },
 };

@@ -5,7 +5,20 @@ import { loadCatalog, type Catalog } from '../catalog.ts';
 import { compareVersions } from '../version.ts';
 import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
-import { cleanupStaging, detectComponent, displayStagingDir, fetchWindowsLogs, REDACTED, renderLine, runLine, runPs, shownLine, stageInstaller, stagingDir, type WinLine } from '../windows/common.ts';
+import {
+  cleanupStaging,
+  detectComponent,
+  displayStagingDir,
+  fetchWindowsLogs,
+  REDACTED,
+  renderLine,
+  runLine,
+  runPs,
+  shownLine,
+  stageInstaller,
+  stagingDir,
+  type WinLine,
+} from '../windows/common.ts';
 import { isVmmServer } from './roles.ts';
 
 interface ServiceAnswer {
@@ -23,7 +36,12 @@ async function detect(t: Transport, signal?: AbortSignal) {
 }
 
 /** The command lines of this target; `dir` is the staging folder, `configuratorDir` where DRConfigurator.exe is. */
-function lines(catalog: Catalog, target: RecipeTarget, dir: string, configuratorDir: string | null): { extract: WinLine; main: WinLine; configure: WinLine | null } {
+function lines(
+  catalog: Catalog,
+  target: RecipeTarget,
+  dir: string,
+  configuratorDir: string | null,
+): { extract: WinLine; main: WinLine; configure: WinLine | null } {
   const cl = catalog.commandLines('provider', target.version, 'windows');
   const vmmServer = isVmmServer(target.host);
   const x = win32.join(dir, 'x');
@@ -43,7 +61,13 @@ function lines(catalog: Catalog, target: RecipeTarget, dir: string, configurator
   };
   const apply = { proxy: !!proxy, proxyAuth: !!proxy?.user, vmmServer };
   const extract: WinLine = { step: 'extract', argv: renderArgv(cl.extract ?? ['{installer}', '/x:.', '/q'], values), cwd: x, secretFiles: [], secretArgs: [] };
-  const main: WinLine = { step: target.action, argv: renderArgv(target.action === 'upgrade' ? cl.upgrade : cl.install, values), cwd: x, secretFiles: [], secretArgs: [] };
+  const main: WinLine = {
+    step: target.action,
+    argv: renderArgv(target.action === 'upgrade' ? cl.upgrade : cl.install, values),
+    cwd: x,
+    secretFiles: [],
+    secretArgs: [],
+  };
   let configure: WinLine | null = null;
   if (cl.configure) {
     const c = renderLine(cl, 'configure', values, apply);
@@ -64,7 +88,12 @@ function lines(catalog: Catalog, target: RecipeTarget, dir: string, configurator
 async function vmmService(ctx: StepContext, catalog: Catalog, action: 'stop' | 'start' | 'status'): Promise<ServiceAnswer> {
   const name = catalog.commandLines('provider', catalog.latest('provider').version, 'windows').vmm?.service;
   if (!name) fail('unsupported', 'The catalog names no VMM service.');
-  return runPs<ServiceAnswer>(ctx.transport, 'service-control.ps1', { Name: name, Action: action, TimeoutSeconds: 300 }, { timeoutMs: 360_000, signal: ctx.signal });
+  return runPs<ServiceAnswer>(
+    ctx.transport,
+    'service-control.ps1',
+    { Name: name, Action: action, TimeoutSeconds: 300 },
+    { timeoutMs: 360_000, signal: ctx.signal },
+  );
 }
 
 export const providerWindows: Recipe = {
@@ -97,7 +126,11 @@ export const providerWindows: Recipe = {
         async run(ctx) {
           // Documented: stop the VMM service before Provider setup (site-recovery-vmm-to-vmm.md).
           const s = await vmmService(ctx, catalog, 'stop');
-          if (!s.exists) fail('validation', `${host} is planned as a VMM server, but it has no ${s.name} service.`, { host, remedy: 'Remove the tag role:vmm-server (or the VMM evidence) from the host and plan again.' });
+          if (!s.exists)
+            fail('validation', `${host} is planned as a VMM server, but it has no ${s.name} service.`, {
+              host,
+              remedy: 'Remove the tag role:vmm-server (or the VMM evidence) from the host and plan again.',
+            });
           ctx.log(`[stop-vmm] ${s.name}: ${s.before} → ${s.status}`);
           return { detail: { service: s.name, before: s.before, status: s.status } };
         },
@@ -128,12 +161,24 @@ export const providerWindows: Recipe = {
           const state = await detect(ctx.transport, ctx.signal);
           if (state.configured === true) return { detail: { skipped: 'already registered' } };
           if (!target.vaultCredentials) {
-            fail('validation', `${host}: registering the Provider needs the vault credentials file.`, { host, remedy: 'Plan again with --vault-credentials FILE (the registration key from the Recovery Services vault; valid for five days).' });
+            fail('validation', `${host}: registering the Provider needs the vault credentials file.`, {
+              host,
+              remedy: 'Plan again with --vault-credentials FILE (the registration key from the Recovery Services vault; valid for five days).',
+            });
           }
           const binDir = vmmServer ? (state.vmm?.binDir ?? null) : (state.installDir ?? null);
           const l = lines(catalog, target, dir, binDir).configure;
           if (!l) return { detail: { skipped: 'no configure line in the catalog' } };
-          return runLine(ctx, catalog, 'provider', 'DRConfigurator.exe /r', dir, l, host, async () => (await detect(ctx.transport, ctx.signal)).configured === true);
+          return runLine(
+            ctx,
+            catalog,
+            'provider',
+            'DRConfigurator.exe /r',
+            dir,
+            l,
+            host,
+            async () => (await detect(ctx.transport, ctx.signal)).configured === true,
+          );
         },
       },
     );
@@ -153,11 +198,24 @@ export const providerWindows: Recipe = {
       skipIfDone: false,
       async run(ctx) {
         const s = await detect(ctx.transport, ctx.signal);
-        if (!s.installed) fail('install_failed', `After setup ${host} shows no Provider (no ${vmmServer ? 'DRAdapter key' : 'DRConfigurator.exe'}).`, { host, remedy: 'See DRASetupWizard.log in the host log.' });
-        if (s.version && compareVersions(s.version, target.version) !== 0) fail('install_failed', `After setup ${host} reports Provider ${s.version}, not ${target.version}.`, { host, remedy: 'See DRASetupWizard.log in the host log.' });
+        if (!s.installed)
+          fail('install_failed', `After setup ${host} shows no Provider (no ${vmmServer ? 'DRAdapter key' : 'DRConfigurator.exe'}).`, {
+            host,
+            remedy: 'See DRASetupWizard.log in the host log.',
+          });
+        if (s.version && compareVersions(s.version, target.version) !== 0)
+          fail('install_failed', `After setup ${host} reports Provider ${s.version}, not ${target.version}.`, {
+            host,
+            remedy: 'See DRASetupWizard.log in the host log.',
+          });
         const detail = s as unknown as Record<string, unknown>;
-        if (s.configured === false) fail('install_failed', `${host} has the Provider but is not registered with the vault.`, { host, remedy: 'Check the vault credentials (valid five days) and that the host reaches *.hypervrecoverymanager.windowsazure.com on 443.' });
-        if (s.service !== 'running') return { warning: `${vmmServer ? 'the VMM service' : 'dra/obengine'} ${s.service ?? 'in an unknown state'} after setup`, detail };
+        if (s.configured === false)
+          fail('install_failed', `${host} has the Provider but is not registered with the vault.`, {
+            host,
+            remedy: 'Check the vault credentials (valid five days) and that the host reaches *.hypervrecoverymanager.windowsazure.com on 443.',
+          });
+        if (s.service !== 'running')
+          return { warning: `${vmmServer ? 'the VMM service' : 'dra/obengine'} ${s.service ?? 'in an unknown state'} after setup`, detail };
         if (!s.version) return { warning: 'the Provider version could not be read (no DRConfigurator.exe file version)', detail };
         return { detail };
       },
@@ -175,7 +233,9 @@ export const providerWindows: Recipe = {
   },
 
   async uninstall() {
-    return fail('unsupported', 'Microsoft documents no command line to uninstall the Azure Site Recovery Provider.', { remedy: 'Unregister the server in the vault, then remove "Microsoft Azure Site Recovery Provider" in Programs and Features on the host.' });
+    return fail('unsupported', 'Microsoft documents no command line to uninstall the Azure Site Recovery Provider.', {
+      remedy: 'Unregister the server in the vault, then remove "Microsoft Azure Site Recovery Provider" in Programs and Features on the host.',
+    });
   },
 
   fetchLogs: (t, catalog) => fetchWindowsLogs(t, catalog, 'provider'),

@@ -15,13 +15,21 @@ import { stageFile } from '../staging.ts';
  */
 export function scriptTransport(t: Transport): Transport {
   if (!t.capabilities.scripts) {
-    fail('unsupported', `${t.host}: Windows components are installed over PowerShell remoting, not ${t.kind}.`, { host: t.host, remedy: 'Set the host’s OS to windows (transport winrm, or ssh with the powershell subsystem).' });
+    fail('unsupported', `${t.host}: Windows components are installed over PowerShell remoting, not ${t.kind}.`, {
+      host: t.host,
+      remedy: 'Set the host’s OS to windows (transport winrm, or ssh with the powershell subsystem).',
+    });
   }
   return t;
 }
 
 /** Runs resources/scripts/windows/<name> with named parameters (data, never spliced into text). */
-export function runPs<T>(t: Transport, name: string, params: Record<string, PsValue>, opts: { timeoutMs?: number; signal?: AbortSignal | undefined; secrets?: Record<string, string> } = {}): Promise<T> {
+export function runPs<T>(
+  t: Transport,
+  name: string,
+  params: Record<string, PsValue>,
+  opts: { timeoutMs?: number; signal?: AbortSignal | undefined; secrets?: Record<string, string> } = {},
+): Promise<T> {
   return scriptTransport(t).runScript<T>(remoteScript('windows', name), params, {
     what: name,
     timeoutMs: opts.timeoutMs ?? 120_000,
@@ -43,11 +51,15 @@ export async function stageInstaller(ctx: StepContext, target: RecipeTarget): Pr
   const prep = await runPs<{ dir: string; freeBytes: number | null }>(ctx.transport, 'prepare-staging.ps1', { Job: ctx.jobId }, { signal: ctx.signal });
   const need = stagingBytesNeeded(target.installer.size);
   if (typeof prep.freeBytes === 'number' && prep.freeBytes < need) {
-    fail('disk_full', `${host} has ${Math.floor(prep.freeBytes / 1048576)} MiB free for ${prep.dir}; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`, {
-      host,
-      remedy: 'Free space on the system drive (ProgramData) and retry; ASR also needs at least 100 MB free (error 95524).',
-      asrErrorId: 95524,
-    });
+    fail(
+      'disk_full',
+      `${host} has ${Math.floor(prep.freeBytes / 1048576)} MiB free for ${prep.dir}; staging ${target.installer.file} needs ${Math.ceil(need / 1048576)} MiB.`,
+      {
+        host,
+        remedy: 'Free space on the system drive (ProgramData) and retry; ASR also needs at least 100 MB free (error 95524).',
+        asrErrorId: 95524,
+      },
+    );
   }
   const remote = win32.join(prep.dir, target.installer.file);
   const up = await stageFile(ctx, target, remote);
@@ -90,10 +102,14 @@ export async function verifyAuthenticode(ctx: StepContext, host: string, remote:
   const file = win32.basename(remote);
   if (sig.status !== 'Valid' || !isMicrosoftSigner(sig.subject)) {
     await removeFiles(ctx.transport, [remote]).catch(() => undefined);
-    const why = sig.status !== 'Valid' ? `its Authenticode signature is ${sig.status}${sig.statusMessage ? ` (${sig.statusMessage})` : ''}` : `it is signed by ${sig.subject ?? 'nobody'}, not Microsoft Corporation`;
+    const why =
+      sig.status !== 'Valid'
+        ? `its Authenticode signature is ${sig.status}${sig.statusMessage ? ` (${sig.statusMessage})` : ''}`
+        : `it is signed by ${sig.subject ?? 'nobody'}, not Microsoft Corporation`;
     fail('signature_invalid', `${file} on ${host}: ${why}; it was removed and not run.`, {
       host,
-      remedy: 'Download the package again from Microsoft (download.microsoft.com) and check it: right-click → Properties → Digital Signatures should show Microsoft Corporation; then pin the new file (`asr-deploy sources trust FILE`) and plan again.',
+      remedy:
+        'Download the package again from Microsoft (download.microsoft.com) and check it: right-click → Properties → Digital Signatures should show Microsoft Corporation; then pin the new file (`asr-deploy sources trust FILE`) and plan again.',
       details: { file, status: sig.status, subject: sig.subject },
     });
   }
@@ -104,7 +120,8 @@ export async function verifyAuthenticode(ctx: StepContext, host: string, remote:
 /** The staging folder recorded by this job's stage step (also after a resume). */
 export function stagingDir(ctx: StepContext, host: string): string {
   const dir = ctx.previous('stage')?.dir;
-  if (typeof dir !== 'string' || !dir) fail('validation', `${host}: the stage step has not recorded its folder.`, { host, remedy: 'Resume the job; the stage step runs again.' });
+  if (typeof dir !== 'string' || !dir)
+    fail('validation', `${host}: the stage step has not recorded its folder.`, { host, remedy: 'Resume the job; the stage step runs again.' });
   return dir;
 }
 
@@ -139,10 +156,24 @@ export interface InstallerRun {
  * recorded result is read, a running installer re-attached, never started twice. On timeout or
  * cancel the detached installer is stopped.
  */
-export async function runInstallerStep(ctx: StepContext, dir: string, name: string, run: InstallerRun): Promise<{ code: number | null; lost: boolean; output: string; how: string | null }> {
+export async function runInstallerStep(
+  ctx: StepContext,
+  dir: string,
+  name: string,
+  run: InstallerRun,
+): Promise<{ code: number | null; lost: boolean; output: string; how: string | null }> {
   const waitSeconds = Math.max(30, Math.floor(ctx.stepTimeoutMs / 1000) - 15);
   const [exe, ...args] = run.argv;
-  const params: Record<string, PsValue> = { Dir: dir, Name: name, Mode: 'run', Exe: exe!, ArgList: args, Cwd: run.cwd, SecretArgFiles: (run.secretArgs ?? []).map((s) => `${s.index - 1}=${s.file}`), WaitSeconds: waitSeconds };
+  const params: Record<string, PsValue> = {
+    Dir: dir,
+    Name: name,
+    Mode: 'run',
+    Exe: exe!,
+    ArgList: args,
+    Cwd: run.cwd,
+    SecretArgFiles: (run.secretArgs ?? []).map((s) => `${s.index - 1}=${s.file}`),
+    WaitSeconds: waitSeconds,
+  };
   if (run.restart) params.Restart = true;
   let r: RunStepAnswer;
   try {
@@ -153,7 +184,9 @@ export async function runInstallerStep(ctx: StepContext, dir: string, name: stri
   }
   if (r.state === 'running') {
     await killStep(ctx.transport, dir, name);
-    fail('timeout', `The ${name} step did not finish within ${Math.round(ctx.stepTimeoutMs / 60_000)} min; the installer was stopped.`, { remedy: 'Raise --step-timeout if the host is slow, then resume the job.' });
+    fail('timeout', `The ${name} step did not finish within ${Math.round(ctx.stepTimeoutMs / 60_000)} min; the installer was stopped.`, {
+      remedy: 'Raise --step-timeout if the host is slow, then resume the job.',
+    });
   }
   if (r.output) ctx.log(`[${name}] ${r.output.trimEnd()}`);
   if (r.how === 'recorded' || r.how === 'attached') ctx.log(`[${name}] result of the earlier run (${r.how}), not started again`);
@@ -171,14 +204,29 @@ export async function forgetStep(t: Transport, dir: string, name: string): Promi
 }
 
 /** Turns an installer exit code into the step's outcome, or a named failure. */
-export async function outcomeOf(ctx: StepContext, catalog: Catalog, component: ComponentId, what: string, dir: string, stepName: string, code: number, output: string, host: string): Promise<StepOutcome> {
+export async function outcomeOf(
+  ctx: StepContext,
+  catalog: Catalog,
+  component: ComponentId,
+  what: string,
+  dir: string,
+  stepName: string,
+  code: number,
+  output: string,
+  host: string,
+): Promise<StepOutcome> {
   const v = judgeExit(catalog, component, code);
   if (v === 'ok') return { detail: { exitCode: code } };
-  if (v === 'reboot') return { warning: `${what} exit code ${code}: a restart of ${host} is required to finish`, detail: { exitCode: code, rebootRequired: true } };
+  if (v === 'reboot')
+    return { warning: `${what} exit code ${code}: a restart of ${host} is required to finish`, detail: { exitCode: code, rebootRequired: true } };
   if (v === 'warn') return { warning: `${what} exit code ${code}: installed with warnings`, detail: { exitCode: code } };
   if (v === 'retry') {
     await forgetStep(ctx.transport, dir, stepName);
-    fail('install_in_progress', `Another installation is in progress on ${host} (${what} exit ${code}).`, { host, exitCode: code, remedy: 'It is retried later; wait for the other installation (Windows Installer) to finish.' });
+    fail('install_in_progress', `Another installation is in progress on ${host} (${what} exit ${code}).`, {
+      host,
+      exitCode: code,
+      remedy: 'It is retried later; wait for the other installation (Windows Installer) to finish.',
+    });
   }
   const tail = output.trim().split(/\r?\n/).slice(-3).join(' / ').slice(0, 300);
   return fail('install_failed', `${what} failed on ${host} with exit code ${code}${tail ? `: ${tail}` : ''}`, {
@@ -189,7 +237,12 @@ export async function outcomeOf(ctx: StepContext, catalog: Catalog, component: C
 }
 
 /** Detection through component-detect.ps1 with the catalog's data for the component's newest generation. */
-export async function detectComponent(t: Transport, catalog: Catalog, component: ComponentId, signal?: AbortSignal): Promise<InstalledState & { vmm?: { service: string; state: string; binDir: string | null } | null; services?: Record<string, string> }> {
+export async function detectComponent(
+  t: Transport,
+  catalog: Catalog,
+  component: ComponentId,
+  signal?: AbortSignal,
+): Promise<InstalledState & { vmm?: { service: string; state: string; binDir: string | null } | null; services?: Record<string, string> }> {
   const cl = catalog.commandLines(component, catalog.latest(component).version, 'windows');
   const d = cl.detect;
   if (!d) fail('unsupported', `The catalog has no Windows detection data for ${component}.`);
@@ -225,7 +278,12 @@ export const REDACTED = '[redacted]';
  * A documented line with the catalog's optional switches that apply (proxy, proxy credentials,
  * VMM server), rendered. `secretIndexes` are the positions whose value is a secret.
  */
-export function renderLine(cl: CommandLines, line: 'install' | 'upgrade' | 'configure', values: LineValues, apply: { proxy: boolean; proxyAuth: boolean; vmmServer: boolean }): { argv: string[]; secretKeys: { index: number; key: string }[] } {
+export function renderLine(
+  cl: CommandLines,
+  line: 'install' | 'upgrade' | 'configure',
+  values: LineValues,
+  apply: { proxy: boolean; proxyAuth: boolean; vmmServer: boolean },
+): { argv: string[]; secretKeys: { index: number; key: string }[] } {
   const base = line === 'configure' ? cl.configure : cl[line];
   if (!base) fail('unsupported', `The catalog has no ${line} command line here.`);
   const template = [...base, ...(cl.extras ?? []).filter((x) => x.line === line && apply[x.when]).flatMap((x) => x.args)];
@@ -254,7 +312,16 @@ export function shownLine(l: Pick<WinLine, 'argv' | 'secretArgs'>): string[] {
  * the secret files removed in every case. A step whose earlier run was lost (the wrapper died with
  * no result) is started again only when detection says the work is not done.
  */
-export async function runLine(ctx: StepContext, catalog: Catalog, component: ComponentId, what: string, dir: string, line: WinLine, host: string, isDone: () => Promise<boolean>): Promise<StepOutcome> {
+export async function runLine(
+  ctx: StepContext,
+  catalog: Catalog,
+  component: ComponentId,
+  what: string,
+  dir: string,
+  line: WinLine,
+  host: string,
+  isDone: () => Promise<boolean>,
+): Promise<StepOutcome> {
   try {
     for (const f of line.secretFiles) await writeSecretFile(ctx, f.path, f.value);
     let r = await runInstallerStep(ctx, dir, line.step, { argv: line.argv, cwd: line.cwd, secretArgs: line.secretArgs });
@@ -271,7 +338,10 @@ export async function runLine(ctx: StepContext, catalog: Catalog, component: Com
     return { ...out, detail: { ...out.detail, how: r.how } };
   } finally {
     if (line.secretFiles.length) {
-      const gone = await removeFiles(ctx.transport, line.secretFiles.map((f) => f.path)).catch((e: Error) => ({ removed: [], left: [`(${e.message})`] }));
+      const gone = await removeFiles(
+        ctx.transport,
+        line.secretFiles.map((f) => f.path),
+      ).catch((e: Error) => ({ removed: [], left: [`(${e.message})`] }));
       if (gone.left.length) ctx.log(`[${line.step}] could not remove ${gone.left.join(', ')} yet; cleanup removes the staging folder`);
     }
   }
@@ -280,7 +350,12 @@ export async function runLine(ctx: StepContext, catalog: Catalog, component: Com
 /** fetchLogs for Windows: the catalog's log paths, tails. */
 export async function fetchWindowsLogs(t: Transport, catalog: Catalog, component: ComponentId): Promise<string> {
   const paths = catalog.component(component).logs.windows ?? [];
-  const r = await runPs<{ logs: { path: string; text: string }[] | { path: string; text: string } | null }>(t, 'fetch-logs.ps1', { Paths: paths, TailLines: 200 }, { timeoutMs: 60_000 });
+  const r = await runPs<{ logs: { path: string; text: string }[] | { path: string; text: string } | null }>(
+    t,
+    'fetch-logs.ps1',
+    { Paths: paths, TailLines: 200 },
+    { timeoutMs: 60_000 },
+  );
   const logs = Array.isArray(r.logs) ? r.logs : r.logs ? [r.logs] : [];
   return logs.map((l) => `== ${l.path}\n${l.text}`).join('\n');
 }

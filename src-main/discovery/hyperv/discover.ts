@@ -44,16 +44,27 @@ export interface HyperVInventory {
 const REMEDY = {
   vmm_module_missing:
     'Run discovery against the VMM management server itself (the virtualmachinemanager module comes with the VMM server and the VMM console); install the VMM console on this server, or give --server the VMM server’s name.',
-  hyperv_role_missing: 'This computer is not a Hyper-V host: install the role (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart), or leave it out of `discover hyperv`.',
-  hyperv_module_missing: 'Install the Hyper-V PowerShell module: Install-WindowsFeature Hyper-V-PowerShell (Server) or enable Microsoft-Hyper-V-Management-PowerShell (client).',
+  hyperv_role_missing:
+    'This computer is not a Hyper-V host: install the role (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart), or leave it out of `discover hyperv`.',
+  hyperv_module_missing:
+    'Install the Hyper-V PowerShell module: Install-WindowsFeature Hyper-V-PowerShell (Server) or enable Microsoft-Hyper-V-Management-PowerShell (client).',
 } as const;
 
 /** A document our script printed, validated; a missing module/role becomes a named error. */
-function parseDocument<T extends { ok: boolean }>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, raw: unknown, host: string, what: string): Extract<T, { ok: true }> {
+function parseDocument<T extends { ok: boolean }>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  raw: unknown,
+  host: string,
+  what: string,
+): Extract<T, { ok: true }> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    fail('command_failed', `${host}: ${what} printed a document this version does not understand (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}).`, { host, remedy: 'Run with --verbose and report the document; the script and its parser disagree.' });
+    fail(
+      'command_failed',
+      `${host}: ${what} printed a document this version does not understand (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}).`,
+      { host, remedy: 'Run with --verbose and report the document; the script and its parser disagree.' },
+    );
   }
   const doc = parsed.data as T & { ok: boolean; error?: { code: keyof typeof REMEDY; message: string; computer?: string | null } };
   if (!doc.ok) {
@@ -72,7 +83,11 @@ export function cloudsOfGroup(group: string | null, clouds: VmmOk['clouds']): st
 
 /** Runs discover-vmm.ps1 on the VMM server (the transport's host). */
 export async function discoverVmm(runner: ScriptRunner, opts: { server: string; signal?: AbortSignal; timeoutMs?: number }): Promise<VmmInventory> {
-  const raw = await runner.runScript(remoteScript('windows', 'discover-vmm.ps1'), {}, { what: 'VMM discovery', timeoutMs: opts.timeoutMs ?? 5 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const raw = await runner.runScript(
+    remoteScript('windows', 'discover-vmm.ps1'),
+    {},
+    { what: 'VMM discovery', timeoutMs: opts.timeoutMs ?? 5 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
   const doc = parseDocument(VmmDocumentSchema, raw, runner.host, 'discover-vmm.ps1') as VmmOk;
   const vmsPerHost = new Map<string, number>();
   for (const vm of doc.vms) if (vm.host) vmsPerHost.set(vm.host.toLowerCase(), (vmsPerHost.get(vm.host.toLowerCase()) ?? 0) + 1);
@@ -99,7 +114,11 @@ export async function discoverVmm(runner: ScriptRunner, opts: { server: string; 
 
 /** Runs discover-hyperv.ps1 on one Hyper-V host. */
 export async function discoverHyperVHost(runner: ScriptRunner, opts: { address: string; signal?: AbortSignal; timeoutMs?: number }): Promise<HyperVInventory> {
-  const raw = await runner.runScript(remoteScript('windows', 'discover-hyperv.ps1'), {}, { what: 'Hyper-V discovery', timeoutMs: opts.timeoutMs ?? 2 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const raw = await runner.runScript(
+    remoteScript('windows', 'discover-hyperv.ps1'),
+    {},
+    { what: 'Hyper-V discovery', timeoutMs: opts.timeoutMs ?? 2 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
   const doc = parseDocument(HyperVDocumentSchema, raw, runner.host, 'discover-hyperv.ps1') as HyperVOk;
   return { address: opts.address, computer: doc.computer, fqdn: doc.fqdn, os: doc.os, hyperv: doc.hyperv, cluster: doc.cluster, vms: doc.vms };
 }

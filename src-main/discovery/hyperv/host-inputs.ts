@@ -3,7 +3,10 @@ import type { HyperVInventory, VmmInventory } from './discover.ts';
 
 /** `prefix:value` limited to the tag alphabet of model/host.ts TagSchema (letters, digits, _ . : = / -). */
 export function tag(prefix: string, value: string): string {
-  const clean = value.normalize('NFC').replace(/[^\p{L}\p{N}_.:=/-]+/gu, '-').replace(/^-+|-+$/g, '');
+  const clean = value
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}_.:=/-]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
   return `${prefix}:${clean || 'unnamed'}`.slice(0, 128);
 }
 
@@ -23,7 +26,16 @@ export function vmmToHostInputs(inv: VmmInventory, opts: { credential?: string }
     transport: 'winrm',
     tags: [tag('role', 'vmm-server'), ...inv.clouds.map((c) => tag('cloud', c.name))],
     source: 'vmm',
-    evidence: { vmm: { server: vmmName, version: inv.server.version, port: inv.server.port, hostGroups: inv.hostGroups.length, clouds: inv.clouds.map((c) => c.name), hosts: inv.hosts.length } },
+    evidence: {
+      vmm: {
+        server: vmmName,
+        version: inv.server.version,
+        port: inv.server.port,
+        hostGroups: inv.hostGroups.length,
+        clouds: inv.clouds.map((c) => c.name),
+        hosts: inv.hosts.length,
+      },
+    },
     ...(opts.credential ? { credential: opts.credential } : {}),
   };
   const hosts = inv.hosts

@@ -7,7 +7,11 @@ import type { HostRepository, UpsertOutcome } from '../../store/hosts.ts';
  * short name or its address keeps its row: the input is aimed at that row's address, and an OS
  * family / transport already chosen for it is not overwritten by discovery's defaults.
  */
-export function mergeDiscoveredHosts(hosts: HostRepository, inputs: readonly HostInput[], aliases: (input: HostInput) => string[] = defaultAliases): { hostId: string; outcome: UpsertOutcome }[] {
+export function mergeDiscoveredHosts(
+  hosts: HostRepository,
+  inputs: readonly HostInput[],
+  aliases: (input: HostInput) => string[] = defaultAliases,
+): { hostId: string; outcome: UpsertOutcome }[] {
   return inputs.map((input) => {
     const existing = [input.address, ...aliases(input)].map((k) => hosts.get(k)).find((h) => h !== undefined);
     let next: HostInput = input;

@@ -38,7 +38,16 @@ export function parseHostFile(file: string, text = readFileSync(file, 'utf8')): 
     }
     const parsed = HostEntrySchema.safeParse({ ...fields, source: 'import' });
     if (!parsed.success) {
-      errors.push({ line, message: parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `${i.keys.map((k) => `"${k}"`).join(', ')} cannot be set from a host file (columns: ${HOST_FILE_COLUMNS.join(', ')}; WinRM authentication and HTTP are operator settings: \`asr-deploy hosts winrm\`)` : `${i.path.join('.') || 'row'}: ${i.message}`)).join('; ') });
+      errors.push({
+        line,
+        message: parsed.error.issues
+          .map((i) =>
+            i.code === 'unrecognized_keys'
+              ? `${i.keys.map((k) => `"${k}"`).join(', ')} cannot be set from a host file (columns: ${HOST_FILE_COLUMNS.join(', ')}; WinRM authentication and HTTP are operator settings: \`asr-deploy hosts winrm\`)`
+              : `${i.path.join('.') || 'row'}: ${i.message}`,
+          )
+          .join('; '),
+      });
       continue;
     }
     try {
@@ -79,22 +88,36 @@ const CSV_PROBLEM: Record<string, string> = {
 function readCsvRows(text: string): { line: number; record: Record<string, string> }[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true, comment: '#', relax_column_count: false }) as never;
+    records = parseCsv(text, {
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      comment: '#',
+      relax_column_count: false,
+    }) as never;
   } catch (e) {
     // csv-parse's message quotes the offending text: say what is wrong in words, never the file's content.
     const err = e as Error & { lines?: number; code?: string };
-    return fail('validation', `The CSV file cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${CSV_PROBLEM[err.code ?? ''] ?? 'it is not a CSV file of hosts'}.`, {
-      remedy: 'Save it as CSV with a header row (address,name,os,transport,port,credential,tags) and one host per line.',
-    });
+    return fail(
+      'validation',
+      `The CSV file cannot be read${err.lines ? ` at line ${err.lines}` : ''}: ${CSV_PROBLEM[err.code ?? ''] ?? 'it is not a CSV file of hosts'}.`,
+      {
+        remedy: 'Save it as CSV with a header row (address,name,os,transport,port,credential,tags) and one host per line.',
+      },
+    );
   }
   const header = Object.keys(records[0]?.record ?? {});
   const unknown = header.filter((h) => !(HOST_FILE_COLUMNS as readonly string[]).includes(h));
   if (unknown.length) {
     // A header of column names is echoed (a typo is easier to fix when shown); anything else is file content and is not.
     const named = unknown.every((h) => /^[a-z][a-z0-9 _-]{0,31}$/.test(h));
-    fail('validation', named ? `Unknown column(s) in the header: ${unknown.join(', ')}.` : 'The first line is not a header row of host columns.', { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
+    fail('validation', named ? `Unknown column(s) in the header: ${unknown.join(', ')}.` : 'The first line is not a header row of host columns.', {
+      remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.`,
+    });
   }
-  if (records.length && !header.includes('address')) fail('validation', 'The header has no "address" column.', { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
+  if (records.length && !header.includes('address'))
+    fail('validation', 'The header has no "address" column.', { remedy: `Columns are: ${HOST_FILE_COLUMNS.join(', ')}.` });
   return records.map((r) => ({ line: r.info.lines, record: r.record }));
 }
 
@@ -104,11 +127,16 @@ function readJsonRows(text: string): { line: number; record: Record<string, unkn
     data = JSON.parse(text);
   } catch {
     // JSON.parse's message quotes the text around the error: never echo file content.
-    return fail('validation', 'The JSON file cannot be parsed: it is not valid JSON.', { remedy: 'Give a JSON array of objects with the fields of `hosts add`.' });
+    return fail('validation', 'The JSON file cannot be parsed: it is not valid JSON.', {
+      remedy: 'Give a JSON array of objects with the fields of `hosts add`.',
+    });
   }
   if (!Array.isArray(data)) fail('validation', 'The JSON file must hold an array of hosts.');
   // JSON has no line per row; report the 1-based array position as "line" so messages stay uniform.
-  return (data as unknown[]).map((record, i) => ({ line: i + 1, record: (record && typeof record === 'object' ? record : { address: record }) as Record<string, unknown> }));
+  return (data as unknown[]).map((record, i) => ({
+    line: i + 1,
+    record: (record && typeof record === 'object' ? record : { address: record }) as Record<string, unknown>,
+  }));
 }
 
 /** Empty cells mean "not given"; tags are separated by ';' or '|' in CSV. */
@@ -118,7 +146,11 @@ function normalise(record: Record<string, unknown>): Record<string, unknown> {
     if (v === '' || v === null || v === undefined) continue;
     out[k] = typeof v === 'string' ? v.trim() : v;
   }
-  if (typeof out.tags === 'string') out.tags = out.tags.split(/[;|]/).map((t) => t.trim()).filter(Boolean);
+  if (typeof out.tags === 'string')
+    out.tags = out.tags
+      .split(/[;|]/)
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (typeof out.os === 'string') out.os = out.os.toLowerCase();
   if (typeof out.transport === 'string') out.transport = out.transport.toLowerCase();
   return out;

@@ -265,7 +265,14 @@ async function identifyWinrm(host: DiscoveredHost, address: string, port: number
     try {
       const c = await scanTlsCertificate(address, port, { timeoutMs: probeTimeout, ...(signal ? { signal } : {}) });
       fingerprint = c.fingerprint;
-      certificate = { subject: c.subject, fingerprint: c.fingerprint, notAfter: c.notAfter, expired: c.expired, expiresSoon: c.expiresSoon, selfSigned: c.selfSigned };
+      certificate = {
+        subject: c.subject,
+        fingerprint: c.fingerprint,
+        notAfter: c.notAfter,
+        expired: c.expired,
+        expiresSoon: c.expiresSoon,
+        selfSigned: c.selfSigned,
+      };
     } catch {
       return; // not TLS: not a WinRM HTTPS listener
     }
@@ -309,7 +316,10 @@ function validatePorts(ports: readonly number[]): number[] {
 /** Parse `--ports 22,5985,5986` (also accepts ranges like 8000-8010). */
 export function parsePorts(text: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
     if (!m) fail('usage', `--ports: ${part} is not a port or a port range`);
     const a = Number(m[1]);

@@ -61,13 +61,19 @@ export function parseTargets(list: readonly string[], opts: ParseTargetsOptions 
   const v6 = [...ipv6];
   const count = ipv4.reduce((n, [a, b]) => n + (b - a + 1), 0) + v6.length;
   if (count === 0) fail('usage', 'no target given: pass an address, a CIDR block or a range');
-  if (count > MAX_ADDRESSES) fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses; at most ${MAX_ADDRESSES.toLocaleString('en-US')} are scanned`);
+  if (count > MAX_ADDRESSES)
+    fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses; at most ${MAX_ADDRESSES.toLocaleString('en-US')} are scanned`);
   const limit = opts.maxAddresses ?? FORCE_THRESHOLD;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ADDRESSES) fail('usage', `--max-addresses must be 1-${MAX_ADDRESSES.toLocaleString('en-US')}, not ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ADDRESSES)
+    fail('usage', `--max-addresses must be 1-${MAX_ADDRESSES.toLocaleString('en-US')}, not ${limit}`);
   if (count > limit) {
-    fail('usage', `the targets add up to ${count.toLocaleString('en-US')} addresses, more than ${opts.maxAddresses === undefined ? `a /16 (${FORCE_THRESHOLD.toLocaleString('en-US')})` : `--max-addresses ${limit.toLocaleString('en-US')}`} per run; nothing was probed`, {
-      remedy: `give smaller targets, or raise the limit explicitly with --max-addresses ${count} (with --force for a single block above a /16); scan only networks you are responsible for`,
-    });
+    fail(
+      'usage',
+      `the targets add up to ${count.toLocaleString('en-US')} addresses, more than ${opts.maxAddresses === undefined ? `a /16 (${FORCE_THRESHOLD.toLocaleString('en-US')})` : `--max-addresses ${limit.toLocaleString('en-US')}`} per run; nothing was probed`,
+      {
+        remedy: `give smaller targets, or raise the limit explicitly with --max-addresses ${count} (with --force for a single block above a /16); scan only networks you are responsible for`,
+      },
+    );
   }
   return {
     count,
@@ -132,7 +138,8 @@ function parseRange(target: string, dash: number): Parsed {
   } else {
     last = parseIpv4(right, target);
   }
-  if (last < first) fail('usage', `${target}: the range runs backwards (${numberToIpv4(first)} is after ${numberToIpv4(last)})`, { remedy: 'write the lower address first' });
+  if (last < first)
+    fail('usage', `${target}: the range runs backwards (${numberToIpv4(first)} is after ${numberToIpv4(last)})`, { remedy: 'write the lower address first' });
   return { kind: 'ipv4', first, last };
 }
 
@@ -145,7 +152,10 @@ function parseIpv4(text: string, target: string): number {
     }
   }
   if (!m || !ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    fail('usage', `${target} is not a valid address: expected an IPv4 address (10.0.0.5), an IPv6 address, a CIDR block (10.0.0.0/24) or a range (10.0.0.5-10.0.0.20)`);
+    fail(
+      'usage',
+      `${target} is not a valid address: expected an IPv4 address (10.0.0.5), an IPv6 address, a CIDR block (10.0.0.0/24) or a range (10.0.0.5-10.0.0.20)`,
+    );
   }
   return ipv4ToNumber(text);
 }

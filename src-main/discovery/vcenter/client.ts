@@ -109,7 +109,8 @@ export class Vim25Client {
       if (e instanceof AsrFailure && e.data.details?.['faultType'] === 'InvalidLogin') {
         fail('auth_failed', `vCenter ${this.host} refused the login of ${user}`, {
           host: this.host,
-          remedy: 'check the user name (with its domain, e.g. administrator@vsphere.local) and the password of the credential; the account needs read-only access at the vCenter root, propagated',
+          remedy:
+            'check the user name (with its domain, e.g. administrator@vsphere.local) and the password of the credential; the account needs read-only access at the vCenter root, propagated',
         });
       }
       throw e;
@@ -200,8 +201,14 @@ export class Vim25Client {
 
   private throwFault(method: string, fault: SoapFault): never {
     const detail = { faultType: fault.type, method };
-    if (fault.type === 'NotAuthenticated') fail('auth_failed', `${method}: the vCenter session is not authenticated (${fault.message || 'expired'})`, { host: this.host, details: detail });
-    if (fault.type === 'NoPermission') fail('permission_denied', `${method}: the account lacks a vCenter privilege (${fault.message})`, { host: this.host, details: detail, remedy: 'grant the account read-only access at the vCenter root, propagated to children' });
+    if (fault.type === 'NotAuthenticated')
+      fail('auth_failed', `${method}: the vCenter session is not authenticated (${fault.message || 'expired'})`, { host: this.host, details: detail });
+    if (fault.type === 'NoPermission')
+      fail('permission_denied', `${method}: the account lacks a vCenter privilege (${fault.message})`, {
+        host: this.host,
+        details: detail,
+        remedy: 'grant the account read-only access at the vCenter root, propagated to children',
+      });
     fail('command_failed', `${method} failed: ${fault.type}${fault.message ? `: ${fault.message}` : ''}`, { host: this.host, details: detail });
   }
 
@@ -216,7 +223,17 @@ export class Vim25Client {
       };
       if (this.cookie) headers['Cookie'] = this.cookie;
       const req = https.request(
-        { protocol: 'https:', host: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port || 443, path: this.url.pathname + this.url.search, method: 'POST', agent: this.agent, headers, timeout: this.timeoutMs, ...(this.signal ? { signal: this.signal } : {}) },
+        {
+          protocol: 'https:',
+          host: this.url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.url.port || 443,
+          path: this.url.pathname + this.url.search,
+          method: 'POST',
+          agent: this.agent,
+          headers,
+          timeout: this.timeoutMs,
+          ...(this.signal ? { signal: this.signal } : {}),
+        },
         (res) => {
           for (const c of res.headers['set-cookie'] ?? []) {
             const pair = c.split(';')[0] ?? '';
@@ -240,7 +257,8 @@ export class Vim25Client {
           res.on('data', (c: Buffer) => {
             if (failed) return;
             size += c.length;
-            if (size > MAX_RESPONSE_BYTES) return abandon(new AsrFailure('command_failed', `vCenter response larger than ${MAX_RESPONSE_BYTES} bytes`, { host: this.host }));
+            if (size > MAX_RESPONSE_BYTES)
+              return abandon(new AsrFailure('command_failed', `vCenter response larger than ${MAX_RESPONSE_BYTES} bytes`, { host: this.host }));
             feed(decoder.write(c));
           });
           res.on('end', () => {
@@ -262,7 +280,10 @@ export class Vim25Client {
     if (e.name === 'AbortError') return new AsrFailure('cancelled', 'vCenter discovery cancelled', { host: this.host });
     const code = e.code ?? '';
     if (code === 'CERT_HAS_EXPIRED') {
-      return new AsrFailure('certificate_expired', `vCenter ${this.host}: the certificate ${this.certificateFingerprint} has expired`, { host: this.host, remedy: 'renew the vCenter certificate, then scan and pin the new one' });
+      return new AsrFailure('certificate_expired', `vCenter ${this.host}: the certificate ${this.certificateFingerprint} has expired`, {
+        host: this.host,
+        remedy: 'renew the vCenter certificate, then scan and pin the new one',
+      });
     }
     if (code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code) || code === 'ERR_CERT_PIN') {
       return new AsrFailure('certificate_untrusted', `vCenter ${this.host}: TLS verification failed (${code || e.message})`, { host: this.host });
@@ -292,12 +313,16 @@ export function normalizeServerUrl(server: string): URL {
 async function establishTrust(host: string, port: number, opts: Vim25ConnectOptions): Promise<{ agent: https.Agent; fingerprint: string }> {
   const pin = opts.fingerprint === undefined ? null : normalizeFingerprint(opts.fingerprint);
   if (opts.fingerprint !== undefined && !pin) fail('usage', `--fingerprint ${opts.fingerprint} is not a SHA-256 fingerprint (64 hex digits, colons allowed)`);
-  const scanned = await scanTlsCertificate(host, port, { timeoutMs: Math.min(opts.timeoutMs ?? 15_000, 15_000), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const scanned = await scanTlsCertificate(host, port, {
+    timeoutMs: Math.min(opts.timeoutMs ?? 15_000, 15_000),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   if (pin) {
     if (scanned.fingerprint !== pin) {
       fail('certificate_mismatch', `vCenter ${host}:${port} presented certificate ${scanned.fingerprint} (${scanned.subject}), not the pinned ${pin}`, {
         host,
-        remedy: 'if the vCenter certificate was replaced on purpose, verify the new fingerprint out of band and pass it with --fingerprint; otherwise something is intercepting the connection',
+        remedy:
+          'if the vCenter certificate was replaced on purpose, verify the new fingerprint out of band and pass it with --fingerprint; otherwise something is intercepting the connection',
         details: { fingerprint: scanned.fingerprint, pinned: pin },
       });
     }
@@ -317,11 +342,15 @@ async function establishTrust(host: string, port: number, opts: Vim25ConnectOpti
     return { agent, fingerprint: pin };
   }
   if (!scanned.trusted) {
-    fail('certificate_untrusted', `vCenter ${host}:${port} presented a certificate that is not trusted (${scanned.trustError}); its SHA-256 fingerprint is ${scanned.fingerprint} (${scanned.subject})`, {
-      host,
-      remedy: `verify the fingerprint with the vCenter administrator, then pass --fingerprint ${scanned.fingerprint}`,
-      details: { fingerprint: scanned.fingerprint, subject: scanned.subject, notAfter: scanned.notAfter, selfSigned: scanned.selfSigned },
-    });
+    fail(
+      'certificate_untrusted',
+      `vCenter ${host}:${port} presented a certificate that is not trusted (${scanned.trustError}); its SHA-256 fingerprint is ${scanned.fingerprint} (${scanned.subject})`,
+      {
+        host,
+        remedy: `verify the fingerprint with the vCenter administrator, then pass --fingerprint ${scanned.fingerprint}`,
+        details: { fingerprint: scanned.fingerprint, subject: scanned.subject, notAfter: scanned.notAfter, selfSigned: scanned.selfSigned },
+      },
+    );
   }
   // Normal verification against the system CAs and the host name.
   return { agent: new https.Agent({ keepAlive: true, maxSockets: 4 }), fingerprint: scanned.fingerprint };

@@ -55,13 +55,19 @@ export function vmsToHostInputs(vms: readonly VcenterVm[], opts: VmsToHostInputs
 /** The VM name as admins see it in vCenter, made a valid host name (no spaces or commas). */
 function hostName(vm: VcenterVm): string {
   // Terminal escapes and bidi controls in a VM name become '-' too (model/host.ts UNPRINTABLE).
-  const fromVm = vm.name.trim().replace(new RegExp(`[\\s,]+|${UNPRINTABLE.source}`, 'gu'), '-').slice(0, 255);
+  const fromVm = vm.name
+    .trim()
+    .replace(new RegExp(`[\\s,]+|${UNPRINTABLE.source}`, 'gu'), '-')
+    .slice(0, 255);
   if (fromVm) return fromVm;
   return (vm.hostName ?? vm.addresses[0] ?? vm.moref).replace(/[\s,]+/g, '-');
 }
 
 /** `prefix:value` limited to the tag alphabet of model/host.ts TagSchema (letters, digits, _ . : = / -). */
 function tag(prefix: string, value: string): string {
-  const clean = value.normalize('NFC').replace(/[^\p{L}\p{N}_.:=/-]+/gu, '-').replace(/^-+|-+$/g, '');
+  const clean = value
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}_.:=/-]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
   return `${prefix}:${clean || 'unnamed'}`.slice(0, 128);
 }

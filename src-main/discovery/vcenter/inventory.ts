@@ -113,7 +113,11 @@ export async function discoverVcenter(opts: DiscoverVcenterOptions): Promise<Vce
     // its record at once, so memory stays small even where a server ignores maxObjects and sends
     // every VM in one response (govmomi's simulator does: ~9 KB of XML per VM).
     const refs: MoRef[] = [];
-    await client.retrieveFromView(vmView, 'VirtualMachine', ['name'], { maxObjects: listPageSize, onObject: (o) => refs.push(o.obj), onPage: () => throwIfAborted(opts.signal) });
+    await client.retrieveFromView(vmView, 'VirtualMachine', ['name'], {
+      maxObjects: listPageSize,
+      onObject: (o) => refs.push(o.obj),
+      onPage: () => throwIfAborted(opts.signal),
+    });
     const batches: MoRef[][] = [];
     for (let i = 0; i < refs.length; i += batchSize) batches.push(refs.slice(i, i + batchSize));
     const vms: VcenterVm[] = [];
@@ -212,7 +216,9 @@ export function guestFamily(guestId: string | null, reportedFamily?: string | nu
   if (!id) return 'other';
   if (id.startsWith('win') || id.includes('windows')) return 'windows';
   if (
-    /linux|rhel|centos|ubuntu|debian|sles|suse|oracle|fedora|mandr|asianux|turbolinux|redhat|coreos|photon|amazonlinux|rocky|alma|miracle|kylin|flatcar|other\d*xlinux|other26x|other3x|other4x|other5x|other6x/.test(id)
+    /linux|rhel|centos|ubuntu|debian|sles|suse|oracle|fedora|mandr|asianux|turbolinux|redhat|coreos|photon|amazonlinux|rocky|alma|miracle|kylin|flatcar|other\d*xlinux|other26x|other3x|other4x|other5x|other6x/.test(
+      id,
+    )
   ) {
     return 'linux';
   }

@@ -1,7 +1,19 @@
 import saxes from 'saxes';
 import type { SaxesTagNS } from 'saxes';
 import { AsrFailure } from '../../model/errors.ts';
-import { MAX_XML_DEPTH, NS_SOAPENV, NS_XSI, tooDeep, type MoRef, type ObjectContent, type SoapFault, type VimObject, type VimValue, addProperty, parseEnvelope } from './xml.ts';
+import {
+  MAX_XML_DEPTH,
+  NS_SOAPENV,
+  NS_XSI,
+  tooDeep,
+  type MoRef,
+  type ObjectContent,
+  type SoapFault,
+  type VimObject,
+  type VimValue,
+  addProperty,
+  parseEnvelope,
+} from './xml.ts';
 
 /**
  * A streaming reader of one RetrievePropertiesEx / ContinueRetrievePropertiesEx response: the body

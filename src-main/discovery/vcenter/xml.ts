@@ -63,7 +63,7 @@ export function parseEnvelope(xml: string): { body: Element | null; fault: SoapF
     throw new AsrFailure('command_failed', 'vCenter sent XML that is not a SOAP envelope', { details: { start: xml.slice(0, 200) } });
   }
   const body = childElements(envelope).find((e) => e.namespaceURI === NS_SOAPENV && e.localName === 'Body');
-  const first = body ? childElements(body)[0] ?? null : null;
+  const first = body ? (childElements(body)[0] ?? null) : null;
   if (first && first.namespaceURI === NS_SOAPENV && first.localName === 'Fault') return { body: null, fault: parseFault(first) };
   return { body: first, fault: null };
 }
@@ -73,7 +73,7 @@ function parseFault(fault: Element): SoapFault {
   const detail = childElements(fault).find((e) => e.localName === 'detail');
   const inner = detail ? childElements(detail)[0] : undefined;
   // The type is the xsi:type (InvalidLogin) or the element name less its `Fault` suffix.
-  const type = inner ? xsiType(inner) ?? (inner.localName ?? '').replace(/Fault$/, '') : 'SoapFault';
+  const type = inner ? (xsiType(inner) ?? (inner.localName ?? '').replace(/Fault$/, '')) : 'SoapFault';
   return { type, message: faultstring };
 }
 

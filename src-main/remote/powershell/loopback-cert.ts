@@ -24,7 +24,13 @@ export function loopbackCertificate(now = Date.now()): LoopbackCertificate {
  * A self-signed certificate (ECDSA P-256) naming `ips` and `dns` in its subjectAltName, e.g. for
  * `sources serve`: clients pin its SHA-256 (nothing else vouches for it).
  */
-export function selfSignedCertificate(o: { commonName: string; ips?: readonly string[]; dns?: readonly string[]; validMs: number; now?: number }): LoopbackCertificate {
+export function selfSignedCertificate(o: {
+  commonName: string;
+  ips?: readonly string[];
+  dns?: readonly string[];
+  validMs: number;
+  now?: number;
+}): LoopbackCertificate {
   const now = o.now ?? Date.now();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });

@@ -149,10 +149,16 @@ export class PinnedTlsRelay {
       };
       const onAbort = () => done(new AsrFailure('cancelled', `${host}: connect cancelled`, { host }));
       signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => done(new AsrFailure('timeout', `${host} (${address}:${port}): no TLS handshake within ${this.o.connectTimeoutMs} ms`, { host })), this.o.connectTimeoutMs);
+      const timer = setTimeout(
+        () => done(new AsrFailure('timeout', `${host} (${address}:${port}): no TLS handshake within ${this.o.connectTimeoutMs} ms`, { host })),
+        this.o.connectTimeoutMs,
+      );
       socket.once('secureConnect', () => {
         const raw = socket.getPeerCertificate(true)?.raw;
-        if (!raw) return done(new AsrFailure('tls_pin_mismatch', `${host} (${address}:${port}) completed a TLS handshake without a certificate`, { host, retryable: false }));
+        if (!raw)
+          return done(
+            new AsrFailure('tls_pin_mismatch', `${host} (${address}:${port}) completed a TLS handshake without a certificate`, { host, retryable: false }),
+          );
         const fingerprint = createHash('sha256').update(raw).digest('hex');
         const cert = describeCertificate(raw, socket.authorized ? null : String(socket.authorizationError ?? 'unverified'));
         if (fingerprint !== this.pin) {
@@ -174,7 +180,13 @@ export class PinnedTlsRelay {
       socket.once('error', (e: NodeJS.ErrnoException) => {
         const code = e.code ?? '';
         const reachable = !['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(code);
-        done(new AsrFailure(reachable ? 'command_failed' : 'unreachable', `${host} (${address}:${port}): ${reachable ? 'TLS handshake failed' : code}: ${e.message}`, { host }));
+        done(
+          new AsrFailure(
+            reachable ? 'command_failed' : 'unreachable',
+            `${host} (${address}:${port}): ${reachable ? 'TLS handshake failed' : code}: ${e.message}`,
+            { host },
+          ),
+        );
       });
     });
   }
@@ -193,10 +205,14 @@ export class PinnedTlsRelay {
 }
 
 export function pinMismatch(host: string, address: string, port: number, cert: TlsCertificateInfo, pin: string): AsrFailure {
-  return new AsrFailure('tls_pin_mismatch', `${host} (${address}:${port}) presents the certificate ${cert.fingerprint} (${cert.subject}), not the pinned ${pin}; no credential was sent`, {
-    host,
-    retryable: false,
-    remedy: `Someone may be intercepting the connection. If the host's owner confirms that the WinRM certificate was replaced, check the new fingerprint on the host (Get-ChildItem Cert:\\LocalMachine\\My) and run \`asr-deploy trust approve ${host}:${port} --replace\`.`,
-    details: { presented: cert.fingerprint, expected: pin, subject: cert.subject },
-  });
+  return new AsrFailure(
+    'tls_pin_mismatch',
+    `${host} (${address}:${port}) presents the certificate ${cert.fingerprint} (${cert.subject}), not the pinned ${pin}; no credential was sent`,
+    {
+      host,
+      retryable: false,
+      remedy: `Someone may be intercepting the connection. If the host's owner confirms that the WinRM certificate was replaced, check the new fingerprint on the host (Get-ChildItem Cert:\\LocalMachine\\My) and run \`asr-deploy trust approve ${host}:${port} --replace\`.`,
+      details: { presented: cert.fingerprint, expected: pin, subject: cert.subject },
+    },
+  );
 }

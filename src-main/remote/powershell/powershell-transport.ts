@@ -163,7 +163,15 @@ export class PowerShellTransport implements Transport {
   private endpoint(): PsEndpoint {
     const c = this.o.connection;
     if (c.kind === 'ssh') {
-      return { kind: 'ssh', address: this.o.address, port: c.port ?? 22, user: c.user, keyFilePath: c.keyFilePath ?? '', knownHostsPath: c.knownHostsPath ?? '', openTimeoutMs: this.o.openTimeoutMs };
+      return {
+        kind: 'ssh',
+        address: this.o.address,
+        port: c.port ?? 22,
+        user: c.user,
+        keyFilePath: c.keyFilePath ?? '',
+        knownHostsPath: c.knownHostsPath ?? '',
+        openTimeoutMs: this.o.openTimeoutMs,
+      };
     }
     if (c.certificatePin && !this.relay) fail('internal', `${this.host}: the pinned mode has no relay`);
     return {
@@ -192,36 +200,72 @@ export class PowerShellTransport implements Transport {
     const port = c.port ?? 5986;
     if (c.useSsl === false) fail('validation', `${this.host}: a pinned certificate needs HTTPS (5986).`, { host: this.host });
     if (c.auth === 'Kerberos') {
-      fail('validation', `${this.host}: Kerberos cannot be used with a pinned certificate: the ticket is for the name PowerShell connects to, and in the pinned mode that is the local relay.`, {
-        host: this.host,
-        remedy: 'Use Negotiate with the pin, or give the host a certificate from a CA the workstation trusts, revoke the pin (`asr-deploy trust revoke HOST:5986`) and use Kerberos with full CA and name validation.',
-      });
+      fail(
+        'validation',
+        `${this.host}: Kerberos cannot be used with a pinned certificate: the ticket is for the name PowerShell connects to, and in the pinned mode that is the local relay.`,
+        {
+          host: this.host,
+          remedy:
+            'Use Negotiate with the pin, or give the host a certificate from a CA the workstation trusts, revoke the pin (`asr-deploy trust revoke HOST:5986`) and use Kerberos with full CA and name validation.',
+        },
+      );
     }
-    const relay = await PinnedTlsRelay.start({ host: this.host, address: this.o.address, port, pin: c.certificatePin, connectTimeoutMs: Math.min(this.o.openTimeoutMs, 15_000), log: (l) => this.log(l) });
+    const relay = await PinnedTlsRelay.start({
+      host: this.host,
+      address: this.o.address,
+      port,
+      pin: c.certificatePin,
+      connectTimeoutMs: Math.min(this.o.openTimeoutMs, 15_000),
+      log: (l) => this.log(l),
+    });
     this.relay = relay;
     const cert = await relay.verify(signal);
     this.certificate = cert;
-    this.log(`certificate ${cert.subject}, SHA-256 ${cert.fingerprint} (pinned), valid to ${cert.notAfter}; the session goes through the pin relay on ${relay.address}:${relay.port}`);
+    this.log(
+      `certificate ${cert.subject}, SHA-256 ${cert.fingerprint} (pinned), valid to ${cert.notAfter}; the session goes through the pin relay on ${relay.address}:${relay.port}`,
+    );
     if (cert.expiresSoon) this.log(`warning: the certificate expires on ${cert.notAfter}`);
   }
 
   private async prepareSshFiles(): Promise<void> {
     const c = this.o.connection;
     if (c.kind !== 'ssh') return;
-    if (!c.keyFilePath && !c.privateKey) fail('validation', `${this.host}: PowerShell remoting over SSH needs a key (no password prompts in batch mode).`, { host: this.host, remedy: 'Use a key credential for this host.' });
+    if (!c.keyFilePath && !c.privateKey)
+      fail('validation', `${this.host}: PowerShell remoting over SSH needs a key (no password prompts in batch mode).`, {
+        host: this.host,
+        remedy: 'Use a key credential for this host.',
+      });
     if (!c.knownHostsPath && !c.hostKey && c.hostKeyFingerprint) {
       const scan = await scanSshHostKey(this.o.address, c.port ?? 22, { timeoutMs: this.o.openTimeoutMs, host: this.host });
       if (normalizeSshFingerprint(scan.fingerprint) !== normalizeSshFingerprint(c.hostKeyFingerprint)) {
-        fail('host_key_mismatch', `${this.host} presented host key ${scan.fingerprint}, but ${c.hostKeyFingerprint} is pinned`, { host: this.host, retryable: false, remedy: `Confirm the new key with the host's owner, then asr-deploy trust approve ${this.host} --replace (a bare approve does not replace a pin).` });
+        fail('host_key_mismatch', `${this.host} presented host key ${scan.fingerprint}, but ${c.hostKeyFingerprint} is pinned`, {
+          host: this.host,
+          retryable: false,
+          remedy: `Confirm the new key with the host's owner, then asr-deploy trust approve ${this.host} --replace (a bare approve does not replace a pin).`,
+        });
       }
       c.hostKey = `${scan.keyType} ${scan.publicKey}`;
     }
-    if (!c.knownHostsPath && !c.hostKey) fail('host_key_unknown', `${this.host}: no pinned SSH host key for PowerShell remoting over SSH.`, { host: this.host, remedy: `asr-deploy trust scan ${this.host} and trust approve ${this.host}` });
+    if (!c.knownHostsPath && !c.hostKey)
+      fail('host_key_unknown', `${this.host}: no pinned SSH host key for PowerShell remoting over SSH.`, {
+        host: this.host,
+        remedy: `asr-deploy trust scan ${this.host} and trust approve ${this.host}`,
+      });
     if (c.privateKey || c.hostKey) {
       this.tempDir = await mkdtemp(join(tmpdir(), 'asr-pwsh-'));
       if (c.privateKey) {
-        if (/ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(c.privateKey) || /aes\d+-ctr|bcrypt/.test(Buffer.from(c.privateKey.replace(/-----[^-]+-----|\s/g, ''), 'base64').subarray(0, 64).toString('latin1'))) {
-          fail('unsupported', `${this.host}: the key is protected by a passphrase, which the ssh client of PowerShell remoting cannot ask for in batch mode.`, { host: this.host, remedy: 'Use an unencrypted key for PowerShell remoting over SSH, or WinRM.' });
+        if (
+          /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(c.privateKey) ||
+          /aes\d+-ctr|bcrypt/.test(
+            Buffer.from(c.privateKey.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+              .subarray(0, 64)
+              .toString('latin1'),
+          )
+        ) {
+          fail('unsupported', `${this.host}: the key is protected by a passphrase, which the ssh client of PowerShell remoting cannot ask for in batch mode.`, {
+            host: this.host,
+            remedy: 'Use an unencrypted key for PowerShell remoting over SSH, or WinRM.',
+          });
         }
         const keyFile = join(this.tempDir, 'key');
         await writeFile(keyFile, c.privateKey.endsWith('\n') ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
@@ -256,10 +300,15 @@ export class PowerShellTransport implements Transport {
         executable: pwsh,
         executableOptions: { '-NoProfile': true, '-NonInteractive': true, ...(process.platform === 'win32' ? { '-ExecutionPolicy': 'Bypass' } : {}) },
         throwOnInvocationError: false,
-        spawnOptions: { env: { ...process.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', ...this.o.env }, windowsHide: true },
+        spawnOptions: {
+          env: { ...process.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', ...this.o.env },
+          windowsHide: true,
+        },
       });
     } catch (e) {
-      return fail('unsupported', `Cannot start the local PowerShell (${pwsh}): ${(e as Error).message}`, { remedy: 'Install PowerShell 7 (pwsh) or set ASR_DEPLOY_PWSH to its path.' });
+      return fail('unsupported', `Cannot start the local PowerShell (${pwsh}): ${(e as Error).message}`, {
+        remedy: 'Install PowerShell 7 (pwsh) or set ASR_DEPLOY_PWSH to its path.',
+      });
     }
     // The exit promise rejects when the process is killed; nobody may be awaiting it then.
     (shell as unknown as { exitPromise: Promise<void> }).exitPromise.catch(() => undefined);
@@ -279,28 +328,39 @@ export class PowerShellTransport implements Transport {
     shell.streams.stdout.on('data', keep);
     try {
       // Straight to the process, not through the call queue: a queued call may be the one waiting for this connect.
-      const pre = await Promise.race([this.invokeFramed<{ ps: string; pid: number }>({ body: PREAMBLE, phase: 'open', what: 'start the local PowerShell', timeoutMs: 60_000, ...(signal ? { signal } : {}) }), spawnError]);
+      const pre = await Promise.race([
+        this.invokeFramed<{ ps: string; pid: number }>({
+          body: PREAMBLE,
+          phase: 'open',
+          what: 'start the local PowerShell',
+          timeoutMs: 60_000,
+          ...(signal ? { signal } : {}),
+        }),
+        spawnError,
+      ]);
       this.log(`local PowerShell ${pre.ps} (pid ${pre.pid})`);
       const secret = this.o.connection.kind === 'winrm' ? [{ variable: '__asrSecret', value: this.o.connection.password }] : [];
-      const info = await this.invokeFramed<RemoteSessionInfo>(
-        {
-          body: `${sessionOpenScript(ep, this.sessionName)}\nInvoke-Command -Session $global:__asrSession -ScriptBlock ([ScriptBlock]::Create(${psQuote(SESSION_INFO)}))`,
-          secrets: secret,
-          phase: 'open',
-          what: 'open the session',
-          timeoutMs: this.o.openTimeoutMs + 15_000,
-          ...(signal ? { signal } : {}),
-        },
-      );
+      const info = await this.invokeFramed<RemoteSessionInfo>({
+        body: `${sessionOpenScript(ep, this.sessionName)}\nInvoke-Command -Session $global:__asrSession -ScriptBlock ([ScriptBlock]::Create(${psQuote(SESSION_INFO)}))`,
+        secrets: secret,
+        phase: 'open',
+        what: 'open the session',
+        timeoutMs: this.o.openTimeoutMs + 15_000,
+        ...(signal ? { signal } : {}),
+      });
       this.remote = info;
       this.openMs = Date.now() - started;
       // The ssh client read the temporary key copy while connecting: it goes now, not at close.
       await this.removeKeyCopy();
-      this.log(`session ${this.sessionName} open in ${this.openMs} ms: ${ep.kind === 'ssh' ? 'SSH' : `WinRM ${ep.useSsl ? 'HTTPS' : 'HTTP'} ${ep.auth}${ep.certificate === 'relay' ? ' (pinned certificate, checked by the relay on each connection)' : ''}`} as ${info.user}@${info.computer}, PowerShell ${info.ps}, remote pid ${info.pid}${info.maxEnvelopeKb ? `, MaxEnvelopeSizekb ${info.maxEnvelopeKb}` : ''}`);
+      this.log(
+        `session ${this.sessionName} open in ${this.openMs} ms: ${ep.kind === 'ssh' ? 'SSH' : `WinRM ${ep.useSsl ? 'HTTPS' : 'HTTP'} ${ep.auth}${ep.certificate === 'relay' ? ' (pinned certificate, checked by the relay on each connection)' : ''}`} as ${info.user}@${info.computer}, PowerShell ${info.ps}, remote pid ${info.pid}${info.maxEnvelopeKb ? `, MaxEnvelopeSizekb ${info.maxEnvelopeKb}` : ''}`,
+      );
     } catch (e) {
       await this.teardown('kill');
       if (e instanceof AsrFailure) throw e;
-      return fail('unsupported', `Cannot start the local PowerShell (${pwsh}): ${(e as Error).message}`, { remedy: 'Install PowerShell 7 (pwsh) or set ASR_DEPLOY_PWSH to its path.' });
+      return fail('unsupported', `Cannot start the local PowerShell (${pwsh}): ${(e as Error).message}`, {
+        remedy: 'Install PowerShell 7 (pwsh) or set ASR_DEPLOY_PWSH to its path.',
+      });
     }
   }
 
@@ -317,7 +377,15 @@ export class PowerShellTransport implements Transport {
     if (this.connecting) await this.connecting.catch(() => undefined);
     if (this.shell) {
       // Orderly: remove the session (ends the remote process), then end the local process.
-      await this.call({ body: 'if ($global:__asrSession) { Remove-PSSession -Session $global:__asrSession -ErrorAction SilentlyContinue; $global:__asrSession = $null }', phase: 'exec', what: 'close the session', timeoutMs: 15_000 }, true).catch(() => undefined);
+      await this.call(
+        {
+          body: 'if ($global:__asrSession) { Remove-PSSession -Session $global:__asrSession -ErrorAction SilentlyContinue; $global:__asrSession = $null }',
+          phase: 'exec',
+          what: 'close the session',
+          timeoutMs: 15_000,
+        },
+        true,
+      ).catch(() => undefined);
     }
     await this.teardown('dispose');
   }
@@ -404,13 +472,19 @@ export class PowerShellTransport implements Transport {
       if (onAbort) spec.signal?.removeEventListener('abort', onAbort);
     }
     if (outcome === 'timeout' || outcome === 'cancelled') {
-      this.log(`${spec.what}: ${outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : 'cancelled'}; killing the local PowerShell (pid ${this.shellPid}) and its children`);
+      this.log(
+        `${spec.what}: ${outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : 'cancelled'}; killing the local PowerShell (pid ${this.shellPid}) and its children`,
+      );
       await this.teardown('kill');
       if (spec.phase !== 'open') await this.reapRemote();
-      return fail(outcome, outcome === 'timeout' ? `${this.host}: ${spec.what} did not finish within ${timeoutMs} ms` : `${this.host}: ${spec.what} cancelled`, {
-        host: this.host,
-        ...(outcome === 'timeout' ? { remedy: 'The command was stopped on the host. Raise the step timeout if it needs longer.' } : {}),
-      });
+      return fail(
+        outcome,
+        outcome === 'timeout' ? `${this.host}: ${spec.what} did not finish within ${timeoutMs} ms` : `${this.host}: ${spec.what} cancelled`,
+        {
+          host: this.host,
+          ...(outcome === 'timeout' ? { remedy: 'The command was stopped on the host. Raise the step timeout if it needs longer.' } : {}),
+        },
+      );
     }
     const stdout = outcome.stdout?.toString('utf8') ?? outcome.raw ?? '';
     const stderr = outcome.stderr?.toString('utf8') ?? '';
@@ -421,11 +495,17 @@ export class PowerShellTransport implements Transport {
       fail('command_failed', `${this.host}: ${spec.what}: the answer is not JSON (${(e as Error).message})`, { host: this.host });
     }
     if (!answer) {
-      fail('command_failed', `${this.host}: ${spec.what}: no answer from the local PowerShell: ${truncate((stderr || stdout).trim(), 300)}`, { host: this.host });
+      fail('command_failed', `${this.host}: ${spec.what}: no answer from the local PowerShell: ${truncate((stderr || stdout).trim(), 300)}`, {
+        host: this.host,
+      });
     }
     if (!answer.ok) {
       if (spec.phase === 'open' && this.o.connection.kind === 'ssh') await sleep(300); // late ssh stderr
-      throw this.classify(spec.phase, answer.error ?? null, `${stderr}\n${this.stderrTail.replace(/@@ASR-BEGIN:[0-9a-f]+@@[\s\S]*?@@ASR-END:[0-9a-f]+@@/g, '')}`);
+      throw this.classify(
+        spec.phase,
+        answer.error ?? null,
+        `${stderr}\n${this.stderrTail.replace(/@@ASR-BEGIN:[0-9a-f]+@@[\s\S]*?@@ASR-END:[0-9a-f]+@@/g, '')}`,
+      );
     }
     return answer.value as T;
   }
@@ -463,11 +543,22 @@ export class PowerShellTransport implements Transport {
     const reaper = new PowerShellTransport({ ...this.o, connection: { ...this.o.connection }, log: (l) => this.log(`reaper: ${l}`) });
     try {
       await reaper.connect();
-      const r = await reaper.call<{ killed: number[]; reason: string }>({ body: remoteInvoke(REAP_PROCESS_TREE, [old.pid, old.started]), phase: 'exec', what: 'reap the lost session', timeoutMs: 30_000 });
+      const r = await reaper.call<{ killed: number[]; reason: string }>({
+        body: remoteInvoke(REAP_PROCESS_TREE, [old.pid, old.started]),
+        phase: 'exec',
+        what: 'reap the lost session',
+        timeoutMs: 30_000,
+      });
       this.log(`remote session process ${old.pid}: ${r.reason}${r.killed?.length ? ` (stopped ${r.killed.length} process(es))` : ''}`);
       const ep = reaper.endpoint();
       if (ep.kind === 'winrm') {
-        await reaper.call({ body: winrmReapScript(ep, this.sessionName), secrets: [{ variable: '__asrSecret', value: (this.o.connection as { password: string }).password }], phase: 'exec', what: 'remove the lost session', timeoutMs: 30_000 });
+        await reaper.call({
+          body: winrmReapScript(ep, this.sessionName),
+          secrets: [{ variable: '__asrSecret', value: (this.o.connection as { password: string }).password }],
+          phase: 'exec',
+          what: 'remove the lost session',
+          timeoutMs: 30_000,
+        });
       }
     } catch (e) {
       this.log(`could not reap the remote session: ${(e as Error).message}`);
@@ -503,7 +594,10 @@ export class PowerShellTransport implements Transport {
     if (res.stderr) opts.onStderr?.(res.stderr);
     this.log(`exec ${basename(exe!)} (${args.length} args): exit ${res.exitCode} in ${res.durationMs} ms`);
     if (res.exitCode !== 0 && !opts.allowNonZero) {
-      fail('command_failed', `${this.host}: ${basename(exe!)} exited with ${res.exitCode}: ${truncate(lastLines(res.stderr || res.stdout, 3, ' / '), 300)}`, { host: this.host, exitCode: res.exitCode });
+      fail('command_failed', `${this.host}: ${basename(exe!)} exited with ${res.exitCode}: ${truncate(lastLines(res.stderr || res.stdout, 3, ' / '), 300)}`, {
+        host: this.host,
+        exitCode: res.exitCode,
+      });
     }
     return res;
   }
@@ -524,7 +618,14 @@ export class PowerShellTransport implements Transport {
       table = `@{${[table.slice(2, -1), ...extra].filter(Boolean).join(';')}}`;
     }
     const body = `$__p = ${table}\nInvoke-Command -Session $global:__asrSession -ScriptBlock { param($__t, $__a) & ([ScriptBlock]::Create($__t)) @__a } -ArgumentList ${psQuote(script)}, $__p`;
-    const out = await this.call<unknown>({ body, secrets, phase: 'script', what: opts.what ?? 'run a script', ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const out = await this.call<unknown>({
+      body,
+      secrets,
+      phase: 'script',
+      what: opts.what ?? 'run a script',
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     return parseScriptOutput<T>(out, this.host, opts.what ?? 'script');
   }
 
@@ -544,11 +645,19 @@ export class PowerShellTransport implements Transport {
     const partial = `${remotePath}.partial`;
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined;
     const left = () => (deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
-    const common = (what: string) => ({ phase: 'upload' as const, what, ...(opts.signal ? { signal: opts.signal } : {}), ...(left() !== undefined ? { timeoutMs: left()! } : {}) });
+    const common = (what: string) => ({
+      phase: 'upload' as const,
+      what,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(left() !== undefined ? { timeoutMs: left()! } : {}),
+    });
     await this.call({ ...common(`prepare the upload of ${basename(remotePath)}`), body: remoteInvoke(PREPARE_UPLOAD, [remotePath, size, partial]) });
     const method = this.o.uploadMethod ?? (this.o.connection.kind === 'winrm' ? 'chunked' : 'copy-item');
     if (method === 'copy-item') {
-      await this.call({ ...common(`copy ${basename(remotePath)}`), body: `Copy-Item -LiteralPath ${psQuote(localPath)} -Destination ${psQuote(partial)} -ToSession $global:__asrSession -Force` });
+      await this.call({
+        ...common(`copy ${basename(remotePath)}`),
+        body: `Copy-Item -LiteralPath ${psQuote(localPath)} -Destination ${psQuote(partial)} -ToSession $global:__asrSession -Force`,
+      });
       opts.onProgress?.(size, size);
     } else {
       const chunk = this.chunkBytes();
@@ -563,9 +672,14 @@ export class PowerShellTransport implements Transport {
         opts.onProgress?.(offset, size);
       }
     }
-    const fin = await this.call<{ sha256: string; bytes: number }>({ ...common(`verify ${basename(remotePath)}`), body: remoteInvoke(FINISH_UPLOAD, [partial, remotePath, localHash]) });
+    const fin = await this.call<{ sha256: string; bytes: number }>({
+      ...common(`verify ${basename(remotePath)}`),
+      body: remoteInvoke(FINISH_UPLOAD, [partial, remotePath, localHash]),
+    });
     const durationMs = Date.now() - started;
-    this.log(`uploaded ${size} bytes to ${remotePath} via ${method} in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${fin.sha256} verified on the host`);
+    this.log(
+      `uploaded ${size} bytes to ${remotePath} via ${method} in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${fin.sha256} verified on the host`,
+    );
     return { bytes: size, sha256: fin.sha256, durationMs, method };
   }
 
@@ -640,14 +754,9 @@ export function parseScriptOutput<T>(out: unknown, host: string, what: string): 
   }
 }
 
-
 function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p;
 }
-
-
-
-
 
 function scrubAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex

@@ -72,7 +72,8 @@ export function sessionOpenScript(ep: PsEndpoint, sessionName: string, opts: { k
       remedy: 'Use Negotiate or Kerberos, or configure a WinRM HTTPS listener on the host.',
     });
   }
-  if (ep.certificate === 'relay' && (!ep.useSsl || ep.address !== RELAY_HOST)) fail('internal', `CA and name checks are only relaxed towards the pin relay on ${RELAY_HOST}, not ${ep.address}.`);
+  if (ep.certificate === 'relay' && (!ep.useSsl || ep.address !== RELAY_HOST))
+    fail('internal', `CA and name checks are only relaxed towards the pin relay on ${RELAY_HOST}, not ${ep.address}.`);
   const option = [
     'New-PSSessionOption',
     `-OperationTimeout ${int(ep.operationTimeoutMs)}`,

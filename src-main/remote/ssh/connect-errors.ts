@@ -26,7 +26,19 @@ export type HostKeyVerdict =
   | { kind: 'mismatch'; presented: string; expected: string; keyType: string }
   | { kind: 'ok'; presented: string; keyType: string };
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+]);
 
 const PHASE_TEXT: Record<ConnectionPhase, string> = {
   tcp: 'TCP connect',
@@ -44,20 +56,28 @@ export function classifyConnectFailure(ctx: ConnectFailureContext): AsrFailure {
 
   // The host key verdict wins: a refused key ends the handshake with a generic error.
   if (ctx.hostKey?.kind === 'unknown') {
-    return new AsrFailure('host_key_unknown', `${host} (${target}) presented ${ctx.hostKey.keyType} host key ${ctx.hostKey.presented}, which is not pinned for this host`, {
-      host,
-      remedy: `Check the fingerprint with the host's owner (ssh-keygen -lf on the host), then run \`asr-deploy trust scan ${host}\` and \`asr-deploy trust approve ${host}\`.`,
-      details: { ...details, presented: ctx.hostKey.presented, keyType: ctx.hostKey.keyType },
-    });
+    return new AsrFailure(
+      'host_key_unknown',
+      `${host} (${target}) presented ${ctx.hostKey.keyType} host key ${ctx.hostKey.presented}, which is not pinned for this host`,
+      {
+        host,
+        remedy: `Check the fingerprint with the host's owner (ssh-keygen -lf on the host), then run \`asr-deploy trust scan ${host}\` and \`asr-deploy trust approve ${host}\`.`,
+        details: { ...details, presented: ctx.hostKey.presented, keyType: ctx.hostKey.keyType },
+      },
+    );
   }
   if (ctx.hostKey?.kind === 'mismatch') {
-    return new AsrFailure('host_key_mismatch', `${host} (${target}) presented ${ctx.hostKey.keyType} host key ${ctx.hostKey.presented}, but ${ctx.hostKey.expected} is pinned`, {
-      host,
-      remedy:
-        'The host key changed. This is expected only after a reinstall or a deliberate re-key of sshd; otherwise someone may be intercepting the connection (man in the middle). ' +
-        `Confirm the new fingerprint (${ctx.hostKey.presented}) with the host's owner, then run \`asr-deploy trust approve ${host}${ctx.port === 22 ? '' : `:${ctx.port}`} --replace\` (a bare approve does not replace a pin).`,
-      details: { ...details, presented: ctx.hostKey.presented, expected: ctx.hostKey.expected, keyType: ctx.hostKey.keyType },
-    });
+    return new AsrFailure(
+      'host_key_mismatch',
+      `${host} (${target}) presented ${ctx.hostKey.keyType} host key ${ctx.hostKey.presented}, but ${ctx.hostKey.expected} is pinned`,
+      {
+        host,
+        remedy:
+          'The host key changed. This is expected only after a reinstall or a deliberate re-key of sshd; otherwise someone may be intercepting the connection (man in the middle). ' +
+          `Confirm the new fingerprint (${ctx.hostKey.presented}) with the host's owner, then run \`asr-deploy trust approve ${host}${ctx.port === 22 ? '' : `:${ctx.port}`} --replace\` (a bare approve does not replace a pin).`,
+        details: { ...details, presented: ctx.hostKey.presented, expected: ctx.hostKey.expected, keyType: ctx.hostKey.keyType },
+      },
+    );
   }
 
   if (ctx.timedOut === 'connect') {
@@ -76,7 +96,7 @@ export function classifyConnectFailure(ctx: ConnectFailureContext): AsrFailure {
         ctx.diag.phase === 'banner'
           ? 'TCP connected but sshd never sent its banner: sshd may be overloaded (MaxStartups), hung, or a middlebox holds the connection. Check sshd on the host.'
           : ctx.diag.phase === 'auth'
-            ? 'The server accepted the key exchange but authentication did not finish (PAM, LDAP or DNS lookups on the host can stall it). Check the host\'s auth log.'
+            ? "The server accepted the key exchange but authentication did not finish (PAM, LDAP or DNS lookups on the host can stall it). Check the host's auth log."
             : 'The key exchange stalled: check packet loss or an MTU problem on the path, and sshd load on the host.',
       asrErrorId: 95117,
       details,
@@ -90,16 +110,20 @@ export function classifyConnectFailure(ctx: ConnectFailureContext): AsrFailure {
   if (err?.level === 'client-socket' || err?.level === 'client-dns' || (code && UNREACHABLE_CODES.has(code))) {
     const dns = code === 'ENOTFOUND' || code === 'EAI_AGAIN' || err?.level === 'client-dns';
     const refused = code === 'ECONNREFUSED';
-    return new AsrFailure('unreachable', `${host}: cannot reach ${target}: ${code ?? message}${ctx.diag.phase === 'tcp' ? '' : ` (during ${PHASE_TEXT[ctx.diag.phase]})`}`, {
-      host,
-      remedy: dns
-        ? `The name ${ctx.address} does not resolve; fix DNS or use the IP address.`
-        : refused
-          ? `The host answered but nothing listens on port ${ctx.port}: start sshd (systemctl start ssh/sshd) or correct the port.`
-          : `No route to ${ctx.address}: check that the host is up and on a network this workstation can reach.`,
-      asrErrorId: 95117,
-      details: { ...details, socketError: code },
-    });
+    return new AsrFailure(
+      'unreachable',
+      `${host}: cannot reach ${target}: ${code ?? message}${ctx.diag.phase === 'tcp' ? '' : ` (during ${PHASE_TEXT[ctx.diag.phase]})`}`,
+      {
+        host,
+        remedy: dns
+          ? `The name ${ctx.address} does not resolve; fix DNS or use the IP address.`
+          : refused
+            ? `The host answered but nothing listens on port ${ctx.port}: start sshd (systemctl start ssh/sshd) or correct the port.`
+            : `No route to ${ctx.address}: check that the host is up and on a network this workstation can reach.`,
+        asrErrorId: 95117,
+        details: { ...details, socketError: code },
+      },
+    );
   }
 
   const kind = err?.level === 'handshake' ? failedAlgorithmKind(message) : null;
@@ -147,17 +171,21 @@ export function classifyConnectFailure(ctx: ConnectFailureContext): AsrFailure {
   // The server hung up with a reason (too many auth failures, MaxStartups, banned by fail2ban ...).
   if (typeof err?.code === 'number') {
     const duringAuth = ctx.diag.phase === 'auth';
-    return new AsrFailure(duringAuth ? 'auth_failed' : 'unreachable', `${host}: server at ${target} disconnected: ${message} (during ${PHASE_TEXT[ctx.diag.phase]})`, {
-      host,
-      ...(duringAuth ? { asrErrorId: 95108, retryable: false } : { asrErrorId: 95117 }),
-      remedy: 'See the host\'s sshd log for the reason it closed the connection.',
-      details: { ...details, disconnectReason: err.code },
-    });
+    return new AsrFailure(
+      duringAuth ? 'auth_failed' : 'unreachable',
+      `${host}: server at ${target} disconnected: ${message} (during ${PHASE_TEXT[ctx.diag.phase]})`,
+      {
+        host,
+        ...(duringAuth ? { asrErrorId: 95108, retryable: false } : { asrErrorId: 95117 }),
+        remedy: "See the host's sshd log for the reason it closed the connection.",
+        details: { ...details, disconnectReason: err.code },
+      },
+    );
   }
   if (/Connection lost before handshake|No response from server|closed/i.test(message) || !err) {
     return new AsrFailure('unreachable', `${host}: connection to ${target} closed during ${PHASE_TEXT[ctx.diag.phase]}: ${message}`, {
       host,
-      remedy: 'The server closed the connection: sshd may refuse this client (AllowUsers, tcp wrappers, MaxStartups, fail2ban). See the host\'s sshd log.',
+      remedy: "The server closed the connection: sshd may refuse this client (AllowUsers, tcp wrappers, MaxStartups, fail2ban). See the host's sshd log.",
       asrErrorId: 95117,
       details,
     });

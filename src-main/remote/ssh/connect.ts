@@ -11,7 +11,13 @@ import type { ResolvedSshOptions, SshAuth } from './ssh-options.ts';
  * exchange, one attempt per credential. Every failure is classified (connect-errors.ts) with the
  * facts of the attempt in `diag`.
  */
-export async function openSshConnection(host: string, o: ResolvedSshOptions, diag: ConnectionDiagnostics, log: (line: string) => void, signal?: AbortSignal): Promise<{ client: Client; authTried: string | undefined }> {
+export async function openSshConnection(
+  host: string,
+  o: ResolvedSshOptions,
+  diag: ConnectionDiagnostics,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<{ client: Client; authTried: string | undefined }> {
   if (signal?.aborted) fail('cancelled', `${host}: connect cancelled`, { host });
   const key = checkKey(host, o);
   const sock = await connectTcp(host, o, diag, log, signal);
@@ -153,7 +159,8 @@ function checkKey(host: string, o: ResolvedSshOptions): ParsedKey | undefined {
       remedy: encrypted ? 'Enter the passphrase of the key again.' : 'Use a private key in OpenSSH or PEM format.',
     });
   }
-  if (!key.isPrivateKey()) fail('auth_failed', `${host}: the key given for ${o.username} is a public key`, { host, retryable: false, remedy: 'Give the private key file.' });
+  if (!key.isPrivateKey())
+    fail('auth_failed', `${host}: the key given for ${o.username} is a public key`, { host, retryable: false, remedy: 'Give the private key file.' });
   return key;
 }
 
@@ -174,8 +181,17 @@ function connectTcp(host: string, o: ResolvedSshOptions, diag: ConnectionDiagnos
         reject(err);
       } else resolve(sock);
     };
-    const base = { host: o.host, address: o.address, port: o.port, username: o.username, connectTimeoutMs: o.connectTimeoutMs, handshakeTimeoutMs: o.handshakeTimeoutMs, diag };
-    const onError = (e: NodeJS.ErrnoException): void => end(classifyConnectFailure({ ...base, error: { message: e.message, code: e.code, level: 'client-socket' } }));
+    const base = {
+      host: o.host,
+      address: o.address,
+      port: o.port,
+      username: o.username,
+      connectTimeoutMs: o.connectTimeoutMs,
+      handshakeTimeoutMs: o.handshakeTimeoutMs,
+      diag,
+    };
+    const onError = (e: NodeJS.ErrnoException): void =>
+      end(classifyConnectFailure({ ...base, error: { message: e.message, code: e.code, level: 'client-socket' } }));
     const onAbort = (): void => end(new AsrFailure('cancelled', `${host}: connect cancelled`, { host }));
     const timer = setTimeout(() => end(classifyConnectFailure({ ...base, timedOut: 'connect' })), o.connectTimeoutMs);
     sock.once('error', onError);
@@ -188,6 +204,7 @@ function connectTcp(host: string, o: ResolvedSshOptions, diag: ConnectionDiagnos
 export function chooseAuthMethod(auth: SshAuth, offered: readonly string[]): 'publickey' | 'agent' | 'password' | 'keyboard-interactive' | null {
   if ('privateKey' in auth) return offered.includes('publickey') ? 'publickey' : null;
   if ('agent' in auth) return offered.includes('publickey') ? 'agent' : null;
-  const order: Array<'password' | 'keyboard-interactive'> = auth.method === 'keyboard-interactive' ? ['keyboard-interactive', 'password'] : ['password', 'keyboard-interactive'];
+  const order: Array<'password' | 'keyboard-interactive'> =
+    auth.method === 'keyboard-interactive' ? ['keyboard-interactive', 'password'] : ['password', 'keyboard-interactive'];
   return order.find((m) => offered.includes(m)) ?? null;
 }

@@ -66,7 +66,10 @@ export function recordDebugLine(diag: ConnectionDiagnostics, line: string): void
 const PSEUDO_KEX = /^(ext-info-[cs]|kex-strict-[cs]-v00@openssh\.com)$/;
 
 function splitList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter((x) => x !== '' && !PSEUDO_KEX.test(x));
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '' && !PSEUDO_KEX.test(x));
 }
 
 /** ssh2's `handshake` event payload. */
@@ -147,8 +150,7 @@ export function adviseNoMatch(kind: AlgorithmKind, diag: ConnectionDiagnostics, 
   const enableable = serverOffers.filter((a) => supported[kind].includes(a) && !clientOffers.includes(a));
   const label = LABEL[kind];
   const message =
-    `no common ${label} algorithm: server offers [${serverOffers.join(', ') || 'unknown'}], ` +
-    `client offers [${clientOffers.join(', ') || 'unknown'}]`;
+    `no common ${label} algorithm: server offers [${serverOffers.join(', ') || 'unknown'}], ` + `client offers [${clientOffers.join(', ') || 'unknown'}]`;
   const remedy =
     enableable.length > 0
       ? `The host only speaks legacy ${label} algorithms. Best: upgrade its OpenSSH or enable a modern algorithm in its sshd_config. ` +

@@ -160,7 +160,11 @@ export class SshExec {
         details: { argv0: argv[0], pgid: scanner.started?.pgid, durationMs, killConfirmed },
       });
     }
-    if (stopping === 'cancelled') fail('cancelled', `${host}: ${argv[0]} cancelled; ${killed}`, { host, details: { argv0: argv[0], pgid: scanner.started?.pgid, durationMs, killConfirmed } });
+    if (stopping === 'cancelled')
+      fail('cancelled', `${host}: ${argv[0]} cancelled; ${killed}`, {
+        host,
+        details: { argv0: argv[0], pgid: scanner.started?.pgid, durationMs, killConfirmed },
+      });
 
     if (!scanner.started) {
       if (scanner.noCwd) fail('not_found', `${host}: working directory ${opts.cwd ?? ''} does not exist or is not accessible`, { host });
@@ -183,11 +187,15 @@ export class SshExec {
         });
       }
       if (!(opts.allowNonZero ?? false)) {
-        fail('command_failed', `${host}: ${argv[0]} exited with ${exitSignal ? `signal ${exitSignal}` : code}${stderr.trim() ? `: ${truncate(lastLines(stderr, 5), 800)}` : ''}`, {
-          host,
-          exitCode: code,
-          details: { argv0: argv[0], stderrTail: truncate(lastLines(stderr, 20), 4000) },
-        });
+        fail(
+          'command_failed',
+          `${host}: ${argv[0]} exited with ${exitSignal ? `signal ${exitSignal}` : code}${stderr.trim() ? `: ${truncate(lastLines(stderr, 5), 800)}` : ''}`,
+          {
+            host,
+            exitCode: code,
+            details: { argv0: argv[0], stderrTail: truncate(lastLines(stderr, 20), 4000) },
+          },
+        );
       }
     }
     return { exitCode: code, stdout, stderr, durationMs };

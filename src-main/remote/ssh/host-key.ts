@@ -21,7 +21,10 @@ export function hostKeyType(rawKey: Buffer): string {
  * surrounding blanks, and compare the canonical `SHA256:<unpadded base64>` form.
  */
 export function normalizeFingerprint(fingerprint: string): string {
-  const body = fingerprint.trim().replace(/^sha256:/i, '').replace(/=+$/, '');
+  const body = fingerprint
+    .trim()
+    .replace(/^sha256:/i, '')
+    .replace(/=+$/, '');
   return `SHA256:${body}`;
 }
 

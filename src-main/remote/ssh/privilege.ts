@@ -69,7 +69,10 @@ export class SudoPrivilege {
           remedy: `Add "Defaults:${user} !requiretty" to sudoers, or use root.`,
         });
       case 'no_sudo':
-        return fail('permission_denied', `${this.host}: sudo is not installed and ${user} is not root`, { ...base, remedy: 'Install sudo or connect as root.' });
+        return fail('permission_denied', `${this.host}: sudo is not installed and ${user} is not root`, {
+          ...base,
+          remedy: 'Install sudo or connect as root.',
+        });
       default:
         return fail('permission_denied', `${this.host}: elevation through sudo failed: ${truncate(prelude.trim(), 300) || 'no output'}`, {
           ...base,

@@ -141,7 +141,10 @@ export function classifySudoFailure(stderr: string, promptsSeen: number): SudoPr
 export function detectDiskFull(...outputs: string[]): { path?: string } | null {
   for (const out of outputs) {
     if (!/No space left on device/i.test(out)) continue;
-    const m = /(?:cannot (?:create|write to|open)|write error:?|error writing|failed to write)?\s*[‘'"`]?(\/[^\s'"`’:]*)[’'"`]?\s*:\s*(?:[^:\n]*:\s*)?No space left on device/i.exec(out);
+    const m =
+      /(?:cannot (?:create|write to|open)|write error:?|error writing|failed to write)?\s*[‘'"`]?(\/[^\s'"`’:]*)[’'"`]?\s*:\s*(?:[^:\n]*:\s*)?No space left on device/i.exec(
+        out,
+      );
     return m?.[1] ? { path: m[1] } : {};
   }
   return null;

@@ -55,7 +55,13 @@ export function scanSshHostKey(address: string, port = 22, opts: { timeoutMs?: n
       client.on('handshake', (n: Ssh2Negotiated) => {
         recordNegotiated(diag, n);
         if (!raw) return finish(new AsrFailure('internal', `${host}: key exchange finished without a host key`, { host }));
-        finish({ fingerprint: hostKeyFingerprint(raw), keyType: hostKeyType(raw), banner: diag.serverIdent ?? '', publicKey: raw.toString('base64'), diagnostics: diag });
+        finish({
+          fingerprint: hostKeyFingerprint(raw),
+          keyType: hostKeyType(raw),
+          banner: diag.serverIdent ?? '',
+          publicKey: raw.toString('base64'),
+          diagnostics: diag,
+        });
       });
       client.on('error', (e: Error & { level?: string; code?: string }) => finish(classifyConnectFailure({ ...base, error: e })));
       client.on('close', () => finish(classifyConnectFailure({ ...base, error: { message: 'connection closed' } })));

@@ -88,8 +88,16 @@ export class SftpTransfers {
     });
     const hash = parseSha256Output(r.stdout);
     if (r.exitCode === 3) fail('not_found', `${this.ctx.host}: ${remotePath} does not exist or is not readable`, { host: this.ctx.host });
-    if (r.exitCode === 4) fail('unsupported', `${this.ctx.host}: no SHA-256 tool (sha256sum, openssl, shasum) on the host`, { host: this.ctx.host, remedy: 'Install coreutils or openssl on the host.' });
-    if (!hash) fail('command_failed', `${this.ctx.host}: could not hash ${remotePath}: ${truncate(r.stderr.trim(), 300)}`, { host: this.ctx.host, exitCode: r.exitCode });
+    if (r.exitCode === 4)
+      fail('unsupported', `${this.ctx.host}: no SHA-256 tool (sha256sum, openssl, shasum) on the host`, {
+        host: this.ctx.host,
+        remedy: 'Install coreutils or openssl on the host.',
+      });
+    if (!hash)
+      fail('command_failed', `${this.ctx.host}: could not hash ${remotePath}: ${truncate(r.stderr.trim(), 300)}`, {
+        host: this.ctx.host,
+        exitCode: r.exitCode,
+      });
     return hash;
   }
 
@@ -119,7 +127,11 @@ export class SftpTransfers {
     }
     if (used === null) {
       await this.removeRemote(remotePath);
-      throw lastError instanceof AsrFailure ? lastError : new AsrFailure('command_failed', `${this.ctx.host}: upload to ${remotePath} failed with every method: ${(lastError as Error)?.message}`, { host: this.ctx.host });
+      throw lastError instanceof AsrFailure
+        ? lastError
+        : new AsrFailure('command_failed', `${this.ctx.host}: upload to ${remotePath} failed with every method: ${(lastError as Error)?.message}`, {
+            host: this.ctx.host,
+          });
     }
 
     if (opts.mode !== undefined) await this.run(['chmod', '--', (opts.mode & 0o7777).toString(8), remotePath], { quiet: true });
@@ -133,7 +145,10 @@ export class SftpTransfers {
     const progress = opts.onProgress;
     if (method === 'exec-cat') {
       // umask keeps the file private until an explicit mode is applied.
-      await this.run(['/bin/sh', '-c', 'umask 077; cat > "$1"', 'asr-put', remotePath], { stdinStream: countingReader(localPath, size, progress), quiet: true });
+      await this.run(['/bin/sh', '-c', 'umask 077; cat > "$1"', 'asr-put', remotePath], {
+        stdinStream: countingReader(localPath, size, progress),
+        quiet: true,
+      });
       return;
     }
     const sftp = await this.sftp();
@@ -141,8 +156,15 @@ export class SftpTransfers {
     const transfer =
       method === 'sftp-fastput'
         ? new Promise<void>((resolve, reject) => {
-            sftp.fastPut(localPath, remotePath, { mode, ...sftpUploadShape((sftp as unknown as { outgoing?: { packetSize?: number } }).outgoing?.packetSize), ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}) }, (err) =>
-              err ? reject(err) : resolve(),
+            sftp.fastPut(
+              localPath,
+              remotePath,
+              {
+                mode,
+                ...sftpUploadShape((sftp as unknown as { outgoing?: { packetSize?: number } }).outgoing?.packetSize),
+                ...(progress ? { step: (done: number, _chunk: number, total: number) => progress(done, total) } : {}),
+              },
+              (err) => (err ? reject(err) : resolve()),
             );
           })
         : pipeline(countingReader(localPath, size, progress), sftp.createWriteStream(remotePath, { mode }));
@@ -155,7 +177,13 @@ export class SftpTransfers {
     const client = this.ctx.current();
     let onClose = (): void => undefined;
     const lost = new Promise<never>((_, reject) => {
-      onClose = () => reject(new AsrFailure('unreachable', `${this.ctx.host}: the connection was lost during ${what}`, { host: this.ctx.host, remedy: 'Check that sshd is running on the host and the network path is up; the step is retried.' }));
+      onClose = () =>
+        reject(
+          new AsrFailure('unreachable', `${this.ctx.host}: the connection was lost during ${what}`, {
+            host: this.ctx.host,
+            remedy: 'Check that sshd is running on the host and the network path is up; the step is retried.',
+          }),
+        );
     });
     sftp.once('close', onClose);
     client?.once('close', onClose);
@@ -171,13 +199,17 @@ export class SftpTransfers {
   /** Errors that no other method would fix: stop and say why. null means "try the next method". */
   private async classifyWriteFailure(e: unknown, remotePath: string, size: number): Promise<AsrFailure | null> {
     if (e instanceof AsrFailure) {
-      if (e.data.code === 'command_failed') return (await this.diskFullAt(remotePath, size)) ?? (/Permission denied/i.test(e.message) ? this.permissionDenied(remotePath) : e);
+      if (e.data.code === 'command_failed')
+        return (await this.diskFullAt(remotePath, size)) ?? (/Permission denied/i.test(e.message) ? this.permissionDenied(remotePath) : e);
       return e;
     }
     const code = (e as { code?: unknown }).code;
     if (code === SFTP_PERMISSION_DENIED || /EACCES|permission denied/i.test((e as Error).message)) return this.permissionDenied(remotePath);
     if (code === SFTP_NO_SUCH_FILE) {
-      return new AsrFailure('not_found', `${this.ctx.host}: the directory ${posixPath.dirname(remotePath)} does not exist`, { host: this.ctx.host, remedy: 'Create the staging directory first.' });
+      return new AsrFailure('not_found', `${this.ctx.host}: the directory ${posixPath.dirname(remotePath)} does not exist`, {
+        host: this.ctx.host,
+        remedy: 'Create the staging directory first.',
+      });
     }
     if (code === SFTP_FAILURE || /ENOSPC|No space/i.test((e as Error).message)) return this.diskFullAt(remotePath, size);
     return null;
@@ -216,7 +248,10 @@ export class SftpTransfers {
     const avail = await this.availableBytes(posixPath.dirname(remotePath));
     // A file being replaced frees its own space; only refuse when even that cannot help.
     if (avail !== null && avail < size) {
-      const existing = await this.run(['/bin/sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1"; else echo 0; fi', 'asr-size', remotePath], { quiet: true, allowNonZero: true }).catch(() => null);
+      const existing = await this.run(['/bin/sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1"; else echo 0; fi', 'asr-size', remotePath], {
+        quiet: true,
+        allowNonZero: true,
+      }).catch(() => null);
       const old = Number(existing?.stdout.trim() ?? 0) || 0;
       if (avail + old < size) throw this.diskFull(remotePath, size, avail);
     }
@@ -237,8 +272,11 @@ export class SftpTransfers {
           try {
             const sftp = await this.sftp();
             const fetch = new Promise<void>((resolve, reject) => {
-              sftp.fastGet(remotePath, partial, opts.onProgress ? { step: (done: number, _c: number, total: number) => opts.onProgress?.(done, total) } : {}, (err) =>
-                err ? reject(err) : resolve(),
+              sftp.fastGet(
+                remotePath,
+                partial,
+                opts.onProgress ? { step: (done: number, _c: number, total: number) => opts.onProgress?.(done, total) } : {},
+                (err) => (err ? reject(err) : resolve()),
               );
             });
             await this.orConnectionLost(fetch, sftp, `the download of ${posixPath.basename(remotePath)}`);
@@ -246,7 +284,8 @@ export class SftpTransfers {
             if (e instanceof AsrFailure && e.data.code === 'unreachable') throw e;
             const code = (e as { code?: unknown }).code;
             if (code === SFTP_NO_SUCH_FILE) fail('not_found', `${this.ctx.host}: ${remotePath} does not exist`, { host: this.ctx.host });
-            if (code === SFTP_PERMISSION_DENIED) fail('permission_denied', `${this.ctx.host}: ${this.ctx.opts.username} may not read ${remotePath}`, { host: this.ctx.host, retryable: false });
+            if (code === SFTP_PERMISSION_DENIED)
+              fail('permission_denied', `${this.ctx.host}: ${this.ctx.opts.username} may not read ${remotePath}`, { host: this.ctx.host, retryable: false });
             method = 'exec-cat';
             this.ctx.log(`download via SFTP failed (${(e as Error).message}); using cat over exec`);
             const out = createWriteStream(partial);
@@ -291,7 +330,10 @@ export class SftpTransfers {
         reject(f);
       };
       if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => stop(new AsrFailure('timeout', `${this.ctx.host}: ${what} did not finish within ${opts.timeoutMs} ms`, { host: this.ctx.host })), opts.timeoutMs);
+        timer = setTimeout(
+          () => stop(new AsrFailure('timeout', `${this.ctx.host}: ${what} did not finish within ${opts.timeoutMs} ms`, { host: this.ctx.host })),
+          opts.timeoutMs,
+        );
       }
       if (opts.signal) {
         onAbort = () => stop(new AsrFailure('cancelled', `${this.ctx.host}: ${what} cancelled`, { host: this.ctx.host }));

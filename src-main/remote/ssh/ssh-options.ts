@@ -34,7 +34,14 @@ export interface SshTransportOptions {
   killGraceMs?: number;
 }
 
-export const DEFAULTS = { port: 22, connectTimeoutMs: 10_000, handshakeTimeoutMs: 20_000, keepaliveIntervalMs: 15_000, keepaliveCountMax: 3, killGraceMs: 2_000 };
+export const DEFAULTS = {
+  port: 22,
+  connectTimeoutMs: 10_000,
+  handshakeTimeoutMs: 20_000,
+  keepaliveIntervalMs: 15_000,
+  keepaliveCountMax: 3,
+  killGraceMs: 2_000,
+};
 
 export type ResolvedSshOptions = SshTransportOptions & typeof DEFAULTS;
 

@@ -29,8 +29,21 @@ const HostResultSchema = z.object({
   warning: z.string().optional(),
 });
 /** A clean-up a target needed when this run started (staging folder, passphrase / config / vault file), and whether the run did it. */
-export const CleanupSchema = z.object({ host: z.string(), kind: z.enum(['staging', 'secret']), path: z.string(), since: z.string(), done: z.boolean().optional() });
-export const ApplyResultSchema = z.object({ jobId: z.string(), planId: z.string().nullable(), status: z.enum(JOB_STATUSES), outcome: OutcomeCountsSchema, hosts: z.array(HostResultSchema), cleanups: z.array(CleanupSchema).optional() });
+export const CleanupSchema = z.object({
+  host: z.string(),
+  kind: z.enum(['staging', 'secret']),
+  path: z.string(),
+  since: z.string(),
+  done: z.boolean().optional(),
+});
+export const ApplyResultSchema = z.object({
+  jobId: z.string(),
+  planId: z.string().nullable(),
+  status: z.enum(JOB_STATUSES),
+  outcome: OutcomeCountsSchema,
+  hosts: z.array(HostResultSchema),
+  cleanups: z.array(CleanupSchema).optional(),
+});
 
 const RunOptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(512).optional(),
@@ -113,7 +126,19 @@ export const deployCommands = {
   },
   'sources.trust': {
     summary: 'Pin installers whose SHA-256 no document gives (recorded with who and when); unpinned unknown installers are blocked at plan time.',
-    input: z.object({ dir: z.string().min(1), files: z.array(z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name in the folder, not a path').refine((f) => f !== '.' && f !== '..', 'a file name')).min(1) }),
+    input: z.object({
+      dir: z.string().min(1),
+      files: z
+        .array(
+          z
+            .string()
+            .min(1)
+            .max(255)
+            .regex(/^[^/\\\0]+$/, 'a file name in the folder, not a path')
+            .refine((f) => f !== '.' && f !== '..', 'a file name'),
+        )
+        .min(1),
+    }),
     output: z.array(InstallerFileSchema),
   },
   'plan.create': {
@@ -160,7 +185,16 @@ export const deployCommands = {
       /** What targets still need removed after a crash or a lost connection; `jobs resume` does it. */
       pendingCleanups: z.array(CleanupSchema.omit({ done: true })).optional(),
       // The journal's own host states: a host not started yet is `pending`, one in flight `running`.
-      hosts: z.array(HostResultSchema.extend({ status: z.enum(HOST_STATUSES), attempts: z.number(), action: z.string().nullable(), steps: z.array(z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() })) })),
+      hosts: z.array(
+        HostResultSchema.extend({
+          status: z.enum(HOST_STATUSES),
+          attempts: z.number(),
+          action: z.string().nullable(),
+          steps: z.array(
+            z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() }),
+          ),
+        }),
+      ),
     }),
   },
   'jobs.logs': {
@@ -181,14 +215,22 @@ export const deployCommands = {
   'jobs.configRequests': {
     summary: 'The Agent Config Input string of every host awaiting its replication appliance config file; with `out`, written as <host>.txt + requests.csv.',
     input: z.object({ jobId: z.string().min(1), out: z.string().min(1).optional() }),
-    output: z.object({ jobId: z.string(), dir: z.string().nullable(), requests: z.array(z.object({ host: z.string(), address: z.string(), file: z.string(), request: z.string() })) }),
+    output: z.object({
+      jobId: z.string(),
+      dir: z.string().nullable(),
+      requests: z.array(z.object({ host: z.string(), address: z.string(), file: z.string(), request: z.string() })),
+    }),
   },
   'jobs.configure': {
     summary: 'Configure the awaiting hosts with the appliance’s config files (<host>.json in one folder); all files are checked before anything changes.',
     /** `from`: the folder of <host>.json files (the wizard uploads them into one folder and passes its handle). */
     input: RunOptionsSchema.extend({ jobId: z.string().min(1), from: z.string().min(1) }),
     output: ApplyResultSchema.extend({
-      configFiles: z.object({ matched: z.array(z.object({ name: z.string(), host: z.string(), matchedBy: z.enum(['identity', 'name-only']) })), ignored: z.array(z.object({ name: z.string(), why: z.string() })), waiting: z.array(z.string()) }),
+      configFiles: z.object({
+        matched: z.array(z.object({ name: z.string(), host: z.string(), matchedBy: z.enum(['identity', 'name-only']) })),
+        ignored: z.array(z.object({ name: z.string(), why: z.string() })),
+        waiting: z.array(z.string()),
+      }),
     }),
   },
   'components.uninstall': {

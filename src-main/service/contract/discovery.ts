@@ -11,7 +11,16 @@ const DiscoveredHostSchema = z.object({
   winrm: z
     .object({
       https: z.boolean(),
-      certificate: z.object({ subject: z.string(), fingerprint: z.string(), notAfter: z.string(), expired: z.boolean().optional(), expiresSoon: z.boolean().optional(), selfSigned: z.boolean().optional() }).optional(),
+      certificate: z
+        .object({
+          subject: z.string(),
+          fingerprint: z.string(),
+          notAfter: z.string(),
+          expired: z.boolean().optional(),
+          expiresSoon: z.boolean().optional(),
+          selfSigned: z.boolean().optional(),
+        })
+        .optional(),
       authentication: z.array(z.string()).optional(),
       productVersion: z.string().optional(),
     })
@@ -53,11 +62,27 @@ const VmmHostSchema = z.object({
 });
 
 const VmmDiscoverySchema = z.object({
-  server: z.object({ name: z.string(), address: z.string(), fqdn: z.string().nullable(), version: z.string().nullable(), port: z.number().nullable(), hostId: z.string().optional() }),
+  server: z.object({
+    name: z.string(),
+    address: z.string(),
+    fqdn: z.string().nullable(),
+    version: z.string().nullable(),
+    port: z.number().nullable(),
+    hostId: z.string().optional(),
+  }),
   hostGroups: z.array(z.object({ name: z.string(), path: z.string(), parent: z.string().nullable() })),
   clouds: z.array(z.object({ name: z.string(), id: z.string().nullable(), hostGroups: z.array(z.string()) })),
   hosts: z.array(VmmHostSchema),
-  vms: z.array(z.object({ name: z.string(), id: z.string().nullable(), host: z.string().nullable(), cloud: z.string().nullable(), state: z.string().nullable(), os: z.string().nullable() })),
+  vms: z.array(
+    z.object({
+      name: z.string(),
+      id: z.string().nullable(),
+      host: z.string().nullable(),
+      cloud: z.string().nullable(),
+      state: z.string().nullable(),
+      os: z.string().nullable(),
+    }),
+  ),
 });
 
 const HyperVDiscoverySchema = z.object({
@@ -66,9 +91,28 @@ const HyperVDiscoverySchema = z.object({
   computer: z.string().optional(),
   fqdn: z.string().nullable().optional(),
   os: z.object({ caption: z.string().nullable(), version: z.string().nullable(), build: z.string().nullable() }).optional(),
-  hyperv: z.object({ installed: z.boolean(), version: z.string().nullable(), logicalProcessors: z.number().nullable(), memoryBytes: z.number().nullable(), vmPath: z.string().nullable() }).optional(),
+  hyperv: z
+    .object({
+      installed: z.boolean(),
+      version: z.string().nullable(),
+      logicalProcessors: z.number().nullable(),
+      memoryBytes: z.number().nullable(),
+      vmPath: z.string().nullable(),
+    })
+    .optional(),
   cluster: z.string().nullable().optional(),
-  vms: z.array(z.object({ name: z.string(), id: z.string().nullable(), state: z.string().nullable(), generation: z.number().nullable(), version: z.string().nullable(), replicationState: z.string().nullable().optional() })).optional(),
+  vms: z
+    .array(
+      z.object({
+        name: z.string(),
+        id: z.string().nullable(),
+        state: z.string().nullable(),
+        generation: z.number().nullable(),
+        version: z.string().nullable(),
+        replicationState: z.string().nullable().optional(),
+      }),
+    )
+    .optional(),
   hostId: z.string().optional(),
   error: AsrErrorSchema.optional(),
 });
@@ -93,18 +137,31 @@ export const discoveryCommands = {
   },
   'discover.vcenter': {
     summary: 'Inventory of a vCenter over vim25 SOAP; --add turns powered-on VMs with addresses into hosts.',
-    input: z.object({ server: z.string().min(1), credential: z.string().min(1), fingerprint: z.string().optional(), add: z.boolean().default(false), hostCredential: z.string().optional(), pageSize: z.number().int().min(1).max(10_000).optional() }),
+    input: z.object({
+      server: z.string().min(1),
+      credential: z.string().min(1),
+      fingerprint: z.string().optional(),
+      add: z.boolean().default(false),
+      hostCredential: z.string().optional(),
+      pageSize: z.number().int().min(1).max(10_000).optional(),
+    }),
     /** `conflicts`: what the inventory kept against this discovery; `warning`: e.g. two VMs with one address (the second is not added). */
     output: z.array(VmSchema.extend({ hostId: z.string().optional(), conflicts: z.array(HostConflictSchema).optional(), warning: z.string().optional() })),
   },
   'discover.vmm': {
-    summary: 'Inventory of a VMM server (host groups, clouds, Hyper-V hosts, VMs) over PowerShell; --add stores the server and its hosts with role/cloud/hostgroup/cluster tags.',
+    summary:
+      'Inventory of a VMM server (host groups, clouds, Hyper-V hosts, VMs) over PowerShell; --add stores the server and its hosts with role/cloud/hostgroup/cluster tags.',
     input: z.object({ server: z.string().min(1), credential: z.string().min(1), add: z.boolean().default(false) }),
     output: VmmDiscoverySchema,
   },
   'discover.hyperv': {
     summary: 'Hyper-V role, version, cluster and VMs of each host over PowerShell; --add stores them as role:hyperv-host.',
-    input: z.object({ hosts: z.array(z.string().min(1)).min(1), credential: z.string().min(1), add: z.boolean().default(false), concurrency: z.number().int().min(1).max(64).optional() }),
+    input: z.object({
+      hosts: z.array(z.string().min(1)).min(1),
+      credential: z.string().min(1),
+      add: z.boolean().default(false),
+      concurrency: z.number().int().min(1).max(64).optional(),
+    }),
     output: z.array(HyperVDiscoverySchema),
   },
   'facts.gather': {

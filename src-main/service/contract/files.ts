@@ -60,7 +60,13 @@ export const filesCommands = {
   },
   'ui.files.finish': {
     summary: 'Complete an upload (optionally checked against the SHA-256 the page computed).',
-    input: z.object({ handle: Handle, sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional() }),
+    input: z.object({
+      handle: Handle,
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .optional(),
+    }),
     output: z.object({ handle: z.string(), folder: z.string(), name: z.string(), size: z.number().int(), sha256: z.string() }),
   },
 } as const;

@@ -44,7 +44,8 @@ export const inventoryCommands = {
     output: HostSchema,
   },
   'hosts.winrm': {
-    summary: 'The operator\'s WinRM settings for Windows hosts: authentication (Negotiate by default; Basic and CredSSP only here) and HTTP 5985 instead of HTTPS 5986; each weaker choice comes with a warning.',
+    summary:
+      "The operator's WinRM settings for Windows hosts: authentication (Negotiate by default; Basic and CredSSP only here) and HTTP 5985 instead of HTTPS 5986; each weaker choice comes with a warning.",
     input: z.object({ hosts: z.string().min(1), auth: z.enum(WINRM_AUTH).optional(), http: z.boolean().optional() }),
     output: z.array(z.object({ host: z.string(), auth: z.enum(WINRM_AUTH), useSsl: z.boolean(), port: z.number().int(), warnings: z.array(z.string()) })),
   },
@@ -109,4 +110,3 @@ export const inventoryCommands = {
     output: z.object({ revoked: z.number().int() }),
   },
 } as const;
-

@@ -3,7 +3,15 @@ import { AsrErrorSchema } from '../../model/errors.ts';
 import { JOB_STATUSES } from '../../model/status.ts';
 import { HostSelector } from './inventory.ts';
 
-const ProxySchema = z.object({ name: z.string(), url: z.string(), host: z.string(), port: z.number().int(), credential: z.string().nullable(), createdAt: z.string(), updatedAt: z.string() });
+const ProxySchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  credential: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 
 const EndpointResultSchema = z.object({
   endpoint: z.string(),
@@ -15,7 +23,13 @@ const EndpointResultSchema = z.object({
   method: z.string(),
 });
 
-const ApplyStepSchema = z.object({ id: z.enum(['provider', 'mars-agent', 'vmm-proxy-account']), status: z.enum(['planned', 'applied', 'not_installed', 'failed']), why: z.string(), detail: z.string().nullable(), exitCode: z.number().int().optional() });
+const ApplyStepSchema = z.object({
+  id: z.enum(['provider', 'mars-agent', 'vmm-proxy-account']),
+  status: z.enum(['planned', 'applied', 'not_installed', 'failed']),
+  why: z.string(),
+  detail: z.string().nullable(),
+  exitCode: z.number().int().optional(),
+});
 
 /** Named HTTP proxies: stored, tested from each host, applied to the Provider, MARS agent and DRAProxyAccount. */
 export const proxyCommands = {
@@ -56,7 +70,16 @@ export const proxyCommands = {
       url: z.string(),
       jobId: z.string().optional(),
       status: z.enum(JOB_STATUSES).optional(),
-      hosts: z.array(z.object({ host: z.string(), status: z.enum(['applied', 'skipped', 'failed']), reason: z.string().nullable(), roles: z.array(z.string()), steps: z.array(ApplyStepSchema), error: AsrErrorSchema.optional() })),
+      hosts: z.array(
+        z.object({
+          host: z.string(),
+          status: z.enum(['applied', 'skipped', 'failed']),
+          reason: z.string().nullable(),
+          roles: z.array(z.string()),
+          steps: z.array(ApplyStepSchema),
+          error: AsrErrorSchema.optional(),
+        }),
+      ),
     }),
   },
 } as const;

@@ -25,7 +25,8 @@ export const trustCommands = {
     output: z.array(ScanResultSchema.extend({ error: AsrErrorSchema.optional() }).partial({ fingerprint: true, kind: true })),
   },
   'trust.approve': {
-    summary: 'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted. All targets are verified first, then all pinned at once or none; a changed key needs replace.',
+    summary:
+      'Pin what a fresh scan sees (or the given fingerprint): the only way a key becomes trusted. All targets are verified first, then all pinned at once or none; a changed key needs replace.',
     input: z.object({
       targets: z.array(z.string().min(1)).min(1),
       fingerprint: z.string().optional(),

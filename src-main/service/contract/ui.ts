@@ -86,7 +86,11 @@ export const uiCommands = {
   'ui.hosts.importText': {
     summary: 'Import hosts from CSV or JSON text (as `hosts import`, for a browser that uploads a file instead of naming a path).',
     input: z.object({
-      fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/u, 'a file name, not a path'),
+      fileName: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^/\\]+$/u, 'a file name, not a path'),
       text: z.string().max(32 * 1024 * 1024),
       skipInvalid: z.boolean().default(false),
     }),

@@ -49,18 +49,34 @@ export const updatesCommands = {
   },
   'schedule.add': {
     summary: 'A real OS scheduled task (cron, systemd timer, Task Scheduler) that runs `asr-deploy sweep` unattended.',
-    input: z.object({ name: z.string().min(1), every: z.string().min(1), at: z.string().optional(), sweepArgs: z.array(z.string()).default([]), vaultKeyFile: z.string().optional() }),
+    input: z.object({
+      name: z.string().min(1),
+      every: z.string().min(1),
+      at: z.string().optional(),
+      sweepArgs: z.array(z.string()).default([]),
+      vaultKeyFile: z.string().optional(),
+    }),
     output: ScheduleSchema,
   },
   'catalog.update': {
     summary: 'Load a newer catalog (file or HTTPS URL), trusted only when it matches the pinned SHA-256; validated whole.',
     input: z.object({ source: z.string().min(1), sha256: z.string().min(1) }),
-    output: z.object({ source: z.string(), sha256: z.string().nullable(), loadedAt: z.string().nullable(), components: z.array(z.object({ id: z.string(), versions: z.number(), latest: z.string() })) }),
+    output: z.object({
+      source: z.string(),
+      sha256: z.string().nullable(),
+      loadedAt: z.string().nullable(),
+      components: z.array(z.object({ id: z.string(), versions: z.number(), latest: z.string() })),
+    }),
   },
   'catalog.info': {
     summary: 'Which catalog is in use.',
     input: z.object({}),
-    output: z.object({ source: z.string(), sha256: z.string().nullable(), loadedAt: z.string().nullable(), components: z.array(z.object({ id: z.string(), versions: z.number(), latest: z.string() })) }),
+    output: z.object({
+      source: z.string(),
+      sha256: z.string().nullable(),
+      loadedAt: z.string().nullable(),
+      components: z.array(z.object({ id: z.string(), versions: z.number(), latest: z.string() })),
+    }),
   },
   'schedule.list': { summary: 'Schedules and their next run.', input: z.object({}), output: z.array(ScheduleSchema) },
   'schedule.remove': { summary: 'Remove a schedule and its OS task.', input: z.object({ name: z.string().min(1) }), output: ScheduleSchema },

@@ -18,7 +18,10 @@ export const checkHandlers = {
     const settings = registrationSettings(catalog, registration);
     const version = input.version ?? catalog.latest(input.component).version;
     const hosts = store.hosts.select(input.hosts);
-    if (!hosts.length) fail('validation', 'No hosts are selected: there is nothing to check.', { remedy: 'Add hosts with `asr-deploy hosts add` or `discover … --add`, or check --hosts.' });
+    if (!hosts.length)
+      fail('validation', 'No hosts are selected: there is nothing to check.', {
+        remedy: 'Add hosts with `asr-deploy hosts add` or `discover … --add`, or check --hosts.',
+      });
     // examineHost turns a host's failure into its checks' evidence; a throw here is a bug, and fails the run as before.
     const results = valuesOrThrow(
       await forEachHost(
@@ -26,11 +29,20 @@ export const checkHandlers = {
         async (h) => {
           const ex = await examineHost(store, h, { component: input.component, version, settings, detect: false, signal });
           if (ex.error) {
-            ex.checks.checks[0] = { ...ex.checks.checks[0]!, evidence: `${ex.error.code}: ${ex.error.message}`, remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy };
+            ex.checks.checks[0] = {
+              ...ex.checks.checks[0]!,
+              evidence: `${ex.error.code}: ${ex.error.message}`,
+              remedy: ex.error.remedy ?? ex.checks.checks[0]!.remedy,
+            };
           }
           return { host: h.name, result: ex.checks, ...(ex.error ? { error: ex.error } : {}) };
         },
-        { concurrency: input.concurrency ?? 16, hostOf: (h) => h.name, onSettled: (o, p) => o.ok && emit({ type: 'progress', ...p, message: `${o.item.name}: ${o.value.result.verdict}${o.value.error ? ` (${o.value.error.code})` : ''}` }) },
+        {
+          concurrency: input.concurrency ?? 16,
+          hostOf: (h) => h.name,
+          onSettled: (o, p) =>
+            o.ok && emit({ type: 'progress', ...p, message: `${o.item.name}: ${o.value.result.verdict}${o.value.error ? ` (${o.value.error.code})` : ''}` }),
+        },
       ),
     );
     const doc = toCheckRunDocument(input.component, version, results);

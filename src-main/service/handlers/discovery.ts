@@ -28,7 +28,15 @@ export const discoveryHandlers = {
     return found.map((d) => {
       if (!d.os) return d;
       const transport = d.os === 'windows' ? 'winrm' : 'ssh';
-      const { host, conflicts } = store.hosts.upsert({ address: d.address, os: d.os, transport, tags: input.tags, source: 'network', ...(input.credential ? { credential: input.credential } : {}), evidence: { network: { open: d.open, ssh: d.ssh, winrm: d.winrm, at: nowIso() } } });
+      const { host, conflicts } = store.hosts.upsert({
+        address: d.address,
+        os: d.os,
+        transport,
+        tags: input.tags,
+        source: 'network',
+        ...(input.credential ? { credential: input.credential } : {}),
+        evidence: { network: { open: d.open, ssh: d.ssh, winrm: d.winrm, at: nowIso() } },
+      });
       return { ...d, hostId: host.id, ...(conflicts.length ? { conflicts } : {}) };
     });
   },
@@ -37,13 +45,26 @@ export const discoveryHandlers = {
     if (!cred.password) fail('validation', `The credential ${input.credential} has no password; vCenter needs a user name and password.`);
     const server = input.server;
     const pin = input.fingerprint ?? pinnedTls(store, server);
-    const vms = await discoverVcenter({ server, user: cred.user, password: cred.password, signal, ...(pin ? { fingerprint: pin } : {}), ...(input.pageSize ? { pageSize: input.pageSize } : {}), onProgress: (p) => emit({ type: 'progress', done: p.vms, total: 0, message: `${p.vms} VMs` }) });
+    const vms = await discoverVcenter({
+      server,
+      user: cred.user,
+      password: cred.password,
+      signal,
+      ...(pin ? { fingerprint: pin } : {}),
+      ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+      onProgress: (p) => emit({ type: 'progress', done: p.vms, total: 0, message: `${p.vms} VMs` }),
+    });
     if (!input.add) return vms;
     const inputs = vmsToHostInputs(vms, input.hostCredential ? { credential: input.hostCredential } : {});
     const byUuid = new Map<string, { hostId?: string; conflicts?: CommandOutput<'hosts.conflicts'>; warning?: string }>();
     // Two VMs with one address cannot both be that host: the first keeps it, the second is named in a warning and not added.
     const firstAt = new Map<string, (typeof inputs)[number]>();
-    const knownUuids = new Set(store.hosts.list().map((x) => x.uuid).filter(Boolean));
+    const knownUuids = new Set(
+      store.hosts
+        .list()
+        .map((x) => x.uuid)
+        .filter(Boolean),
+    );
     for (const h of inputs) {
       const first = firstAt.get(h.address);
       const known = store.hosts.get(h.address);
@@ -59,7 +80,12 @@ export const discoveryHandlers = {
       }
       firstAt.set(h.address, h);
       const { host, conflicts } = store.hosts.upsert(h);
-      for (const c of conflicts) emit({ type: 'log', level: 'warn', message: `${c.host}: kept ${c.field} "${c.current}" (${c.keptBecause}); vCenter says "${c.discovered}" — accept with: asr-deploy hosts accept-conflict ${c.id}` });
+      for (const c of conflicts)
+        emit({
+          type: 'log',
+          level: 'warn',
+          message: `${c.host}: kept ${c.field} "${c.current}" (${c.keptBecause}); vCenter says "${c.discovered}" — accept with: asr-deploy hosts accept-conflict ${c.id}`,
+        });
       if (h.uuid) byUuid.set(h.uuid, { hostId: host.id, ...(conflicts.length ? { conflicts } : {}) });
     }
     return vms.map((v) => (v.uuid && byUuid.has(v.uuid) ? { ...v, ...byUuid.get(v.uuid)! } : v));
@@ -77,7 +103,10 @@ export const discoveryHandlers = {
     }
   },
   'discover.hyperv': async (input: CommandInput<'discover.hyperv'>, { store, signal, emit }: HandlerContext) => {
-    if (!store.credentials.info(input.credential)) fail('not_found', `No credential named "${input.credential}".`, { remedy: 'Add it with `asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin`.' });
+    if (!store.credentials.info(input.credential))
+      fail('not_found', `No credential named "${input.credential}".`, {
+        remedy: 'Add it with `asr-deploy credentials add NAME --user DOMAIN\\\\user --password-stdin`.',
+      });
     const outcomes = await forEachHost(
       input.hosts,
       async (address) => {

@@ -50,7 +50,9 @@ export function hostsImport(input: CommandInput<'hosts.import'>, ctx: HandlerCon
   try {
     text = readFileSync(input.file, 'utf8');
   } catch (e) {
-    return fail('not_found', `Cannot read the host file ${input.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { remedy: 'Check the path and that the file is readable.' });
+    return fail('not_found', `Cannot read the host file ${input.file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, {
+      remedy: 'Check the path and that the file is readable.',
+    });
   }
   return importHostText(input.file, text, input.skipInvalid ?? false, ctx);
 }
@@ -62,11 +64,18 @@ export function importHostText(name: string, text: string, skipInvalid: boolean,
   for (const r of unknownCreds) errors.push({ line: r.line, message: `credential "${r.host.credential}" does not exist` });
   errors.sort((a, b) => a.line - b.line);
   if (errors.length && !skipInvalid) {
-    const shown = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n  ');
-    fail('validation', `${errors.length} invalid row(s) in ${name}; nothing was imported.\n  ${shown}${errors.length > 20 ? `\n  … and ${errors.length - 20} more` : ''}`, {
-      remedy: 'Fix the rows named above, or pass --skip-invalid to import only the valid ones.',
-      details: { errors },
-    });
+    const shown = errors
+      .slice(0, 20)
+      .map((e) => `line ${e.line}: ${e.message}`)
+      .join('\n  ');
+    fail(
+      'validation',
+      `${errors.length} invalid row(s) in ${name}; nothing was imported.\n  ${shown}${errors.length > 20 ? `\n  … and ${errors.length - 20} more` : ''}`,
+      {
+        remedy: 'Fix the rows named above, or pass --skip-invalid to import only the valid ones.',
+        details: { errors },
+      },
+    );
   }
   const bad = new Set(errors.map((e) => e.line));
   const counts = { added: 0, updated: 0, unchanged: 0 };
@@ -97,16 +106,28 @@ export function credentialsRemove(input: CommandInput<'credentials.remove'>, { s
 export function hostsWinrm(input: CommandInput<'hosts.winrm'>, { store }: HandlerContext): CommandOutput<'hosts.winrm'> {
   const hosts = store.hosts.select(input.hosts);
   const notWinrm = hosts.filter((h) => h.transport !== 'winrm');
-  if (notWinrm.length) fail('validation', `Not reached over WinRM: ${notWinrm.map((h) => h.name).join(', ')}; nothing was changed.`, { remedy: 'Select Windows hosts whose transport is winrm.' });
+  if (notWinrm.length)
+    fail('validation', `Not reached over WinRM: ${notWinrm.map((h) => h.name).join(', ')}; nothing was changed.`, {
+      remedy: 'Select Windows hosts whose transport is winrm.',
+    });
   const planned = hosts.map((h) => {
     const now = winrmSettings(store.settings, h);
     const next = { auth: input.auth ?? now.auth, useSsl: input.http === undefined ? now.useSsl : !input.http };
-    if (next.auth === 'Basic' && !next.useSsl) fail('validation', `${h.name}: Basic authentication over HTTP would send the password in clear text; nothing was changed.`, { remedy: 'Use Negotiate or Kerberos over HTTP, or Basic over HTTPS.' });
+    if (next.auth === 'Basic' && !next.useSsl)
+      fail('validation', `${h.name}: Basic authentication over HTTP would send the password in clear text; nothing was changed.`, {
+        remedy: 'Use Negotiate or Kerberos over HTTP, or Basic over HTTPS.',
+      });
     return { h, next };
   });
   return transaction(store.db, () =>
     planned.map(({ h, next }) => {
-      const port = next.useSsl ? (h.port === WINRM_HTTP_PORT ? DEFAULT_PORT.winrm : (h.port ?? DEFAULT_PORT.winrm)) : h.port === DEFAULT_PORT.winrm || h.port === null ? WINRM_HTTP_PORT : h.port;
+      const port = next.useSsl
+        ? h.port === WINRM_HTTP_PORT
+          ? DEFAULT_PORT.winrm
+          : (h.port ?? DEFAULT_PORT.winrm)
+        : h.port === DEFAULT_PORT.winrm || h.port === null
+          ? WINRM_HTTP_PORT
+          : h.port;
       if (port !== h.port) store.hosts.upsert({ address: h.address, port });
       setWinrmSettings(store.settings, h, next);
       const warnings = winrmWarnings(next);
@@ -152,4 +173,17 @@ export const inventoryHandlers = {
   'credentials.remove': credentialsRemove,
   'trust.list': trustList,
   'trust.revoke': trustRevoke,
-} satisfies HandlerPart<'hosts.add' | 'hosts.list' | 'hosts.remove' | 'hosts.conflicts' | 'hosts.acceptConflict' | 'hosts.import' | 'hosts.winrm' | 'credentials.add' | 'credentials.list' | 'credentials.remove' | 'trust.list' | 'trust.revoke'>;
+} satisfies HandlerPart<
+  | 'hosts.add'
+  | 'hosts.list'
+  | 'hosts.remove'
+  | 'hosts.conflicts'
+  | 'hosts.acceptConflict'
+  | 'hosts.import'
+  | 'hosts.winrm'
+  | 'credentials.add'
+  | 'credentials.list'
+  | 'credentials.remove'
+  | 'trust.list'
+  | 'trust.revoke'
+>;

@@ -34,7 +34,8 @@ export const proxyHandlers = {
           t = transportFor(store, h, hostSecrets(store, h));
           await t.connect({ signal });
           const probe = { proxy, account, endpoints, signal, ...(input.timeoutSeconds ? { timeoutSeconds: input.timeoutSeconds } : {}) };
-          const results: EndpointResult[] = t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t, probe);
+          const results: EndpointResult[] =
+            t.kind === 'ssh' ? await probeFromLinux(t, { ...probe, ...(input.method ? { method: input.method } : {}) }) : await probeFromWindows(t, probe);
           return { host: h.name, ok: results.every((r) => r.outcome === 'ok'), endpoints: results };
         } finally {
           await t?.close().catch(() => undefined);
@@ -42,7 +43,11 @@ export const proxyHandlers = {
       },
       { concurrency: input.concurrency ?? 16, signal, hostOf: (h) => h.name, onSettled: (o, p) => emit({ type: 'progress', ...p, message: o.item.name }) },
     );
-    return { proxy: proxy.name, url: proxy.url, hosts: outcomes.map((o) => (o.ok ? o.value : { host: o.item.name, ok: false, endpoints: [], error: o.error })) };
+    return {
+      proxy: proxy.name,
+      url: proxy.url,
+      hosts: outcomes.map((o) => (o.ok ? o.value : { host: o.item.name, ok: false, endpoints: [], error: o.error })),
+    };
   },
   'proxy.apply': async (input: CommandInput<'proxy.apply'>, { store, signal, emit }: HandlerContext) => {
     const proxy = requireProxy(store, input.name);
@@ -51,19 +56,34 @@ export const proxyHandlers = {
     // Everything a step needs is checked before the first host changes.
     if (plans.some((p) => p.steps.some((s) => s.id === 'provider'))) {
       const who = plans.filter((p) => p.steps.some((s) => s.id === 'provider')).map((p) => p.host.name);
-      if (!input.vaultCredentialsFile) fail('usage', `Re-registering the Provider with the proxy needs the vault credentials (registration key) file (${who.join(', ')}).`, { remedy: 'Download it from the Recovery Services vault (valid for five days) and give --vault-credentials FILE.' });
+      if (!input.vaultCredentialsFile)
+        fail('usage', `Re-registering the Provider with the proxy needs the vault credentials (registration key) file (${who.join(', ')}).`, {
+          remedy: 'Download it from the Recovery Services vault (valid for five days) and give --vault-credentials FILE.',
+        });
       try {
         accessSync(input.vaultCredentialsFile, constants.R_OK);
         if (!statSync(input.vaultCredentialsFile).isFile()) throw new Error('not a file');
       } catch {
-        fail('usage', `--vault-credentials ${input.vaultCredentialsFile}: not a readable file.`, { remedy: 'Give the path of the .VaultCredentials file downloaded from the vault.' });
+        fail('usage', `--vault-credentials ${input.vaultCredentialsFile}: not a readable file.`, {
+          remedy: 'Give the path of the .VaultCredentials file downloaded from the vault.',
+        });
       }
     }
     // The proxy account is read now, so a missing password is refused before a job exists.
     proxyAccount(store, proxy);
-    const inputs: ProxyApplyInputs = { proxy: proxy.name, ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}), ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}) };
+    const inputs: ProxyApplyInputs = {
+      proxy: proxy.name,
+      ...(input.vaultCredentialsFile ? { vaultCredentialsFile: input.vaultCredentialsFile } : {}),
+      ...(input.drconfigurator ? { drconfigurator: input.drconfigurator } : {}),
+    };
     // A journalled job (deploy/host-jobs.ts): jobs show / logs / resume / cancel and report work for it.
-    const jobId = createOperationJob(store, proxyApplyOperation, inputs, plans.map((p) => ({ host: p.host, skip: p.skip })), input.concurrency ? { concurrency: input.concurrency } : {});
+    const jobId = createOperationJob(
+      store,
+      proxyApplyOperation,
+      inputs,
+      plans.map((p) => ({ host: p.host, skip: p.skip })),
+      input.concurrency ? { concurrency: input.concurrency } : {},
+    );
     emit({ type: 'job', jobId, status: 'created' });
     const r = await runOperationJob(store, jobId, proxyApplyOperation, { signal, onEvent: emit });
     return { proxy: proxy.name, url: proxy.url, jobId, status: r.status, hosts: proxyApplyRows(store, jobId, proxy) };

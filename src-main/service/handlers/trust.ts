@@ -24,10 +24,28 @@ async function scanTarget(store: Store, spec: string, timeoutMs: number, signal:
     try {
       if (kind === 'ssh') {
         const r = await scanSshHostKey(address, p, { timeoutMs, signal, host: name });
-        rows.push({ host: address, port: p, kind, fingerprint: r.fingerprint, keyType: r.keyType, banner: r.banner, pinned: store.trust.get(address, p, 'ssh')?.fingerprint ?? null });
+        rows.push({
+          host: address,
+          port: p,
+          kind,
+          fingerprint: r.fingerprint,
+          keyType: r.keyType,
+          banner: r.banner,
+          pinned: store.trust.get(address, p, 'ssh')?.fingerprint ?? null,
+        });
       } else {
         const c = await scanTlsCertificate(address, p, { timeoutMs });
-        rows.push({ host: address, port: p, kind, fingerprint: c.fingerprint, subject: c.subject, notAfter: c.notAfter, expired: c.expired, expiresSoon: c.expiresSoon, pinned: store.trust.get(address, p, 'tls')?.fingerprint ?? null });
+        rows.push({
+          host: address,
+          port: p,
+          kind,
+          fingerprint: c.fingerprint,
+          subject: c.subject,
+          notAfter: c.notAfter,
+          expired: c.expired,
+          expiresSoon: c.expiresSoon,
+          pinned: store.trust.get(address, p, 'tls')?.fingerprint ?? null,
+        });
       }
       if (port !== undefined) return rows; // with a port: whichever protocol answers there
     } catch (e) {
@@ -51,33 +69,59 @@ export const trustHandlers = {
     const accepted: { row: ScanRow; previous: string | null }[] = [];
     for (const spec of input.targets) {
       const rows = (await scanTarget(store, spec, input.timeoutMs ?? 5000, signal)).filter((r) => r.fingerprint);
-      if (!rows.length) fail('unreachable', `Nothing answered at ${spec} to approve; nothing was pinned.`, { host: spec, remedy: 'Check the address and port, or give --fingerprint to pin a known value.' });
+      if (!rows.length)
+        fail('unreachable', `Nothing answered at ${spec} to approve; nothing was pinned.`, {
+          host: spec,
+          remedy: 'Check the address and port, or give --fingerprint to pin a known value.',
+        });
       for (const r of rows) {
         const norm = (fp: string) => (r.kind === 'ssh' ? normalizeSsh(fp) : normalizeTls(fp));
         const seen = norm(r.fingerprint!);
         if (input.fingerprint) {
           const want = norm(input.fingerprint);
           if (!want || want !== seen) {
-            fail(r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch', `${r.host}:${r.port} presents ${r.fingerprint}, not the fingerprint given (${input.fingerprint}); nothing was pinned.`, { host: r.host, retryable: false, remedy: 'Verify the fingerprint out of band (console, ssh-keygen -lf on the host) before approving.' });
+            fail(
+              r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch',
+              `${r.host}:${r.port} presents ${r.fingerprint}, not the fingerprint given (${input.fingerprint}); nothing was pinned.`,
+              { host: r.host, retryable: false, remedy: 'Verify the fingerprint out of band (console, ssh-keygen -lf on the host) before approving.' },
+            );
           }
         }
         const previous = r.pinned ?? null;
         if (previous && norm(previous) !== seen && !input.replace) {
           const what = r.kind === 'ssh' ? 'SSH host key' : 'TLS certificate';
-          fail(r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch', `${r.host}:${r.port} now presents the ${what} ${r.fingerprint}, but ${previous} is pinned; nothing was pinned.`, {
-            host: r.host,
-            retryable: false,
-            remedy: `A changed key is expected only after a reinstall or a deliberate re-key; otherwise someone may be intercepting the connection. Confirm the new fingerprint with the host's owner, then run \`asr-deploy trust approve ${spec} --replace\` (old ${previous}, new ${r.fingerprint}).`,
-            details: { pinned: previous, presented: r.fingerprint, kind: r.kind, port: r.port },
-          });
+          fail(
+            r.kind === 'ssh' ? 'host_key_mismatch' : 'tls_pin_mismatch',
+            `${r.host}:${r.port} now presents the ${what} ${r.fingerprint}, but ${previous} is pinned; nothing was pinned.`,
+            {
+              host: r.host,
+              retryable: false,
+              remedy: `A changed key is expected only after a reinstall or a deliberate re-key; otherwise someone may be intercepting the connection. Confirm the new fingerprint with the host's owner, then run \`asr-deploy trust approve ${spec} --replace\` (old ${previous}, new ${r.fingerprint}).`,
+              details: { pinned: previous, presented: r.fingerprint, kind: r.kind, port: r.port },
+            },
+          );
         }
         accepted.push({ row: r, previous: previous && norm(previous) !== seen ? previous : null });
       }
     }
     return transaction(store.db, () =>
       accepted.map(({ row: r, previous }) => {
-        const pin = store.trust.approve({ host: r.host, port: r.port, kind: r.kind!, fingerprint: r.fingerprint!, keyType: r.keyType ?? null, subject: r.subject ?? null, notAfter: r.notAfter ?? null });
-        store.journal.event(null, null, previous ? 'trust-replaced' : 'trust-approved', { host: r.host, port: r.port, kind: r.kind, fingerprint: r.fingerprint, previous });
+        const pin = store.trust.approve({
+          host: r.host,
+          port: r.port,
+          kind: r.kind!,
+          fingerprint: r.fingerprint!,
+          keyType: r.keyType ?? null,
+          subject: r.subject ?? null,
+          notAfter: r.notAfter ?? null,
+        });
+        store.journal.event(null, null, previous ? 'trust-replaced' : 'trust-approved', {
+          host: r.host,
+          port: r.port,
+          kind: r.kind,
+          fingerprint: r.fingerprint,
+          previous,
+        });
         return { ...pin, previous };
       }),
     );

@@ -11,13 +11,30 @@ export const updatesHandlers = {
     const { maxFailures, stepTimeoutMs, ...rest } = input;
     const r = await runSweep(
       store,
-      { hosts: rest.hosts ?? 'all', check: !!rest.check, ...(rest.source ? { source: rest.source } : {}), ...(rest.version ? { version: rest.version } : {}), ...(rest.concurrency ? { concurrency: rest.concurrency } : {}), ...(rest.schedule ? { schedule: rest.schedule } : {}), ...(rest.webhook ? { webhook: rest.webhook } : {}), run: { ...(maxFailures !== undefined ? { maxFailures } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}) } },
+      {
+        hosts: rest.hosts ?? 'all',
+        check: !!rest.check,
+        ...(rest.source ? { source: rest.source } : {}),
+        ...(rest.version ? { version: rest.version } : {}),
+        ...(rest.concurrency ? { concurrency: rest.concurrency } : {}),
+        ...(rest.schedule ? { schedule: rest.schedule } : {}),
+        ...(rest.webhook ? { webhook: rest.webhook } : {}),
+        run: { ...(maxFailures !== undefined ? { maxFailures } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}) },
+      },
       { signal, onEvent: emit },
     );
     return r;
   },
-  'schedule.add': (input: CommandInput<'schedule.add'>, { store }: HandlerContext) => addSchedule(store, { name: input.name, every: input.every, sweepArgs: input.sweepArgs ?? [], ...(input.at ? { at: input.at } : {}), ...(input.vaultKeyFile ? { vaultKeyFile: input.vaultKeyFile } : {}) }),
-  'catalog.update': async (input: CommandInput<'catalog.update'>, { store }: HandlerContext) => catalogInfo(store.home, await updateCatalog(store.home, input.source, input.sha256)),
+  'schedule.add': (input: CommandInput<'schedule.add'>, { store }: HandlerContext) =>
+    addSchedule(store, {
+      name: input.name,
+      every: input.every,
+      sweepArgs: input.sweepArgs ?? [],
+      ...(input.at ? { at: input.at } : {}),
+      ...(input.vaultKeyFile ? { vaultKeyFile: input.vaultKeyFile } : {}),
+    }),
+  'catalog.update': async (input: CommandInput<'catalog.update'>, { store }: HandlerContext) =>
+    catalogInfo(store.home, await updateCatalog(store.home, input.source, input.sha256)),
   'catalog.info': (_i: CommandInput<'catalog.info'>, { store }: HandlerContext) => catalogInfo(store.home, loadCatalog()),
   'schedule.list': (_i: CommandInput<'schedule.list'>, { store }: HandlerContext) => listSchedules(store),
   'schedule.remove': (input: CommandInput<'schedule.remove'>, { store }: HandlerContext) => removeSchedule(store, input.name),

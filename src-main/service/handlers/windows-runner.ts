@@ -16,8 +16,25 @@ export function windowsScriptRunner(store: Store, address: string, credential: s
   if (!known) validateAddress(address);
   const host: Host = known
     ? { ...known, credential, os: known.os ?? 'windows' }
-    : { id: 'transient', name: address, address, os: 'windows', transport: 'winrm', port: 5986, credential, tags: [], source: 'discovery', uuid: null, evidence: null, facts: null };
-  if (host.os !== 'windows') fail('validation', `${host.name} is in the inventory as a ${host.os} host; discovery of Hyper-V and VMM needs PowerShell remoting to Windows.`, { host: host.name, remedy: `asr-deploy hosts add ${host.address} --os windows` });
+    : {
+        id: 'transient',
+        name: address,
+        address,
+        os: 'windows',
+        transport: 'winrm',
+        port: 5986,
+        credential,
+        tags: [],
+        source: 'discovery',
+        uuid: null,
+        evidence: null,
+        facts: null,
+      };
+  if (host.os !== 'windows')
+    fail('validation', `${host.name} is in the inventory as a ${host.os} host; discovery of Hyper-V and VMM needs PowerShell remoting to Windows.`, {
+      host: host.name,
+      remedy: `asr-deploy hosts add ${host.address} --os windows`,
+    });
   const t = transportFor(store, host, store.credentials.secret(credential));
   if (t.kind !== 'powershell') fail('validation', `${host.name}: not reachable over PowerShell remoting.`, { host: host.name });
   return t;

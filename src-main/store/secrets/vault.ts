@@ -40,7 +40,10 @@ export class VaultCipher implements SecretCipher {
   }
 
   static open(db: Db, passphrase: string): VaultCipher {
-    if (!passphrase) fail('vault_locked', 'The vault key is empty.', { remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file (mode 0600) holding a long passphrase, or type it when asked.' });
+    if (!passphrase)
+      fail('vault_locked', 'The vault key is empty.', {
+        remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file (mode 0600) holding a long passphrase, or type it when asked.',
+      });
     registerSecret(passphrase);
     const setting = (key: string) => {
       const r = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
@@ -50,7 +53,9 @@ export class VaultCipher implements SecretCipher {
     const verText = setting('vault.verifier') as string | undefined;
     if (!saltText || !verText) {
       if ([...passphrase].length < MIN_VAULT_KEY_LENGTH) {
-        fail('validation', `A new vault needs a key of at least ${MIN_VAULT_KEY_LENGTH} characters; nothing was stored.`, { remedy: 'Choose a long passphrase (several words) for the vault key.' });
+        fail('validation', `A new vault needs a key of at least ${MIN_VAULT_KEY_LENGTH} characters; nothing was stored.`, {
+          remedy: 'Choose a long passphrase (several words) for the vault key.',
+        });
       }
       return VaultCipher.create(db, passphrase);
     }
@@ -64,7 +69,8 @@ export class VaultCipher implements SecretCipher {
     }
     if (!ok) {
       fail('vault_key_wrong', 'The vault key does not open this data directory’s vault.', {
-        remedy: 'Give the passphrase used when the credentials were added (ASR_DEPLOY_VAULT_KEY_FILE, the prompt or ASR_DEPLOY_VAULT_KEY), or use another --home.',
+        remedy:
+          'Give the passphrase used when the credentials were added (ASR_DEPLOY_VAULT_KEY_FILE, the prompt or ASR_DEPLOY_VAULT_KEY), or use another --home.',
       });
     }
     if (kdf.N < KDF.N || kdf.r < KDF.r) return VaultCipher.rekey(db, passphrase, cipher);
@@ -75,7 +81,11 @@ export class VaultCipher implements SecretCipher {
     const salt = randomBytes(16);
     const cipher = new VaultCipher(derive(passphrase, salt, KDF));
     const verifier = cipher.encrypt(Buffer.from(VERIFIER)).toString('base64');
-    db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('vault.salt', ?), ('vault.verifier', ?), ('vault.kdf', ?)`).run(JSON.stringify(salt.toString('base64')), JSON.stringify(verifier), JSON.stringify(KDF));
+    db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('vault.salt', ?), ('vault.verifier', ?), ('vault.kdf', ?)`).run(
+      JSON.stringify(salt.toString('base64')),
+      JSON.stringify(verifier),
+      JSON.stringify(KDF),
+    );
     return cipher;
   }
 
@@ -121,7 +131,9 @@ export class DbSecretStore implements SecretStore {
     registerSecret(secret);
     const blob = this.cipher.encrypt(Buffer.from(secret, 'utf8'));
     this.db
-      .prepare(`INSERT INTO secrets (ref, scheme, blob, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(ref) DO UPDATE SET scheme = excluded.scheme, blob = excluded.blob`)
+      .prepare(
+        `INSERT INTO secrets (ref, scheme, blob, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(ref) DO UPDATE SET scheme = excluded.scheme, blob = excluded.blob`,
+      )
       .run(ref, this.cipher.scheme, blob, nowIso());
   }
   get(ref: string): string {
@@ -166,7 +178,8 @@ export class LazyVaultStore implements SecretStore {
       const key = this.keySource();
       if (!key) {
         fail('vault_locked', 'Credentials are kept in an encrypted vault and no vault key was given.', {
-          remedy: 'Set ASR_DEPLOY_VAULT_KEY_FILE to a file only you can read (mode 0600) holding a long passphrase (the same one every time for this data directory), or run in a terminal to be asked.',
+          remedy:
+            'Set ASR_DEPLOY_VAULT_KEY_FILE to a file only you can read (mode 0600) holding a long passphrase (the same one every time for this data directory), or run in a terminal to be asked.',
         });
       }
       this.inner = new DbSecretStore(this.db, VaultCipher.open(this.db, key));

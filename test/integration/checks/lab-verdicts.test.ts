@@ -29,7 +29,8 @@ describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the l
     const old = await verdicts('8.4.0.0', `${centos.name},${ubuntu.name}`);
     // Microsoft publishes no kernel list for 8.x: the kernel is unknown, the rest passes.
     // (--cs is classic: classic-retired warns, the date from the catalog.)
-    const notPass = (h: { checks: { id: string; verdict: string }[] }) => h.checks.filter((c) => c.verdict !== 'pass' && !(c.id === 'classic-retired' && c.verdict === 'warn')).map((c) => `${c.id}:${c.verdict}`);
+    const notPass = (h: { checks: { id: string; verdict: string }[] }) =>
+      h.checks.filter((c) => c.verdict !== 'pass' && !(c.id === 'classic-retired' && c.verdict === 'warn')).map((c) => `${c.id}:${c.verdict}`);
     expect(notPass(old[centos.name]!)).toEqual(['kernel-supported:unknown']);
     expect(old[centos.name]!.verdict).toBe('unknown');
     expect(old[centos.name]!.installerOsId).toBe('RHEL6-64');
@@ -37,7 +38,9 @@ describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the l
     expect(old[ubuntu.name]!.checks.find((c) => c.id === 'os-supported')!.verdict).toBe('fail');
     const now = await verdicts('9.66.7567.1', ubuntu.name);
     expect(notPass(now[ubuntu.name]!)).toEqual([]);
-    expect(now[ubuntu.name]!.checks.find((c) => c.id === 'kernel-supported')!.evidence).toContain('Kernel 5.15.0-91-generic is listed for UBUNTU-22.04-64 in build 9.66.7567.1');
+    expect(now[ubuntu.name]!.checks.find((c) => c.id === 'kernel-supported')!.evidence).toContain(
+      'Kernel 5.15.0-91-generic is listed for UBUNTU-22.04-64 in build 9.66.7567.1',
+    );
     expect(now[ubuntu.name]!.installerOsId).toBe('UBUNTU-22.04-64');
   }, 60_000);
 
@@ -63,7 +66,12 @@ describe.skipIf(!lab)(`prerequisite checks on the lab's OS profiles (needs the l
     const v = await verdicts('9.66.7567.1', `${ubuntu.name},${later.name},${unlisted.name}`);
     const k = (h: string) => v[h]!.checks.find((c) => c.id === 'kernel-supported')!;
     expect(k(ubuntu.name).verdict).toBe('pass');
-    expect(k(later.name)).toMatchObject({ verdict: 'warn', evidence: expect.stringContaining('Kernel 5.15.0-161-generic is not listed for UBUNTU-22.04-64 in build 9.66.7567.1; it is listed from the later build 9.66.7643.1 on') });
+    expect(k(later.name)).toMatchObject({
+      verdict: 'warn',
+      evidence: expect.stringContaining(
+        'Kernel 5.15.0-161-generic is not listed for UBUNTU-22.04-64 in build 9.66.7567.1; it is listed from the later build 9.66.7643.1 on',
+      ),
+    });
     expect(k(later.name).remedy).toContain('Build 9.66.7643.1 or later is needed');
     expect(k(unlisted.name).verdict).toBe('fail');
     expect(v[unlisted.name]!.verdict).toBe('fail');

@@ -29,7 +29,7 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
   const passphrase = join(home, 'cs.passphrase');
   const scratch: HostState[] = [];
   const cli = (args: string[], timeoutMs = 120_000): Promise<CliRun> => runCli(args, { home, env: { ASR_DEPLOY_VAULT_KEY: VAULT_KEY }, timeoutMs });
-  const json = async <T,>(args: string[]): Promise<{ code: number; doc: T; stderr: string; stdout: string }> => {
+  const json = async <T>(args: string[]): Promise<{ code: number; doc: T; stderr: string; stdout: string }> => {
     const r = await cli(['--json', ...args]);
     return { code: r.code, doc: JSON.parse(r.stdout) as T, stderr: r.stderr, stdout: r.stdout };
   };
@@ -42,7 +42,22 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
     if (approve) expect((await cli(['trust', 'approve', h.address])).code).toBe(0);
     return h;
   };
-  const plan = async (hosts: HostState[]) => json<{ planId: string; items: { host: string; action: string }[] }>(['plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', hosts.map((h) => h.name).join(','), '--cs', cs(), '--passphrase-file', passphrase]);
+  const plan = async (hosts: HostState[]) =>
+    json<{ planId: string; items: { host: string; action: string }[] }>([
+      'plan',
+      '--component',
+      'mobility-service',
+      '--version',
+      V,
+      '--source',
+      source,
+      '--hosts',
+      hosts.map((h) => h.name).join(','),
+      '--cs',
+      cs(),
+      '--passphrase-file',
+      passphrase,
+    ]);
 
   beforeAll(async () => {
     const installer = buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' });
@@ -67,12 +82,40 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
 
   it('4: a plan where every host is blocked exits 4 without "apply it with"; a job with blocked hosts and no failure is completed_with_blocked, exit 4', async () => {
     const [ok, unknown] = [await host(), await host(false)];
-    const allBlocked = await cli(['plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', unknown.name, '--cs', cs(), '--passphrase-file', passphrase]);
+    const allBlocked = await cli([
+      'plan',
+      '--component',
+      'mobility-service',
+      '--version',
+      V,
+      '--source',
+      source,
+      '--hosts',
+      unknown.name,
+      '--cs',
+      cs(),
+      '--passphrase-file',
+      passphrase,
+    ]);
     expect(allBlocked.code).toBe(4);
     expect(allBlocked.stdout).not.toMatch(/apply it with/);
     expect(allBlocked.stdout).toMatch(/every host is blocked/);
 
-    const mixed = await cli(['plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', `${ok.name},${unknown.name}`, '--cs', cs(), '--passphrase-file', passphrase]);
+    const mixed = await cli([
+      'plan',
+      '--component',
+      'mobility-service',
+      '--version',
+      V,
+      '--source',
+      source,
+      '--hosts',
+      `${ok.name},${unknown.name}`,
+      '--cs',
+      cs(),
+      '--passphrase-file',
+      passphrase,
+    ]);
     expect(mixed.code).toBe(0);
     expect(mixed.stdout).toMatch(/1 install, 0 upgrade, 0 skip, 1 blocked/);
     const planId = /apply it with: asr-deploy apply (p-[0-9a-f]+)/.exec(mixed.stdout)![1]!;
@@ -103,7 +146,7 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
     expect(r.stderr).toMatch(/no terminal to ask on/);
     expect(r.stderr).toContain(`asr-deploy apply ${p.doc.planId} --yes`);
     expect(await installCount(h)).toBe(0);
-    expect(((await json<{ planId: string }[]>(['jobs', 'list'])).doc).some((j) => j.planId === p.doc.planId)).toBe(false);
+    expect((await json<{ planId: string }[]>(['jobs', 'list'])).doc.some((j) => j.planId === p.doc.planId)).toBe(false);
     expect((await cli(['apply', p.doc.planId, '--yes', '--concurrency', 'many'])).code).toBe(2);
   }, 300_000);
 
@@ -112,7 +155,10 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
     await onHost(h, 'echo HANG=1 > /usr/local/asr-fixture.conf');
     const p = await plan([h]);
     // The step timeout bounds the hung installer should the interrupt be missed: the test cannot hang.
-    const child = spawn(process.execPath, [BIN, '--home', home, '--verbose', 'apply', p.doc.planId, '--yes', '--retries', '1', '--step-timeout', '90'], { env: { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', home, '--verbose', 'apply', p.doc.planId, '--yes', '--retries', '1', '--step-timeout', '90'], {
+      env: { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => {
@@ -136,7 +182,13 @@ describe.skipIf(!lab)(`CLI exit codes and apply's confirmation (needs the lab: $
     expect(no.output).toMatch(/not applied: nothing was changed/);
     expect(no.code).toBe(3);
     expect(await installCount(h)).toBe(0);
-    const yes = await runCliOnTerminal(['apply', p.doc.planId], { home, env: { ASR_DEPLOY_VAULT_KEY: VAULT_KEY }, ask: /\[y\/N\]/, answer: 'y\r', timeoutMs: 120_000 });
+    const yes = await runCliOnTerminal(['apply', p.doc.planId], {
+      home,
+      env: { ASR_DEPLOY_VAULT_KEY: VAULT_KEY },
+      ask: /\[y\/N\]/,
+      answer: 'y\r',
+      timeoutMs: 120_000,
+    });
     expect(yes.output).toMatch(/job j-\S+: succeeded/);
     expect(yes.code).toBe(0);
     expect(await installCount(h)).toBe(1);

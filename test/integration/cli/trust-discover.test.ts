@@ -20,7 +20,9 @@ describe.skipIf(!lab)(`CLI: trust enrolment and network discovery against the la
 
     const ok = await runCli(['--json', 'trust', 'approve', `${h.address}:22`, '--fingerprint', h.hostKeyFingerprint], { home });
     expect(ok.code).toBe(0);
-    expect((await runCli(['--json', 'trust', 'list'], { home })).json()).toMatchObject([{ host: h.address, port: 22, kind: 'ssh', fingerprint: h.hostKeyFingerprint }]);
+    expect((await runCli(['--json', 'trust', 'list'], { home })).json()).toMatchObject([
+      { host: h.address, port: 22, kind: 'ssh', fingerprint: h.hostKeyFingerprint },
+    ]);
     expect((await runCli(['--json', 'trust', 'revoke', h.address], { home })).json()).toEqual({ revoked: 1 });
   });
 
@@ -35,7 +37,10 @@ describe.skipIf(!lab)(`CLI: trust enrolment and network discovery against the la
   it('discover network --add stores the lab hosts with SSH open; re-running updates, never duplicates', async () => {
     const home = tempHome();
     const subnet = lab!.subnet;
-    const first = await runCli(['--json', 'discover', 'network', subnet, '--ports', '22', '--timeout', '500', '--add', '--tag', 'lab'], { home, timeoutMs: 120_000 });
+    const first = await runCli(['--json', 'discover', 'network', subnet, '--ports', '22', '--timeout', '500', '--add', '--tag', 'lab'], {
+      home,
+      timeoutMs: 120_000,
+    });
     expect(first.code).toBe(0);
     const found = (first.json() as { address: string; open: number[] }[]).filter((d) => d.open.includes(22)).map((d) => d.address);
     for (const h of lab!.hosts) expect(found).toContain(h.address);

@@ -16,7 +16,13 @@ describe.skipIf(!pwshHost)(`Windows recipe scripts on the lab's pwsh host (${why
   const job = `j-it-${Date.now()}`;
   let dir: string;
   beforeAll(async () => {
-    t = new PowerShellTransport({ host: host.name, address: host.address, pwshPath: state.pwsh!.path, connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath }, openTimeoutMs: 15_000 });
+    t = new PowerShellTransport({
+      host: host.name,
+      address: host.address,
+      pwshPath: state.pwsh!.path,
+      connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
+      openTimeoutMs: 15_000,
+    });
     await t.connect();
     dir = (await runPs<{ dir: string }>(t, 'prepare-staging.ps1', { Job: job })).dir;
   });
@@ -44,7 +50,13 @@ describe.skipIf(!pwshHost)(`Windows recipe scripts on the lab's pwsh host (${why
   });
 
   it('runs a stand-in installer detached, captures its exit code, and returns the recorded result instead of running it twice', async () => {
-    await t.exec(['sh', '-c', `printf '#!/bin/sh\\necho "run $*" >> "$(dirname "$0")/count"\\nsleep 2\\nexit 98\\n' > "$1/setup.sh" && chmod +x "$1/setup.sh"`, 'mk', dir]);
+    await t.exec([
+      'sh',
+      '-c',
+      `printf '#!/bin/sh\\necho "run $*" >> "$(dirname "$0")/count"\\nsleep 2\\nexit 98\\n' > "$1/setup.sh" && chmod +x "$1/setup.sh"`,
+      'mk',
+      dir,
+    ]);
     const params = { Dir: dir, Name: 'install', Mode: 'run', Exe: 'setup.sh', ArgList: ['/q', 'a b', 'x"y'], Cwd: dir, WaitSeconds: 60 };
     const first = await runPs<{ state: string; exitCode: number; how: string; output: string }>(t, 'run-step.ps1', params, { timeoutMs: 90_000 });
     expect(first).toMatchObject({ state: 'done', exitCode: 98, how: 'started' });
@@ -55,13 +67,28 @@ describe.skipIf(!pwshHost)(`Windows recipe scripts on the lab's pwsh host (${why
 
   it('re-attaches to a step still running when called again, and kill stops it', async () => {
     await t.exec(['sh', '-c', `printf '#!/bin/sh\\nsleep 30\\nexit 0\\n' > "$1/slow.sh" && chmod +x "$1/slow.sh"`, 'mk', dir]);
-    const started = await runPs<{ state: string; how: string }>(t, 'run-step.ps1', { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 3 }, { timeoutMs: 60_000 });
+    const started = await runPs<{ state: string; how: string }>(
+      t,
+      'run-step.ps1',
+      { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 3 },
+      { timeoutMs: 60_000 },
+    );
     expect(started).toMatchObject({ state: 'running', how: 'started' });
-    const attached = await runPs<{ state: string; how: string }>(t, 'run-step.ps1', { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 2 }, { timeoutMs: 60_000 });
+    const attached = await runPs<{ state: string; how: string }>(
+      t,
+      'run-step.ps1',
+      { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 2 },
+      { timeoutMs: 60_000 },
+    );
     expect(attached).toMatchObject({ state: 'running', how: 'attached' });
     const killed = await runPs<{ killed: number[] }>(t, 'run-step.ps1', { Dir: dir, Name: 'configure', Mode: 'kill' }, { timeoutMs: 60_000 });
     expect(killed.killed.length).toBeGreaterThan(0);
-    const lost = await runPs<{ state: string }>(t, 'run-step.ps1', { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 5 }, { timeoutMs: 60_000 });
+    const lost = await runPs<{ state: string }>(
+      t,
+      'run-step.ps1',
+      { Dir: dir, Name: 'configure', Exe: 'slow.sh', Cwd: dir, WaitSeconds: 5 },
+      { timeoutMs: 60_000 },
+    );
     expect(lost.state).toBe('lost');
   });
 });

@@ -14,7 +14,11 @@ const why = process.env.ASR_LAB === 'off' ? 'ASR_LAB=off' : labUnavailableReason
  */
 describe.skipIf(!!why)(`npm run demo -- --ci (${why ?? 'own lab'})`, () => {
   it('runs discover → check → plan → apply → report → serve unattended and leaves no lab', async () => {
-    const child = spawn('sh', [join(root, 'scripts/demo.sh'), '--ci'], { cwd: root, env: { ...process.env, ASR_LAB_STATE: undefined, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', [join(root, 'scripts/demo.sh'), '--ci'], {
+      cwd: root,
+      env: { ...process.env, ASR_LAB_STATE: undefined, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -25,11 +29,15 @@ describe.skipIf(!!why)(`npm run demo -- --ci (${why ?? 'own lab'})`, () => {
     expect((await labStatus()).some((l) => l.id === labId)).toBe(false);
     // The fixture is labelled as such, the stand-in server named, each step the real CLI.
     expect(out).toMatch(/TEST FIXTURE/);
-    for (const cmd of ['credentials add', 'discover network', 'trust approve', 'check', 'plan', 'apply', 'report', 'serve']) expect(out).toContain(`$ asr-deploy ${cmd}`);
+    for (const cmd of ['credentials add', 'discover network', 'trust approve', 'check', 'plan', 'apply', 'report', 'serve'])
+      expect(out).toContain(`$ asr-deploy ${cmd}`);
     // The job's last summary (after `jobs configure`: the modernized flow installs, waits for the
     // appliance's files, then configures), and the hosts waiting for a file before that.
     const summaries = [...out.matchAll(/(\d+) installed, \d+ upgraded(?:, (\d+) awaiting config)?/g)];
-    expect(summaries.some((m) => Number(m[2]) >= 1), out.slice(-4000)).toBe(true);
+    expect(
+      summaries.some((m) => Number(m[2]) >= 1),
+      out.slice(-4000),
+    ).toBe(true);
     const installed = Number(summaries.at(-1)?.[1]);
     expect(installed).toBeGreaterThanOrEqual(1);
     expect(out).toMatch(/wizard: +http:\/\/127\.0\.0\.1:\d+\/\?token=/);

@@ -16,7 +16,12 @@ const haveAnsible = ansible.status === 0;
 const why = !lab ? `needs the lab: ${reason}` : !haveAnsible ? 'needs ansible-playbook (Debian package ansible)' : `lab, ${ansible.stdout.split('\n')[0]}`;
 
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ANSIBLE_CONFIG: join(cwd, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ...env } });
+  spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, ANSIBLE_CONFIG: join(cwd, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ...env },
+  });
 
 describe.skipIf(!haveAnsible)(`YAML scalars of the export (checked by Ansible's own loader: ${haveAnsible ? 'ansible-inventory' : 'no ansible'})`, () => {
   it('every hostile string comes back from ansible-inventory byte for byte, never templated', () => {
@@ -24,7 +29,10 @@ describe.skipIf(!haveAnsible)(`YAML scalars of the export (checked by Ansible's 
     const values = [...hostileStrings(400), '{{ lookup("pipe", "id") }}', '{% raw %}x', '!unsafe', '- a', '#c', 'a: b', '*alias', '&anchor'];
     const lines = ['all:', '  hosts:', '    h1:', ...values.map((v, i) => `      v${i}: ${yamlString(v)}`)];
     writeFileSync(join(dir, 'inventory.yml'), lines.join('\n') + '\n');
-    const r = spawnSync('ansible-inventory', ['-i', join(dir, 'inventory.yml'), '--host', 'h1'], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+    const r = spawnSync('ansible-inventory', ['-i', join(dir, 'inventory.yml'), '--host', 'h1'], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    });
     expect(r.status, r.stderr).toBe(0);
     // ansible-inventory prints an !unsafe value as {"__ansible_unsafe": value}: still a literal.
     const got = JSON.parse(r.stdout) as Record<string, { __ansible_unsafe: string }>;
@@ -54,7 +62,12 @@ describe.skipIf(!lab || !haveAnsible)(`export ansible: the plan as an Ansible pr
       accept: ['reach-process-server', 'reach-configuration-server'],
     });
     planId = plan.planId;
-    expect(plan.items.filter((i) => i.action === 'install').map((i) => i.host).sort()).toEqual([ok.name, rekeyed.name].sort());
+    expect(
+      plan.items
+        .filter((i) => i.action === 'install')
+        .map((i) => i.host)
+        .sort(),
+    ).toEqual([ok.name, rekeyed.name].sort());
   }, 120_000);
   afterAll(async () => b?.close());
 

@@ -34,7 +34,10 @@ describe.skipIf(!lab)(`installers are verified before they run as root (needs th
     const [scanned] = await b.call('sources.scan', { dir: source });
     expect(scanned).toMatchObject({ hashStatus: 'unknown', trusted: false });
     const p = await plan();
-    expect(p.items[0]).toMatchObject({ action: 'blocked', error: { code: 'installer_untrusted', remedy: expect.stringContaining(`asr-deploy sources trust ${installer}`) } });
+    expect(p.items[0]).toMatchObject({
+      action: 'blocked',
+      error: { code: 'installer_untrusted', remedy: expect.stringContaining(`asr-deploy sources trust ${installer}`) },
+    });
     expect(p.items[0]!.reason).toMatch(/no document gives the SHA-256 of Microsoft-ASR_UA_9\.62/);
   });
 
@@ -44,7 +47,10 @@ describe.skipIf(!lab)(`installers are verified before they run as root (needs th
     expect(p.items[0]).toMatchObject({ action: 'install', installer: { trust: { basis: 'pin', by: expect.any(String), at: expect.any(String) } } });
     appendFileSync(installer, 'tampered');
     const r = await b.call('apply.start', { planId: p.planId });
-    expect(r.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'hash_mismatch', message: expect.stringMatching(/changed since it was planned and trusted.*nothing was run/) } });
+    expect(r.hosts[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'hash_mismatch', message: expect.stringMatching(/changed since it was planned and trusted.*nothing was run/) },
+    });
     // Nothing reached the host: no step was journalled, no staging folder, no install.
     expect(b.store.journal.steps(r.jobId, p.items[0]!.hostId)).toEqual([]);
     expect((await onHost(h, 'ls -d /tmp/asr-deploy-* 2>/dev/null | wc -l')).trim()).toBe('0');

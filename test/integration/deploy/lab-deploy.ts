@@ -34,7 +34,9 @@ export class DeployBench {
   }
 
   async setup(opts: { installers: { version: string; osId: string; bytes?: number }[] }): Promise<void> {
-    const built = opts.installers.map((i) => buildFixtureInstaller({ dir: this.source, version: i.version, osId: i.osId, ...(i.bytes ? { payloadBytes: i.bytes } : {}) }));
+    const built = opts.installers.map((i) =>
+      buildFixtureInstaller({ dir: this.source, version: i.version, osId: i.osId, ...(i.bytes ? { payloadBytes: i.bytes } : {}) }),
+    );
     // No document gives the fixtures' SHA-256: pinned as an admin does (sources trust), or plan blocks them.
     if (built.length) await this.call('sources.trust', { dir: this.source, files: built.map((f) => basename(f)) });
     const { writeFileSync, readFileSync } = await import('node:fs');
@@ -64,4 +66,5 @@ export async function onHost(h: HostState, script: string): Promise<string> {
   return (r as { stdout: string }).stdout;
 }
 
-export const installCount = async (h: HostState): Promise<number> => Number((await onHost(h, 'cat /usr/local/.asr-fixture-installs 2>/dev/null | wc -l')).trim());
+export const installCount = async (h: HostState): Promise<number> =>
+  Number((await onHost(h, 'cat /usr/local/.asr-fixture-installs 2>/dev/null | wc -l')).trim());

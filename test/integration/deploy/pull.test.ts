@@ -55,10 +55,20 @@ describe.skipIf(!lab)(`pull staging: targets fetch from a repository and verify 
     nft(isolated, `table inet asrpull_block {\n chain output { type filter hook output priority 0; tcp dport ${repo.port} reject with tcp reset; }\n}\n`);
     nft(puller, 'table inet asrpull_count {\n chain input { type filter hook input priority 0; tcp dport 22 counter; }\n}\n');
 
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: repo.url, hosts: `${puller.name},${isolated.name}`, accept: [] });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: repo.url,
+      hosts: `${puller.name},${isolated.name}`,
+      accept: [],
+    });
     const by = Object.fromEntries(plan.items.map((i) => [i.host, i]));
     expect(plan.repository).toMatchObject({ url: repo.url, pin: { fingerprint: repo.fingerprint } });
-    expect(by[puller.name]).toMatchObject({ action: 'install', staging: { mode: 'pull', tool: 'curl', url: `${repo.url}${installerFile}` }, installer: { file: installerFile, url: `${repo.url}${installerFile}` } });
+    expect(by[puller.name]).toMatchObject({
+      action: 'install',
+      staging: { mode: 'pull', tool: 'curl', url: `${repo.url}${installerFile}` },
+      installer: { file: installerFile, url: `${repo.url}${installerFile}` },
+    });
     expect(by[isolated.name]).toMatchObject({ action: 'install', staging: { mode: 'push' } });
     expect(by[isolated.name]!.staging!.reason).toMatch(/cannot pull from .* \(unreachable: .*\); the workstation fetches the installer once/);
     // Planning read the index only: no host and not the workstation fetched the installer.
@@ -66,12 +76,20 @@ describe.skipIf(!lab)(`pull staging: targets fetch from a repository and verify 
 
     const before = sshBytesIn(puller);
     const result = await b.call('apply.start', { planId: plan.planId, concurrency: 2, retries: 1 });
-    expect(result.hosts.map((h) => [h.host, h.status]).sort()).toEqual([[isolated.name, 'succeeded'], [puller.name, 'succeeded']].sort());
+    expect(result.hosts.map((h) => [h.host, h.status]).sort()).toEqual(
+      [
+        [isolated.name, 'succeeded'],
+        [puller.name, 'succeeded'],
+      ].sort(),
+    );
     const sshBytes = sshBytesIn(puller) - before;
-    process.stdout.write(`pull staging: ${(sshBytes / MB).toFixed(3)} MB over SSH to the pulling host for a ${(installerBytes / MB).toFixed(1)} MB installer\n`);
+    process.stdout.write(
+      `pull staging: ${(sshBytes / MB).toFixed(3)} MB over SSH to the pulling host for a ${(installerBytes / MB).toFixed(1)} MB installer\n`,
+    );
     expect(sshBytes).toBeLessThan(MB);
     expect(sshBytes).toBeLessThan(installerBytes / 4);
-    const stage = (host: string) => b.store.journal.step(result.jobId, plan.items.find((i) => i.host === host)!.hostId, 'stage')?.detail as Record<string, unknown>;
+    const stage = (host: string) =>
+      b.store.journal.step(result.jobId, plan.items.find((i) => i.host === host)!.hostId, 'stage')?.detail as Record<string, unknown>;
     expect(stage(puller.name)).toMatchObject({ method: 'pull-curl', url: `${repo.url}${installerFile}`, bytes: installerBytes });
     expect(String(stage(isolated.name).method)).toMatch(/^sftp|exec-cat/);
     expect(await installCount(puller)).toBe(1);

@@ -15,7 +15,12 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
 
   beforeAll(async () => {
     b = new DeployBench(lab!);
-    await b.setup({ installers: [{ version: V, osId: 'UBUNTU-22.04-64', bytes: 4 << 20 }, { version: '8.4.0.0', osId: 'RHEL6-64' }] });
+    await b.setup({
+      installers: [
+        { version: V, osId: 'UBUNTU-22.04-64', bytes: 4 << 20 },
+        { version: '8.4.0.0', osId: 'RHEL6-64' },
+      ],
+    });
     await b.call('credentials.add', { name: 'wrong-password', user: 'asrlab-admin', password: 'definitely-not-the-password' });
     const [ok1, ok2, badpw, rekey, disk, hang, unknown] = await Promise.all([
       b.host(),
@@ -31,13 +36,25 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
   afterAll(async () => b?.close());
 
   it('plans, then pushes to 6 hosts at once with mixed outcomes; each failure is named, with a remedy, and the others go on', async () => {
-    const sel = Object.values(hosts).map((h) => h.name).join(',');
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: sel, cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    const sel = Object.values(hosts)
+      .map((h) => h.name)
+      .join(',');
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: b.source,
+      hosts: sel,
+      cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress,
+      passphraseFile: b.passphraseFile,
+      accept: ['reach-process-server', 'reach-configuration-server'],
+    });
     const byHost = Object.fromEntries(plan.items.map((i) => [i.host, i]));
     expect(byHost[hosts.ok1!.name]).toMatchObject({ action: 'install', from: null, to: V });
     // Wrong password: blocked, auth_failed, and exactly one login attempt (no retry: account lockout, 95520).
     expect(byHost[hosts.badpw!.name]).toMatchObject({ action: 'blocked', error: { code: 'auth_failed', retryable: false } });
-    const failedLogins = readFileSync(hosts.badpw!.sshdLogPath, 'utf8').split('\n').filter((l) => /Failed (password|keyboard-interactive)/.test(l));
+    const failedLogins = readFileSync(hosts.badpw!.sshdLogPath, 'utf8')
+      .split('\n')
+      .filter((l) => /Failed (password|keyboard-interactive)/.test(l));
     expect(failedLogins).toHaveLength(1);
     // Never approved: refused before any login.
     expect(byHost[hosts.unknown!.name]).toMatchObject({ action: 'blocked', error: { code: 'host_key_unknown' } });
@@ -96,19 +113,40 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
     expect(logs.length).toBeGreaterThanOrEqual(5);
     for (const l of logs) expect(l.text).not.toContain(PASSPHRASE);
     // Step events streamed for every host that ran.
-    expect(events.filter((e) => e.type === 'host-step' && e.status === 'succeeded' && e.step === 'verify').map((e) => (e as { host: string }).host).sort()).toEqual([hosts.ok1!.name, hosts.ok2!.name].sort());
+    expect(
+      events
+        .filter((e) => e.type === 'host-step' && e.status === 'succeeded' && e.step === 'verify')
+        .map((e) => (e as { host: string }).host)
+        .sort(),
+    ).toEqual([hosts.ok1!.name, hosts.ok2!.name].sort());
     await fault(lab!, hosts.disk!, 'disk-free');
   }, 120_000);
 
   it('an unsupported OS is blocked at plan time by the support matrix (8.x on Ubuntu 22.04)', async () => {
     const h = await b.host();
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: '8.4.0.0', source: b.source, hosts: h.name, cs: lab!.bridgeAddress, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: '8.4.0.0',
+      source: b.source,
+      hosts: h.name,
+      cs: lab!.bridgeAddress,
+      passphraseFile: b.passphraseFile,
+      accept: ['reach-process-server', 'reach-configuration-server'],
+    });
     expect(plan.items[0]).toMatchObject({ action: 'blocked' });
     expect(plan.items[0]!.failedChecks).toContain('os-supported');
   }, 60_000);
 
   it('a second apply of the same version copies nothing: hosts already current are skipped', async () => {
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: `${hosts.ok1!.name},${hosts.ok2!.name}`, cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: b.source,
+      hosts: `${hosts.ok1!.name},${hosts.ok2!.name}`,
+      cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress,
+      passphraseFile: b.passphraseFile,
+      accept: ['reach-process-server', 'reach-configuration-server'],
+    });
     expect(plan.items.map((i) => i.action)).toEqual(['skip', 'skip']);
     const events: ServiceEvent[] = [];
     const r = await b.call('apply.start', { planId: plan.planId }, (e) => events.push(e));
@@ -120,7 +158,15 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
   it('an installer failure fails that host with its exit code and the installer log, and still removes the staged secrets', async () => {
     const h = await b.host();
     await onHost(h, 'echo FAIL_EXIT=3 > /usr/local/asr-fixture.conf');
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: h.name, cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: b.source,
+      hosts: h.name,
+      cs: lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress,
+      passphraseFile: b.passphraseFile,
+      accept: ['reach-process-server', 'reach-configuration-server'],
+    });
     const r = await b.call('apply.start', { planId: plan.planId, retries: 1 });
     expect(r.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'install_failed' } });
     expect(r.hosts[0]!.error!.message).toMatch(/exit code 3/);
@@ -162,10 +208,38 @@ describe.skipIf(!lab)(`push-install over SSH against the lab (needs the lab: ${r
   it('the 2015 (8.x) agent on CentOS 6.6: the legacy command line registers during install (passphrase file, never argv); uninstall removes it', async () => {
     const h = await b.host({ profile: 'centos-6.6' });
     const cs = lab!.proxy?.endpoint?.address ?? lab!.bridgeAddress;
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: '8.4.0.0', source: b.source, hosts: h.name, cs, passphraseFile: b.passphraseFile, accept: ['reach-process-server', 'reach-configuration-server'] });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: '8.4.0.0',
+      source: b.source,
+      hosts: h.name,
+      cs,
+      passphraseFile: b.passphraseFile,
+      accept: ['reach-process-server', 'reach-configuration-server'],
+    });
     expect(plan.items[0]).toMatchObject({ action: 'install', osId: 'RHEL6-64' });
     const main = plan.items[0]!.commandLines!.find((c) => c[0] === './install')!;
-    expect(main).toEqual(['./install', '-t', 'both', '-a', 'host', '-R', 'Agent', '-d', '/usr/local/ASR', '-i', cs, '-p', '443', '-s', 'y', '-c', 'https', '-P', '/tmp/asr-deploy-JOB/passphrase']);
+    expect(main).toEqual([
+      './install',
+      '-t',
+      'both',
+      '-a',
+      'host',
+      '-R',
+      'Agent',
+      '-d',
+      '/usr/local/ASR',
+      '-i',
+      cs,
+      '-p',
+      '443',
+      '-s',
+      'y',
+      '-c',
+      'https',
+      '-P',
+      '/tmp/asr-deploy-JOB/passphrase',
+    ]);
     const r = await b.call('apply.start', { planId: plan.planId });
     expect(r.hosts[0]).toMatchObject({ status: 'succeeded', version: '8.4.0.0' });
     expect(await onHost(h, 'cat /usr/local/.vx_version')).toMatch(`CS_IP=${cs}`);

@@ -26,7 +26,10 @@ describe.skipIf(!lab)(`kill -9 in the middle of an apply, then jobs resume (need
     b.store.close(); // the CLI processes own the database from here
 
     const env = { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'apply', plan.planId, '--yes', '--concurrency', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'apply', plan.planId, '--yes', '--concurrency', '2'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     // Two hosts installing (window of 2), two still pending: kill -9 then.
     await new Promise<void>((resolve, reject) => {

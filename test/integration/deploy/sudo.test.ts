@@ -36,7 +36,9 @@ describe.skipIf(!lab)(`a sudo-only account through sudo -S (needs the lab: ${rea
     // sudo writes every command line it runs (as root) to this host's own /var/log/sudo.log.
     await onHost(h, "echo 'Defaults logfile=/var/log/sudo.log, loglinelen=0' >> /etc/sudoers.d/asrlab");
 
-    expect((await cli(['credentials', 'add', 'admin', '--user', lab!.users.admin.name, '--password-stdin', '--sudo-password-stdin'], `${pw}\n${pw}\n`)).code).toBe(0);
+    expect(
+      (await cli(['credentials', 'add', 'admin', '--user', lab!.users.admin.name, '--password-stdin', '--sudo-password-stdin'], `${pw}\n${pw}\n`)).code,
+    ).toBe(0);
     expect((await cli(['hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'admin'])).code).toBe(0);
     expect((await cli(['trust', 'approve', h.address])).code).toBe(0);
 
@@ -53,9 +55,26 @@ describe.skipIf(!lab)(`a sudo-only account through sudo -S (needs the lab: ${rea
     const source = join(home, 'installers');
     expect((await cli(['sources', 'trust', buildFixtureInstaller({ dir: source, version: V, osId: 'UBUNTU-22.04-64' })])).code).toBe(0);
     writeFileSync(join(home, 'cs.passphrase'), 'Sudo-Test-Passphrase\n', { mode: 0o600 });
-    const plan = await cli(['--json', 'plan', '--component', 'mobility-service', '--version', V, '--source', source, '--hosts', h.name, '--cs', cs, '--passphrase-file', join(home, 'cs.passphrase')]);
+    const plan = await cli([
+      '--json',
+      'plan',
+      '--component',
+      'mobility-service',
+      '--version',
+      V,
+      '--source',
+      source,
+      '--hosts',
+      h.name,
+      '--cs',
+      cs,
+      '--passphrase-file',
+      join(home, 'cs.passphrase'),
+    ]);
     const planDoc = plan.json() as { planId: string; items: { action: string; reason?: string }[] };
-    expect(planDoc.items[0]!.action, JSON.stringify(planDoc.items[0]) + JSON.stringify((doc.hosts[0]!.checks).filter((c) => c.verdict !== 'pass'))).toBe('install');
+    expect(planDoc.items[0]!.action, JSON.stringify(planDoc.items[0]) + JSON.stringify(doc.hosts[0]!.checks.filter((c) => c.verdict !== 'pass'))).toBe(
+      'install',
+    );
     const apply = await cli(['--json', 'apply', planDoc.planId, '--yes']);
     expect(apply.code, apply.stderr).toBe(0);
     const r = apply.json() as { jobId: string; hosts: { status: string; version: string }[] };

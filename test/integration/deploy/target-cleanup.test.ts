@@ -45,7 +45,15 @@ describe.skipIf(!lab)(`target clean-ups: right after use, and after a crash by j
     const h = await b.host();
     const key = readFileSync(lab!.users.root.keyPath, 'utf8').trim();
     const before = tempFiles();
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: h.name, cs: cs(), passphraseFile: b.passphraseFile, accept: ACCEPT });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: b.source,
+      hosts: h.name,
+      cs: cs(),
+      passphraseFile: b.passphraseFile,
+      accept: ACCEPT,
+    });
     const r = await b.call('apply.start', { planId: plan.planId });
     expect(r.hosts[0]).toMatchObject({ status: 'succeeded', version: V });
     expect((await onHost(h, 'ls -d /tmp/asr-deploy-* 2>/dev/null | wc -l')).trim()).toBe('0');
@@ -67,7 +75,15 @@ describe.skipIf(!lab)(`target clean-ups: right after use, and after a crash by j
     const h = await b.host();
     // Registration takes 4 s: the kill lands while the passphrase file is on the host.
     await onHost(h, 'echo CONFIGURE_SLEEP=4 > /usr/local/asr-fixture.conf');
-    const plan = await b.call('plan.create', { component: 'mobility-service', version: V, source: b.source, hosts: h.name, cs: cs(), passphraseFile: b.passphraseFile, accept: ACCEPT });
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: b.source,
+      hosts: h.name,
+      cs: cs(),
+      passphraseFile: b.passphraseFile,
+      accept: ACCEPT,
+    });
     b.store.close(); // the CLI processes own the database from here
     const env = { ...process.env, ASR_DEPLOY_VAULT_KEY: VAULT_KEY, NO_COLOR: '1' };
     const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'apply', plan.planId, '--yes'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,7 +108,12 @@ describe.skipIf(!lab)(`target clean-ups: right after use, and after a crash by j
     const show = await cli(['--json', 'jobs', 'show', jobId]);
     const shown = show.json() as { status: string; pendingCleanups: { host: string; kind: string; path: string }[] };
     expect(shown.status).toBe('interrupted');
-    expect(shown.pendingCleanups).toEqual(expect.arrayContaining([expect.objectContaining({ host: h.name, kind: 'secret', path: secret }), expect.objectContaining({ host: h.name, kind: 'staging', path: `/tmp/asr-deploy-${jobId}` })]));
+    expect(shown.pendingCleanups).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ host: h.name, kind: 'secret', path: secret }),
+        expect.objectContaining({ host: h.name, kind: 'staging', path: `/tmp/asr-deploy-${jobId}` }),
+      ]),
+    );
     const human = await cli(['jobs', 'show', jobId]);
     expect(human.stdout).toContain(`${h.name}: secret ${secret}`);
 

@@ -10,11 +10,16 @@ import { failureOf } from '../../helpers/failure.ts';
 
 const { lab, pwshHost, why } = getLabPwshHost();
 
-
 describe.skipIf(!pwshHost)(`VMM / Hyper-V discovery scripts on a real pwsh (${why})`, () => {
   let t: PowerShellTransport;
   beforeAll(async () => {
-    t = new PowerShellTransport({ host: pwshHost!.name, address: pwshHost!.address, pwshPath: lab!.pwsh!.path, connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath }, openTimeoutMs: 20_000 });
+    t = new PowerShellTransport({
+      host: pwshHost!.name,
+      address: pwshHost!.address,
+      pwshPath: lab!.pwsh!.path,
+      connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath },
+      openTimeoutMs: 20_000,
+    });
     await t.connect();
   });
   afterAll(async () => t?.close());
@@ -60,7 +65,9 @@ describe.skipIf(!pwshHost)(`discover vmm / discover hyperv through the service, 
   }, 120_000);
 
   it('discover.vmm on a server without the VMM console fails with the remedy and stores nothing', async () => {
-    await expect(b.call('discover.vmm', { server: pwshHost!.address, credential: 'root', add: true })).rejects.toMatchObject({ data: { code: 'prerequisite_failed', details: { reason: 'vmm_module_missing' } } });
+    await expect(b.call('discover.vmm', { server: pwshHost!.address, credential: 'root', add: true })).rejects.toMatchObject({
+      data: { code: 'prerequisite_failed', details: { reason: 'vmm_module_missing' } },
+    });
     expect(await b.call('hosts.list', {})).toHaveLength(1);
   }, 120_000);
 });

@@ -26,7 +26,8 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery keeps what a person set or facts
     if (!r.ok) throw new Error(`${name}: ${r.error.code}: ${r.error.message}`);
     return r.value;
   };
-  const discover = (hostCredential: string) => call('discover.vcenter', { server: lab!.vcsim!.url, credential: 'vc', fingerprint: lab!.vcsim!.fingerprintSha256, add: true, hostCredential });
+  const discover = (hostCredential: string) =>
+    call('discover.vcenter', { server: lab!.vcsim!.url, credential: 'vc', fingerprint: lab!.vcsim!.fingerprintSha256, add: true, hostCredential });
 
   it('a verified host keeps name, OS, transport and credential; the differences are conflicts accepted one by one; two VMs with one address are a warning naming both', async () => {
     const vc = lab!.vcsim!;
@@ -52,7 +53,13 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery keeps what a person set or facts
 
     const first = await discover('from-vcenter');
     const after = store.hosts.get(address)!;
-    expect({ name: after.name, os: after.os, transport: after.transport, credential: after.credential, port: after.port }).toEqual({ name: before.name, os: before.os, transport: before.transport, credential: before.credential, port: before.port });
+    expect({ name: after.name, os: after.os, transport: after.transport, credential: after.credential, port: after.port }).toEqual({
+      name: before.name,
+      os: before.os,
+      transport: before.transport,
+      credential: before.credential,
+      port: before.port,
+    });
     const row = first.find((v) => v.uuid === target.uuid)!;
     const fields = (row.conflicts ?? []).map((c) => c.field).sort();
     expect(fields).toEqual(['credential', 'name', 'os', 'transport']);
@@ -90,7 +97,9 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery keeps what a person set or facts
     const again = await discover('other');
     expect(store.hosts.get(plain.id)!.credential).toBe('from-vcenter');
     const plainRow = again.find((v) => v.hostId === plain.id)!;
-    expect(plainRow.conflicts).toEqual([expect.objectContaining({ field: 'credential', current: 'from-vcenter', discovered: 'other', keptBecause: 'verified by facts' })]);
+    expect(plainRow.conflicts).toEqual([
+      expect.objectContaining({ field: 'credential', current: 'from-vcenter', discovered: 'other', keptBecause: 'verified by facts' }),
+    ]);
     // A host neither a person nor facts vouched for follows vCenter.
     const unverified = store.hosts.list().find((h) => h.source === 'vcenter' && h.id !== plain.id && !h.facts && h.address !== address);
     if (unverified) expect(unverified.credential).toBe('other');

@@ -31,13 +31,20 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery against the simulator (${vcReaso
     for (const vm of vms.filter((v) => v.powerState === 'poweredOn')) {
       expect(vm.addresses.length).toBe(1);
       expect(labAddresses.has(vm.addresses[0]!)).toBe(true);
-      expect(vm).toMatchObject({ datacenter: expect.any(String), esxHost: expect.any(String), disks: expect.any(Number), uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(vm).toMatchObject({
+        datacenter: expect.any(String),
+        esxHost: expect.any(String),
+        disks: expect.any(Number),
+        uuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       expect(['linux', 'windows']).toContain(vm.family);
     }
   });
 
   it('refuses a wrong password with auth_failed', async () => {
-    await expect(discoverVcenter({ ...login(), password: `${vc().password}x` })).rejects.toMatchObject({ data: { code: 'auth_failed', remedy: expect.any(String) } });
+    await expect(discoverVcenter({ ...login(), password: `${vc().password}x` })).rejects.toMatchObject({
+      data: { code: 'auth_failed', remedy: expect.any(String) },
+    });
   });
 
   it('refuses the self-signed certificate when it is not pinned, naming its fingerprint', async () => {
@@ -60,12 +67,22 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery against the simulator (${vcReaso
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'asr-vcsim-'));
       const hosts = lab!.hosts.filter((h) => !h.scratch);
-      big = await startVcsim(dir, { guestIps: hosts.map((h) => h.address), guestNames: hosts.map((h) => h.hostname), vms: VMS, clusters: 2, hostsPerCluster: 3 });
+      big = await startVcsim(dir, {
+        guestIps: hosts.map((h) => h.address),
+        guestNames: hosts.map((h) => h.hostname),
+        vms: VMS,
+        clusters: 2,
+        hostsPerCluster: 3,
+      });
       const scanned = await scanTlsCertificate('127.0.0.1', Number(new URL(big.url).port));
       expect(scanned.fingerprint).toBe(big.fingerprintSha256);
       const certs = makeCerts();
       pagerFingerprint = sha256Fingerprint(new X509Certificate(certs.selfSigned.cert).raw);
-      pager = await startPager({ key: certs.selfSigned.key, cert: certs.selfSigned.cert, upstream: forwardTo(big.url, scanned.pem, big.fingerprintSha256, sha256Fingerprint) });
+      pager = await startPager({
+        key: certs.selfSigned.key,
+        cert: certs.selfSigned.cert,
+        upstream: forwardTo(big.url, scanned.pem, big.fingerprintSha256, sha256Fingerprint),
+      });
     }, 180_000);
 
     afterAll(async () => {
@@ -106,7 +123,9 @@ describe.skipIf(!lab?.vcsim)(`vCenter discovery against the simulator (${vcReaso
 
     it('refuses a certificate that changed since it was pinned', async () => {
       // The pager presents another certificate than the simulator's: like a replaced or intercepted vCenter.
-      await expect(discoverVcenter({ server: pager.url, user: big.user, password: big.password, fingerprint: big.fingerprintSha256 })).rejects.toMatchObject({ data: { code: 'certificate_mismatch' } });
+      await expect(discoverVcenter({ server: pager.url, user: big.user, password: big.password, fingerprint: big.fingerprintSha256 })).rejects.toMatchObject({
+        data: { code: 'certificate_mismatch' },
+      });
     });
   });
 });

@@ -6,16 +6,7 @@ import { readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLab } from '../../lab/inject.ts';
-import {
-  httpOverSocket,
-  pinnedTls,
-  proxyConnect,
-  sftp,
-  sshConnect,
-  sshExec,
-  sshRun,
-  tcpOutcome,
-} from '../../lab/client.ts';
+import { httpOverSocket, pinnedTls, proxyConnect, sftp, sshConnect, sshExec, sshRun, tcpOutcome } from '../../lab/client.ts';
 import { addHost, downStale, fault, isLabAlive, labDown, labLeftovers, labUp, removeHost, readLabState } from '../../lab/lab.ts';
 import { PROFILES } from '../../lab/profiles.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
@@ -122,7 +113,11 @@ describe.skipIf(!lab)(`lab accounts and isolation (needs the lab: ${reason})`, (
       const onA = await sshRun(a, { user: L.users.root }, `ps -eo args= | grep -q '^${marker} 300' && echo seen; test -e /tmp/${marker} && echo file`);
       expect(onA.stdout).toContain('seen');
       expect(onA.stdout).toContain('file');
-      const onB = await sshRun(b, { user: L.users.root }, `ps -eo args= | grep -q '^${marker} 300' && echo seen; test -e /tmp/${marker} && echo file; ps -e | wc -l`);
+      const onB = await sshRun(
+        b,
+        { user: L.users.root },
+        `ps -eo args= | grep -q '^${marker} 300' && echo seen; test -e /tmp/${marker} && echo file; ps -e | wc -l`,
+      );
       expect(onB.stdout).not.toContain('seen');
       expect(onB.stdout).not.toContain('file');
       expect(Number(onB.stdout.trim().split('\n').pop())).toBeLessThan(20);
@@ -182,7 +177,11 @@ describe.skipIf(!lab)(`lab fault switches on a scratch host (needs the lab: ${re
     } finally {
       await fault(L, h.name, 'disk-free');
     }
-    const ok = await sshRun(h, { user: L.users.root }, 'head -c 4194304 /dev/zero > /tmp/asr-stage.bin && stat -c %s /tmp/asr-stage.bin && rm /tmp/asr-stage.bin');
+    const ok = await sshRun(
+      h,
+      { user: L.users.root },
+      'head -c 4194304 /dev/zero > /tmp/asr-stage.bin && stat -c %s /tmp/asr-stage.bin && rm /tmp/asr-stage.bin',
+    );
     expect(ok.stdout.trim()).toBe('4194304');
   });
 
@@ -196,7 +195,22 @@ describe.skipIf(!lab)(`lab fault switches on a scratch host (needs the lab: ${re
     expect(ok.presented).toBe(r.hostKeyFingerprint);
     h = { ...h, hostKeyFingerprint: r.hostKeyFingerprint };
     // known_hosts follows, so OpenSSH with StrictHostKeyChecking=yes accepts the host.
-    const o = await run('ssh', ['-i', L.users.root.keyPath as string, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${L.knownHostsPath}`, `root@${h.address}`, 'hostname'], { allowFail: true });
+    const o = await run(
+      'ssh',
+      [
+        '-i',
+        L.users.root.keyPath as string,
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${L.knownHostsPath}`,
+        `root@${h.address}`,
+        'hostname',
+      ],
+      { allowFail: true },
+    );
     expect(o.stdout.trim()).toBe(h.hostname);
   });
 
@@ -248,7 +262,7 @@ async function vimCall(body: string, cookie?: string): Promise<{ status: number;
 const xmlEsc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}[^>]*>([^<]*)</${name}>`).exec(xml)?.[1];
 
-describe.skipIf(!lab?.vcsim)(`vCenter simulator (needs the lab's vcsim: ${lab ? lab.unavailable.vcsim ?? 'ok' : reason})`, () => {
+describe.skipIf(!lab?.vcsim)(`vCenter simulator (needs the lab's vcsim: ${lab ? (lab.unavailable.vcsim ?? 'ok') : reason})`, () => {
   it('answers RetrieveServiceContent over HTTPS with the pinned certificate', async () => {
     expect(L.vcsim!.fingerprintSha256).toMatch(/^[0-9a-f]{64}$/);
     const r = await vimCall('<vim25:RetrieveServiceContent><vim25:_this type="ServiceInstance">ServiceInstance</vim25:_this></vim25:RetrieveServiceContent>');
@@ -264,12 +278,17 @@ describe.skipIf(!lab?.vcsim)(`vCenter simulator (needs the lab's vcsim: ${lab ? 
 
   it('Login: the right password opens a session and discovery finds the lab addresses; a wrong one gives InvalidLogin', async () => {
     const v = L.vcsim!;
-    const sc = (await vimCall('<vim25:RetrieveServiceContent><vim25:_this type="ServiceInstance">ServiceInstance</vim25:_this></vim25:RetrieveServiceContent>')).body;
+    const sc = (await vimCall('<vim25:RetrieveServiceContent><vim25:_this type="ServiceInstance">ServiceInstance</vim25:_this></vim25:RetrieveServiceContent>'))
+      .body;
     const sm = tag(sc, 'sessionManager') as string;
-    const bad = await vimCall(`<vim25:Login><vim25:_this type="SessionManager">${sm}</vim25:_this><vim25:userName>${xmlEsc(v.user)}</vim25:userName><vim25:password>wrong</vim25:password></vim25:Login>`);
+    const bad = await vimCall(
+      `<vim25:Login><vim25:_this type="SessionManager">${sm}</vim25:_this><vim25:userName>${xmlEsc(v.user)}</vim25:userName><vim25:password>wrong</vim25:password></vim25:Login>`,
+    );
     expect(bad.status).toBe(500);
     expect(bad.body).toMatch(/InvalidLogin/);
-    const ok = await vimCall(`<vim25:Login><vim25:_this type="SessionManager">${sm}</vim25:_this><vim25:userName>${xmlEsc(v.user)}</vim25:userName><vim25:password>${xmlEsc(v.password)}</vim25:password></vim25:Login>`);
+    const ok = await vimCall(
+      `<vim25:Login><vim25:_this type="SessionManager">${sm}</vim25:_this><vim25:userName>${xmlEsc(v.user)}</vim25:userName><vim25:password>${xmlEsc(v.password)}</vim25:password></vim25:Login>`,
+    );
     expect(ok.status).toBe(200);
     expect(tag(ok.body, 'userName')).toBe(v.user);
     expect(ok.cookie).toBeTruthy();
@@ -298,7 +317,7 @@ describe.skipIf(!lab?.vcsim)(`vCenter simulator (needs the lab's vcsim: ${lab ? 
 
 // ------------------------------------------------------------------ proxy
 
-describe.skipIf(!lab?.proxy)(`HTTP proxy (needs the lab's squid: ${lab ? lab.unavailable.proxy ?? 'ok' : reason})`, () => {
+describe.skipIf(!lab?.proxy)(`HTTP proxy (needs the lab's squid: ${lab ? (lab.unavailable.proxy ?? 'ok') : reason})`, () => {
   const target = () => `${L.proxy!.endpointNames[0]}:443`;
 
   it('answers 407 to CONNECT without credentials and with wrong ones', async () => {
@@ -338,7 +357,7 @@ describe.skipIf(!lab?.proxy)(`HTTP proxy (needs the lab's squid: ${lab ? lab.una
 // ------------------------------------------------------------------ PowerShell
 
 const pwshHost = hosts.find((h) => lab?.pwsh?.hosts.includes(h.name));
-describe.skipIf(!lab?.pwsh || !pwshHost)(`PowerShell remoting over SSH (needs pwsh: ${lab ? lab.unavailable.pwsh ?? 'ok' : reason})`, () => {
+describe.skipIf(!lab?.pwsh || !pwshHost)(`PowerShell remoting over SSH (needs pwsh: ${lab ? (lab.unavailable.pwsh ?? 'ok') : reason})`, () => {
   it('New-PSSession -HostName … / Invoke-Command { hostname } returns the host name', async () => {
     const h = pwshHost as HostState;
     const script = [
@@ -387,12 +406,16 @@ describe.skipIf(!lab)(`lab lifecycle (needs the lab: ${reason})`, () => {
   it('downStale removes a lab whose owner process died', async () => {
     const child = spawn(
       nodeBinary(),
-      ['--input-type=module', '-e', `import { labUp } from ${JSON.stringify(`${LAB_DIR}/lab.ts`)}; const s = await labUp({ hosts: 1, vcsim: false, proxy: false, pwsh: false }); console.log(s.id); setInterval(() => {}, 1000);`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { labUp } from ${JSON.stringify(`${LAB_DIR}/lab.ts`)}; const s = await labUp({ hosts: 1, vcsim: false, proxy: false, pwsh: false }); console.log(s.id); setInterval(() => {}, 1000);`,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const id = await waitFor('the child lab', () => (/^[0-9a-f]{6}$/m.exec(out)?.[0]), 30_000, 50);
+    const id = await waitFor('the child lab', () => /^[0-9a-f]{6}$/m.exec(out)?.[0], 30_000, 50);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const removed = await downStale();

@@ -27,8 +27,6 @@ function transport(state: LabState, host: HostState, extra: Partial<ConstructorP
   return { t, logs };
 }
 
-
-
 describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powershell → pwsh → lab host (${why})`, () => {
   const state = lab as LabState;
   const host = pwshHost as HostState;
@@ -77,7 +75,9 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
       try {
         const progress: number[] = [];
         const r = await u.upload(local, `/root/asr-ps-${method}.bin`, { sha256: sha, onProgress: (s) => progress.push(s) });
-        console.log(`[measure] upload ${method}: ${(size / 1048576).toFixed(1)} MiB in ${r.durationMs} ms = ${(size / 1048576 / (r.durationMs / 1000)).toFixed(1)} MB/s`);
+        console.log(
+          `[measure] upload ${method}: ${(size / 1048576).toFixed(1)} MiB in ${r.durationMs} ms = ${(size / 1048576 / (r.durationMs / 1000)).toFixed(1)} MB/s`,
+        );
         expect(r).toMatchObject({ bytes: size, sha256: sha, method });
         expect(progress.at(-1)).toBe(size);
         const check = await u.exec(['sha256sum', `/root/asr-ps-${method}.bin`]);
@@ -138,7 +138,11 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
       // The secret reaches the program on stdin; the program is slow so the poll sees it running.
       const r = await t.exec(['sh', '-c', 'sleep 1; wc -c'], { stdin: secret });
       expect(Number(r.stdout.trim())).toBe(Buffer.byteLength(secret) + 1);
-      const s = await t.runScript<{ len: number; tail: boolean }>('param($Secret, $Tail) Start-Sleep -Milliseconds 800; ConvertTo-Json -Compress @{ len = $Secret.Length; tail = $Secret.EndsWith($Tail) }', { Tail: `'"$(x)` }, { secrets: { Secret: secret } });
+      const s = await t.runScript<{ len: number; tail: boolean }>(
+        'param($Secret, $Tail) Start-Sleep -Milliseconds 800; ConvertTo-Json -Compress @{ len = $Secret.Length; tail = $Secret.EndsWith($Tail) }',
+        { Tail: `'"$(x)` },
+        { secrets: { Secret: secret } },
+      );
       expect(s).toEqual({ len: secret.length, tail: true });
     } finally {
       clearInterval(poll);
@@ -152,12 +156,16 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
   });
 
   it('classifies a refused login (auth_failed, not retryable), an unknown host key and an unreachable address', async () => {
-    const wrongUser = transport(state, host, { connection: { kind: 'ssh', user: 'asrlab-nopw', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath } }).t;
+    const wrongUser = transport(state, host, {
+      connection: { kind: 'ssh', user: 'asrlab-nopw', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
+    }).t;
     const e1 = await failureOf(wrongUser.connect());
     expect(e1).toMatchObject({ code: 'auth_failed', retryable: false });
     const emptyKh = join(dir, 'empty_known_hosts');
     writeFileSync(emptyKh, '');
-    const e2 = await failureOf(transport(state, host, { connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: emptyKh } }).t.connect());
+    const e2 = await failureOf(
+      transport(state, host, { connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: emptyKh } }).t.connect(),
+    );
     expect(e2.code).toBe('host_key_unknown');
     const noSubsystem = state.hosts.find((h) => !h.powershell)!;
     const e3 = await failureOf(transport(state, noSubsystem).t.connect());
@@ -174,7 +182,13 @@ describe.skipIf(!pwshHost)(`PowerShell transport over SSH remoting, node-powersh
     const poll = setInterval(() => {
       if (allCmdlines().some((c) => c.includes(secret))) seen = true;
     }, 10);
-    const w = new PowerShellTransport({ host: 'winrm-test', address: '127.0.0.1', pwshPath: state.pwsh!.path, connection: { kind: 'winrm', user: 'CORP\\svc', password: secret, port: 1 }, openTimeoutMs: 5_000 });
+    const w = new PowerShellTransport({
+      host: 'winrm-test',
+      address: '127.0.0.1',
+      pwshPath: state.pwsh!.path,
+      connection: { kind: 'winrm', user: 'CORP\\svc', password: secret, port: 1 },
+      openTimeoutMs: 5_000,
+    });
     const e = await failureOf(w.connect());
     clearInterval(poll);
     expect(seen).toBe(false);

@@ -20,7 +20,6 @@ const { lab, reason } = getLab();
 const why = !lab ? `needs the lab: ${reason}` : !lab.proxy ? `needs the lab proxy: ${lab.unavailable.proxy ?? 'not started'}` : 'lab squid';
 const pwshHost = lab?.pwsh?.hosts.length ? lab.hosts.find((h) => h.name === lab.pwsh!.hosts[0] && h.powershell) : undefined;
 
-
 /** Polls the process list while `work` runs; returns what it returned and every command line that held `needle`. */
 async function watchingProcesses<T>(needle: string, work: () => Promise<T>): Promise<{ value: T; leaks: string[]; polls: number }> {
   const leaks: string[] = [];
@@ -71,9 +70,16 @@ describe.skipIf(!lab?.proxy)(`proxy test through the lab's squid (${why})`, () =
 
   for (const method of ['curl', 'devtcp'] as const) {
     it(`${method}: right credentials → ok; wrong password → proxy_auth_failed; wrong address → proxy_unreachable; password never in a command line`, async () => {
-      const { value: good, leaks, polls } = await watchingProcesses(px.password, () => call({ name: 'lab', hosts: centos.name, endpoints: [target, `http://${px.endpointNames[1]}`], method }));
+      const {
+        value: good,
+        leaks,
+        polls,
+      } = await watchingProcesses(px.password, () => call({ name: 'lab', hosts: centos.name, endpoints: [target, `http://${px.endpointNames[1]}`], method }));
       expect(good.hosts[0]).toMatchObject({ host: centos.name, ok: true });
-      expect(good.hosts[0]!.endpoints.map((e) => [e.endpoint, e.outcome, e.method])).toEqual([[target, 'ok', method], [`${px.endpointNames[1]}:80`, 'ok', method]]);
+      expect(good.hosts[0]!.endpoints.map((e) => [e.endpoint, e.outcome, e.method])).toEqual([
+        [target, 'ok', method],
+        [`${px.endpointNames[1]}:80`, 'ok', method],
+      ]);
       expect(good.hosts[0]!.endpoints[0]!.status).toMatch(/^HTTP\/1\.[01] 200/);
       expect(polls).toBeGreaterThan(3);
       expect(leaks).toEqual([]);
@@ -103,24 +109,52 @@ describe.skipIf(!lab?.proxy)(`proxy test through the lab's squid (${why})`, () =
     expect(logs).not.toContain(px.password);
   });
 
-  describe.skipIf(!pwshHost)(`proxy-test.ps1 run for real in pwsh over PowerShell remoting (${pwshHost ? 'lab pwsh host' : `needs a lab host with the powershell subsystem: ${lab?.unavailable.pwsh ?? 'none'}`})`, () => {
-    let t: PowerShellTransport;
-    beforeAll(async () => {
-      t = new PowerShellTransport({ host: pwshHost!.name, address: pwshHost!.address, pwshPath: lab!.pwsh!.path, connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath }, openTimeoutMs: 20_000 });
-      await t.connect();
-    });
-    afterAll(async () => t?.close());
+  describe.skipIf(!pwshHost)(
+    `proxy-test.ps1 run for real in pwsh over PowerShell remoting (${pwshHost ? 'lab pwsh host' : `needs a lab host with the powershell subsystem: ${lab?.unavailable.pwsh ?? 'none'}`})`,
+    () => {
+      let t: PowerShellTransport;
+      beforeAll(async () => {
+        t = new PowerShellTransport({
+          host: pwshHost!.name,
+          address: pwshHost!.address,
+          pwshPath: lab!.pwsh!.path,
+          connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath },
+          openTimeoutMs: 20_000,
+        });
+        await t.connect();
+      });
+      afterAll(async () => t?.close());
 
-    it('ok / proxy_auth_failed / proxy_unreachable / refused_by_proxy from the socket code, the password only in the secrets channel', async () => {
-      const endpoints = [parseEndpoint(target), parseEndpoint('pod01-srs1.weu.hypervrecoverymanager.windowsazure.com:443'), parseEndpoint('http://time.windows.com')];
-      const { value: ok, leaks } = await watchingProcesses(px.password, () => probeFromWindows(t, { proxy: { host: px.host, port: px.port }, account: { user: px.user, password: px.password }, endpoints, timeoutSeconds: 8 }));
-      expect(ok.map((e) => [e.outcome, e.method])).toEqual([['ok', 'socket'], ['refused_by_proxy', 'socket'], ['refused_by_proxy', 'socket']]);
-      expect(ok[1]!.status).toMatch(/^HTTP\/1\.[01] (403|503)/);
-      expect(leaks).toEqual([]);
-      const wrong = await probeFromWindows(t, { proxy: { host: px.host, port: px.port }, account: { user: px.user, password: 'nope' }, endpoints: endpoints.slice(0, 1) });
-      expect(wrong[0]).toMatchObject({ outcome: 'proxy_auth_failed', status: 'HTTP/1.1 407 Proxy Authentication Required' });
-      const dead = await probeFromWindows(t, { proxy: { host: px.host, port: px.port + 71 }, account: null, endpoints: endpoints.slice(0, 1), timeoutSeconds: 3 });
-      expect(dead[0]).toMatchObject({ outcome: 'proxy_unreachable' });
-    });
-  });
+      it('ok / proxy_auth_failed / proxy_unreachable / refused_by_proxy from the socket code, the password only in the secrets channel', async () => {
+        const endpoints = [
+          parseEndpoint(target),
+          parseEndpoint('pod01-srs1.weu.hypervrecoverymanager.windowsazure.com:443'),
+          parseEndpoint('http://time.windows.com'),
+        ];
+        const { value: ok, leaks } = await watchingProcesses(px.password, () =>
+          probeFromWindows(t, { proxy: { host: px.host, port: px.port }, account: { user: px.user, password: px.password }, endpoints, timeoutSeconds: 8 }),
+        );
+        expect(ok.map((e) => [e.outcome, e.method])).toEqual([
+          ['ok', 'socket'],
+          ['refused_by_proxy', 'socket'],
+          ['refused_by_proxy', 'socket'],
+        ]);
+        expect(ok[1]!.status).toMatch(/^HTTP\/1\.[01] (403|503)/);
+        expect(leaks).toEqual([]);
+        const wrong = await probeFromWindows(t, {
+          proxy: { host: px.host, port: px.port },
+          account: { user: px.user, password: 'nope' },
+          endpoints: endpoints.slice(0, 1),
+        });
+        expect(wrong[0]).toMatchObject({ outcome: 'proxy_auth_failed', status: 'HTTP/1.1 407 Proxy Authentication Required' });
+        const dead = await probeFromWindows(t, {
+          proxy: { host: px.host, port: px.port + 71 },
+          account: null,
+          endpoints: endpoints.slice(0, 1),
+          timeoutSeconds: 3,
+        });
+        expect(dead[0]).toMatchObject({ outcome: 'proxy_unreachable' });
+      });
+    },
+  );
 });

@@ -93,7 +93,10 @@ describe.skipIf(!lab)(`SSH transport: logins and host keys on a shared lab host 
   });
 
   it('rejects a wrong private key passphrase locally, before any logon attempt', async () => {
-    const { t } = labTransport(host, 'root-key', { auth: { privateKey: readFileSync(host.users.admin.keyPath ?? ''), passphrase: 'not it' }, username: host.users.admin.name });
+    const { t } = labTransport(host, 'root-key', {
+      auth: { privateKey: readFileSync(host.users.admin.keyPath ?? ''), passphrase: 'not it' },
+      username: host.users.admin.name,
+    });
     const f = await failureOf(() => t.connect());
     expect(f.code).toBe('auth_failed');
     expect(f.message).toMatch(/passphrase/);
@@ -123,7 +126,9 @@ describe.skipIf(!lab)(`SSH transport: failures and faults on a throwaway lab hos
     ['admin-kbd', /Failed keyboard-interactive\/pam for/],
   ])('a wrong password (%s) is auth_failed after exactly one logon attempt', async (login, line) => {
     const from = readFileSync(host.sshdLogPath, 'utf8').length;
-    const { t, logs } = labTransport(host, login, { auth: { password: 'wrong-Password-1', method: login === 'admin-kbd' ? 'keyboard-interactive' : 'password' } });
+    const { t, logs } = labTransport(host, login, {
+      auth: { password: 'wrong-Password-1', method: login === 'admin-kbd' ? 'keyboard-interactive' : 'password' },
+    });
     const f = await failureOf(() => t.connect());
     expect(f.code).toBe('auth_failed');
     expect(f.retryable).toBe(false);

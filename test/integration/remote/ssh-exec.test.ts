@@ -15,7 +15,10 @@ const { lab, reason } = getLab();
 const MB = 1024 * 1024;
 
 /** Processes of the host whose command line contains `marker`. */
-const procsWith = (host: HostState, marker: string): string[] => hostProcs(host).map((p) => p.cmdline).filter((c) => c.includes(marker));
+const procsWith = (host: HostState, marker: string): string[] =>
+  hostProcs(host)
+    .map((p) => p.cmdline)
+    .filter((c) => c.includes(marker));
 
 describe.skipIf(!lab)(`SSH transport: exec on a shared lab host (needs the lab: ${reason})`, () => {
   const state = lab as LabState;

@@ -79,7 +79,11 @@ describe.each(transports)('Transport contract: $name', ({ make }) => {
 
     // Text lines: PowerShell's native-command pipeline ends every line it passes with a newline.
     it('exec feeds stdin, and applies cwd and env', async () => {
-      const r = await t.exec(['sh', '-c', 'cat; printf "|%s|%s\\n" "$(pwd)" "$ASR_CONTRACT"'], { stdin: "line one\n'quoted' $x\n", cwd: remote, env: { ASR_CONTRACT: 'a b;$c' } });
+      const r = await t.exec(['sh', '-c', 'cat; printf "|%s|%s\\n" "$(pwd)" "$ASR_CONTRACT"'], {
+        stdin: "line one\n'quoted' $x\n",
+        cwd: remote,
+        env: { ASR_CONTRACT: 'a b;$c' },
+      });
       expect(r.stdout).toBe(`line one\n'quoted' $x\n|${remote}|a b;$c\n`);
     });
 
@@ -116,7 +120,11 @@ describe.each(transports)('Transport contract: $name', ({ make }) => {
     });
 
     it('runScript runs a script with parameters as data when capabilities.scripts, else is unsupported', async () => {
-      const run = t.runScript<{ name: string; items: string[]; count: number; secretLength: number }>(ECHO_SCRIPT, { Name: "it's $(x)", Items: ['a', 'b c'], Count: 3 }, { secrets: { Secret: 's3cret' }, what: 'contract echo' });
+      const run = t.runScript<{ name: string; items: string[]; count: number; secretLength: number }>(
+        ECHO_SCRIPT,
+        { Name: "it's $(x)", Items: ['a', 'b c'], Count: 3 },
+        { secrets: { Secret: 's3cret' }, what: 'contract echo' },
+      );
       if (t.capabilities.scripts) expect(await run).toEqual({ name: "it's $(x)", items: ['a', 'b c'], count: 3, secretLength: 6 });
       else expect((await failureOf(run)).code).toBe('unsupported');
     });

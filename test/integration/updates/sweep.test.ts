@@ -19,10 +19,21 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
 
   beforeAll(async () => {
     b = new DeployBench(lab!);
-    await b.setup({ installers: [{ version: OLD, osId: 'UBUNTU-22.04-64' }, { version: NEW, osId: 'UBUNTU-22.04-64' }] });
+    await b.setup({
+      installers: [
+        { version: OLD, osId: 'UBUNTU-22.04-64' },
+        { version: NEW, osId: 'UBUNTU-22.04-64' },
+      ],
+    });
     [old1, old2, current, offline, fresh] = await Promise.all([b.host(), b.host(), b.host(), b.host(), b.host()]);
     const install = async (hosts: HostState[], version: string) => {
-      const plan = await b.call('plan.create', { component: 'mobility-service', version, source: b.source, hosts: hosts.map((h) => h.name).join(','), accept: [] });
+      const plan = await b.call('plan.create', {
+        component: 'mobility-service',
+        version,
+        source: b.source,
+        hosts: hosts.map((h) => h.name).join(','),
+        accept: [],
+      });
       const r = await b.call('apply.start', { planId: plan.planId });
       expect(r.hosts.every((h) => h.status === 'succeeded')).toBe(true);
     };
@@ -51,12 +62,25 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
       from: OLD,
       to: '9.66.7643.1',
       versionSource: 'catalog',
-      hops: [{ version: '9.64.7374.1', upTo: '9.64', rebootBefore: false }, { version: '9.66.7643.1', upTo: '9.66', rebootBefore: true }],
+      hops: [
+        { version: '9.64.7374.1', upTo: '9.64', rebootBefore: false },
+        { version: '9.66.7643.1', upTo: '9.66', rebootBefore: true },
+      ],
       lastReboot: { version: OLD, basis: 'journal' },
     });
     expect(n4.items[0]!.warnings!.join('\n')).toContain('crosses more than 4 versions');
     const [v] = await b.call('versions.query', { hosts: old1.name });
-    expect(v!.components[0]).toMatchObject({ version: OLD, support: 'out-of-support', n4: { latest: '9.66.7643.1', behind: 6, directUpgrade: false, rebootDue: false, hops: [{ version: '9.64.7374.1' }, { version: '9.66.7643.1', rebootBefore: true }] } });
+    expect(v!.components[0]).toMatchObject({
+      version: OLD,
+      support: 'out-of-support',
+      n4: {
+        latest: '9.66.7643.1',
+        behind: 6,
+        directUpgrade: false,
+        rebootDue: false,
+        hops: [{ version: '9.64.7374.1' }, { version: '9.66.7643.1', rebootBefore: true }],
+      },
+    });
   }, 60_000);
 
   it('sweep upgrades the outdated hosts, copies nothing to current ones, keeps the report, posts the webhook; the offline host is upgraded by the next sweep', async () => {
@@ -74,12 +98,16 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     const events: ServiceEvent[] = [];
     // No --version: each host gets the newest version the source holds for its OS (9.62, older than the
     // catalog's 9.66), with a warning naming the newer one the catalog knows.
-    const r = await b.call('sweep.run', { hosts: 'tag:it', source: b.source, schedule: 'nightly', webhook: `http://127.0.0.1:${port}/hook` }, (e) => events.push(e));
+    const r = await b.call('sweep.run', { hosts: 'tag:it', source: b.source, schedule: 'nightly', webhook: `http://127.0.0.1:${port}/hook` }, (e) =>
+      events.push(e),
+    );
     server.close();
     const planned = Object.fromEntries(r.items.map((i) => [i.host, i]));
     expect(planned[old1.name]).toMatchObject({ action: 'upgrade', from: OLD, to: NEW, versionSource: 'source' });
     expect(planned[old1.name]!.reason).toContain(`the newest Mobility service installer for UBUNTU-22.04-64 in ${b.source}`);
-    expect(planned[old1.name]!.warnings).toEqual([`the catalog knows a newer Mobility service for UBUNTU-22.04-64: 9.66.7643.1 (no download link published); ${b.source} holds ${NEW}`]);
+    expect(planned[old1.name]!.warnings).toEqual([
+      `the catalog knows a newer Mobility service for UBUNTU-22.04-64: 9.66.7643.1 (no download link published); ${b.source} holds ${NEW}`,
+    ]);
     expect(planned[current.name]).toMatchObject({ action: 'skip', from: NEW });
     const st = Object.fromEntries((r.hosts ?? []).map((h) => [h.host, h]));
     expect(st[old1.name]).toMatchObject({ status: 'succeeded', version: NEW });
@@ -100,7 +128,19 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
       const { chromium: pw } = await import('playwright-core');
       const dir = join(import.meta.dirname, '../../artifacts/updates');
       mkdirSync(dir, { recursive: true });
-      const browser = await pw.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      const browser = await pw.launch({
+        executablePath: chromium,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
       const page = await browser.newPage();
       await page.goto(`file://${r.report}`);
       expect(await page.textContent('h1')).toMatch(/Update sweep/);
@@ -127,7 +167,28 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     const keyFile = join(b.home, 'vault.key');
     writeFileSync(keyFile, VAULT_KEY, { mode: 0o600 });
     const name = `it-${Date.now().toString(36)}`;
-    const add = await runCli(['--json', 'schedule', 'add', name, '--every', 'daily', '--at', '02:30', '--vault-key-file', keyFile, '--', '--source', b.source, '--hosts', 'tag:it', '--version', NEW], { home: b.home, env });
+    const add = await runCli(
+      [
+        '--json',
+        'schedule',
+        'add',
+        name,
+        '--every',
+        'daily',
+        '--at',
+        '02:30',
+        '--vault-key-file',
+        keyFile,
+        '--',
+        '--source',
+        b.source,
+        '--hosts',
+        'tag:it',
+        '--version',
+        NEW,
+      ],
+      { home: b.home, env },
+    );
     expect(add.code, add.stderr).toBe(0);
     const s = add.json() as { backend: string; files: string[]; cron: string };
     expect(s.cron).toBe('30 2 * * *');
@@ -171,10 +232,16 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     b.scratch.push(a, c);
     for (const h of [a, c]) expect((await cli(['hosts', 'add', h.address, '--name', h.name, '--os', 'linux', '--credential', 'root'])).code).toBe(0);
     expect((await cli(['trust', 'approve', a.address, c.address])).code).toBe(0);
-    const planOld = (await cli(['--json', 'plan', '--component', 'mobility-service', '--version', OLD, '--source', b.source, '--hosts', `${a.name},${c.name}`])).json() as { planId: string };
+    const planOld = (
+      await cli(['--json', 'plan', '--component', 'mobility-service', '--version', OLD, '--source', b.source, '--hosts', `${a.name},${c.name}`])
+    ).json() as { planId: string };
     expect((await cli(['apply', planOld.planId, '--yes'])).code).toBe(0);
     for (const h of [a, c]) await onHost(h, 'echo SLEEP=3 > /usr/local/asr-fixture.conf');
-    const child = spawn(process.execPath, [BIN, '--home', b.home, '--verbose', 'sweep', '--hosts', `${a.name},${c.name}`, '--source', b.source, '--version', NEW], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', b.home, '--verbose', 'sweep', '--hosts', `${a.name},${c.name}`, '--source', b.source, '--version', NEW],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no upgrade started: ${err}`)), 60_000);
@@ -189,7 +256,7 @@ describe.skipIf(!lab)(`update sweeps against the lab (needs the lab: ${reason})`
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     const jobId = [...err.matchAll(/job (j-[0-9a-f-]+)/g)].at(-1)![1]!;
-    expect(((await cli(['--json', 'jobs', 'show', jobId])).json() as { status: string; kind: string })).toMatchObject({ status: 'interrupted', kind: 'sweep' });
+    expect((await cli(['--json', 'jobs', 'show', jobId])).json() as { status: string; kind: string }).toMatchObject({ status: 'interrupted', kind: 'sweep' });
     const resumed = await cli(['--json', 'jobs', 'resume', jobId]);
     expect(resumed.code, resumed.stderr).toBe(0);
     for (const h of [a, c]) {

@@ -5,7 +5,9 @@ import type { Facts } from '../../../src-main/model/facts.ts';
 export const FACTS_DIR = fileURLToPath(new URL('../../fixtures/facts/', import.meta.url));
 
 export function fixtureNames(): string[] {
-  return readdirSync(FACTS_DIR).filter((f) => f.endsWith('.json')).sort();
+  return readdirSync(FACTS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 /** A fresh copy of a facts fixture (tests may mutate it). */

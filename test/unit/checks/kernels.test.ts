@@ -10,11 +10,21 @@ const judge = (facts: Facts, build: string) => kernelSupported.run(facts, matrix
 describe('Microsoft’s supported-kernel lists as data', () => {
   it('ships three 9.66 builds with their provenance and the list sizes of the source', () => {
     const k = loadKernelLists();
-    expect(k.provenance).toMatchObject({ repository: 'https://github.com/Azure/Azure-SiteRecovery', commit: '5fcd149097ed08be20a33b80f4778fc3bac061fb', commitDate: '2026-07-02' });
-    expect(k.builds.map((b) => [b.build, b.lists.size])).toEqual([['9.66.7567.1', 14], ['9.66.7604.1', 6], ['9.66.7643.1', 7]]);
+    expect(k.provenance).toMatchObject({
+      repository: 'https://github.com/Azure/Azure-SiteRecovery',
+      commit: '5fcd149097ed08be20a33b80f4778fc3bac061fb',
+      commitDate: '2026-07-02',
+    });
+    expect(k.builds.map((b) => [b.build, b.lists.size])).toEqual([
+      ['9.66.7567.1', 14],
+      ['9.66.7604.1', 6],
+      ['9.66.7643.1', 7],
+    ]);
     const size = (build: string, osId: string) => k.builds.find((b) => b.build === build)!.lists.get(osId)!.size;
     expect([size('9.66.7567.1', 'UBUNTU-22.04-64'), size('9.66.7604.1', 'UBUNTU-22.04-64'), size('9.66.7643.1', 'UBUNTU-22.04-64')]).toEqual([241, 252, 257]);
-    expect(k.source('9.66.7643.1', 'SLES15-64')).toBe('Azure/Azure-SiteRecovery@5fcd149 (2026-07-02) MobilityAgent/OnPremiseToAzure/SupportedKernels/9.66.7643.1/SLES15-64_supported_kernels.txt');
+    expect(k.source('9.66.7643.1', 'SLES15-64')).toBe(
+      'Azure/Azure-SiteRecovery@5fcd149 (2026-07-02) MobilityAgent/OnPremiseToAzure/SupportedKernels/9.66.7643.1/SLES15-64_supported_kernels.txt',
+    );
   });
 });
 
@@ -42,7 +52,10 @@ describe('kernel-supported', () => {
   });
 
   it('a missing list is unknown, never pass: another version, an OS id without a list, a build newer than the lists', () => {
-    expect(judge(withKernel('5.15.0-91-generic'), '9.65.0.0')).toMatchObject({ verdict: 'unknown', evidence: expect.stringContaining('no UBUNTU-22.04-64 list for build 9.65.0.0') });
+    expect(judge(withKernel('5.15.0-91-generic'), '9.65.0.0')).toMatchObject({
+      verdict: 'unknown',
+      evidence: expect.stringContaining('no UBUNTU-22.04-64 list for build 9.65.0.0'),
+    });
     expect(judge(withKernel('5.15.0-91-generic'), '9.66.7700.1').verdict).toBe('unknown');
     const rhel = loadFacts('linux-rhel-8.6');
     expect(judge(rhel, '9.66.7567.1')).toMatchObject({ verdict: 'unknown', evidence: expect.stringContaining('no RHEL8-64 list for build 9.66.7567.1') });

@@ -53,7 +53,14 @@ describe('support matrices', () => {
     const m = matrixFor('mobility-service', '8.4.0.0')!;
     expect(m.file).toBe('mobility-service-8.json');
     expect(m.ports).toMatchObject({ configurationServer: 443, processServer: 9080 });
-    expect(m.storage).toMatchObject({ fileSystems: ['ext3', 'ext4', 'reiserfs', 'xfs'], lvm: true, multipath: true, cciss: false, dynamicDisks: 'none', systemDrive: 'C:' });
+    expect(m.storage).toMatchObject({
+      fileSystems: ['ext3', 'ext4', 'reiserfs', 'xfs'],
+      lvm: true,
+      multipath: true,
+      cciss: false,
+      dynamicDisks: 'none',
+      systemDrive: 'C:',
+    });
     expect(m.capacity?.masterTarget.maxDataDiskGb).toBe(1023);
     expect(m.capacity?.processServer.cacheGbRecommended).toBe(600);
   });

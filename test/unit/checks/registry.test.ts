@@ -12,7 +12,13 @@ const CS = '10.200.0.1';
 const SETTINGS: CheckSettings = { configurationServer: CS, installerBytes: 300 * MB, accountKind: 'local' };
 const PROBES_OK: ReachabilityProbe[] = [443, 9080, 9443].map((port) => ({ target: CS, port, ok: true }));
 
-function run(fixture: string | Facts, version = '8.4.0.0', settings: CheckSettings = SETTINGS, probes: ReachabilityProbe[] = PROBES_OK, componentId = 'mobility-service') {
+function run(
+  fixture: string | Facts,
+  version = '8.4.0.0',
+  settings: CheckSettings = SETTINGS,
+  probes: ReachabilityProbe[] = PROBES_OK,
+  componentId = 'mobility-service',
+) {
   const facts = typeof fixture === 'string' ? loadFacts(fixture) : fixture;
   return runChecks({ facts, componentId, version, settings, probes });
 }
@@ -157,7 +163,9 @@ describe('lab OS profiles against the matrices', () => {
     const facts = loadFacts('linux-centos-6.6');
     facts.fileSystems!.push({ mount: '/données', type: 'ext4', device: '/dev/sdc1' });
     expect(check(run(facts), 'english-names').evidence).toContain('mount point "/données"');
-    expect(check(run('linux-centos-6.6', '8.4.0.0', { ...SETTINGS, installDir: '/opt/répertoire' }), 'english-names').evidence).toContain('install path "/opt/répertoire"');
+    expect(check(run('linux-centos-6.6', '8.4.0.0', { ...SETTINGS, installDir: '/opt/répertoire' }), 'english-names').evidence).toContain(
+      'install path "/opt/répertoire"',
+    );
   });
 });
 
@@ -195,7 +203,9 @@ describe('Windows hosts', () => {
     const c = check(run('windows-local-account-no-latfp', '8.4.0.0', { ...SETTINGS, accountKind: null }), 'local-account-token-filter');
     expect(c.verdict).toBe('fail'); // not domain joined → the credential is local
     expect(c.evidence).toContain('LocalAccountTokenFilterPolicy is 0');
-    expect(c.remedy).toContain('REG ADD HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System /v LocalAccountTokenFilterPolicy /t REG_DWORD /d 1 /f');
+    expect(c.remedy).toContain(
+      'REG ADD HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System /v LocalAccountTokenFilterPolicy /t REG_DWORD /d 1 /f',
+    );
   });
 
   it('LocalAccountTokenFilterPolicy does not matter for a domain account; unknown kind is unknown', () => {
@@ -262,7 +272,8 @@ describe('Linux storage, boot and access', () => {
     facts.fileSystems!.push({ mount: '/srv', type: 'btrfs', device: '/dev/sdc1' });
     expect(check(run(facts), 'file-systems').verdict).toBe('fail');
     // BTRFS only from 9.22.
-    const r = (v: string) => check(run(Object.assign(loadFacts('linux-rhel-8.6'), { fileSystems: [{ mount: '/', type: 'btrfs', device: '/dev/sda2' }] }), v), 'file-systems').verdict;
+    const r = (v: string) =>
+      check(run(Object.assign(loadFacts('linux-rhel-8.6'), { fileSystems: [{ mount: '/', type: 'btrfs', device: '/dev/sda2' }] }), v), 'file-systems').verdict;
     expect(r('9.21.0.0')).toBe('fail');
     expect(r('9.22.0.0')).toBe('pass');
   });
@@ -415,7 +426,8 @@ describe('missing facts are never a pass', () => {
   // Provider / MARS on Linux only ever fail os-supported; there is no passing baseline to strip.
   for (const c of CHECKS)
     for (const family of c.families)
-      for (const component of c.components) if (BASE[`${family}/${component}`]) for (const need of c.needs[family] ?? []) cases.push([c.id, family, component, need]);
+      for (const component of c.components)
+        if (BASE[`${family}/${component}`]) for (const need of c.needs[family] ?? []) cases.push([c.id, family, component, need]);
 
   it('every check declares the facts it needs (reachability needs probes instead)', () => {
     for (const c of CHECKS) {
@@ -442,11 +454,15 @@ describe('missing facts are never a pass', () => {
   });
 
   it('every check is exercised by the baseline above on some component', () => {
-    const covered = new Set(cases.filter(([id, f, comp]) => {
-      const def = CHECKS.find((c) => c.id === id)!;
-      const m = matrixFor(comp, (BASE_OF[id] ?? BASE[`${f}/${comp}`]!).version)!;
-      return !def.appliesTo || def.appliesTo(m);
-    }).map(([id]) => id));
+    const covered = new Set(
+      cases
+        .filter(([id, f, comp]) => {
+          const def = CHECKS.find((c) => c.id === id)!;
+          const m = matrixFor(comp, (BASE_OF[id] ?? BASE[`${f}/${comp}`]!).version)!;
+          return !def.appliesTo || def.appliesTo(m);
+        })
+        .map(([id]) => id),
+    );
     for (const c of CHECKS) if (!c.id.startsWith('reach-') && !c.appliesToSettings) expect(covered.has(c.id), c.id).toBe(true);
   });
 

@@ -11,8 +11,20 @@ describe('asr-deploy CLI', () => {
     expect(list.stderr).toBe('');
     const hosts = list.json() as Record<string, unknown>[];
     expect(hosts).toHaveLength(1);
-    expect(Object.keys(hosts[0]!)).toEqual(expect.arrayContaining(['id', 'name', 'address', 'os', 'transport', 'port', 'credential', 'tags', 'source', 'facts']));
-    expect(hosts[0]).toMatchObject({ name: 'web1', address: '10.0.0.5', os: 'linux', transport: 'ssh', port: 22, credential: null, tags: [], source: 'manual', facts: null });
+    expect(Object.keys(hosts[0]!)).toEqual(
+      expect.arrayContaining(['id', 'name', 'address', 'os', 'transport', 'port', 'credential', 'tags', 'source', 'facts']),
+    );
+    expect(hosts[0]).toMatchObject({
+      name: 'web1',
+      address: '10.0.0.5',
+      os: 'linux',
+      transport: 'ssh',
+      port: 22,
+      credential: null,
+      tags: [],
+      source: 'manual',
+      facts: null,
+    });
   });
 
   it('honours ASR_DEPLOY_HOME and --home, and selects hosts by name, address and tag', async () => {
@@ -63,7 +75,11 @@ describe('asr-deploy CLI', () => {
     const no = await runCli(['credentials', 'add', 'k', '--user', 'root', '--key-file', key], { home, env });
     expect(no.code).toBe(2);
     expect(no.stderr).toMatch(/--passphrase-stdin/);
-    const yes = await runCli(['--json', 'credentials', 'add', 'k', '--user', 'root', '--key-file', key, '--passphrase-stdin'], { home, env, stdin: 'kp-secret\n' });
+    const yes = await runCli(['--json', 'credentials', 'add', 'k', '--user', 'root', '--key-file', key, '--passphrase-stdin'], {
+      home,
+      env,
+      stdin: 'kp-secret\n',
+    });
     expect(yes.code).toBe(0);
     expect(yes.json()).toEqual({ name: 'k', user: 'root', kind: 'key' });
   });

@@ -49,7 +49,15 @@ function drive(print: (e: ServiceEvent) => void, clock: { t: number }, n: number
     emit({ type: 'host', jobId: JOB, host, status: 'running' });
     emit({ type: 'host-step', jobId: JOB, host, step: 'connect', status: 'started' });
     emit({ type: 'host-step', jobId: JOB, host, step: 'connect', status: 'succeeded' });
-    if (i === 8) emit({ type: 'host-step', jobId: JOB, host, step: 'connect', status: 'retrying', error: { code: 'unreachable', message: 'connection refused', retryable: true } });
+    if (i === 8)
+      emit({
+        type: 'host-step',
+        jobId: JOB,
+        host,
+        step: 'connect',
+        status: 'retrying',
+        error: { code: 'unreachable', message: 'connection refused', retryable: true },
+      });
     for (let mb = 10; mb <= 100; mb += 30) {
       clock.t += 100;
       emit({ type: 'host-step', jobId: JOB, host, step: 'upload', status: 'started', bytes: mb * 1048576, totalBytes: 100 * 1048576 });

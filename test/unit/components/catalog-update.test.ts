@@ -6,7 +6,10 @@ import { useCatalog } from '../../../src-main/components/catalog.ts';
 import { resourcePath } from '../../../src-main/model/resources.ts';
 import { runCli, tempHome } from '../../helpers/cli.ts';
 
-const bundled = () => readdirSync(resourcePath('catalog')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(resourcePath('catalog', f), 'utf8')) as { id: string; versions: { version: string }[] });
+const bundled = () =>
+  readdirSync(resourcePath('catalog'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(resourcePath('catalog', f), 'utf8')) as { id: string; versions: { version: string }[] });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('catalog update', () => {

@@ -41,11 +41,21 @@ describe('catalog', () => {
     const good = JSON.parse(readFileSync(resourcePath('catalog', 'provider.json'), 'utf8'));
     const bad = structuredClone(good);
     bad.versions[0].generation = 'nope';
-    expect(() => parseCatalog([{ file: 'good.json', data: good }, { file: 'bad.json', data: bad }])).toThrow(/bad\.json.*versions\.0\.generation.*unknown generation/);
+    expect(() =>
+      parseCatalog([
+        { file: 'good.json', data: good },
+        { file: 'bad.json', data: bad },
+      ]),
+    ).toThrow(/bad\.json.*versions\.0\.generation.*unknown generation/);
     const badVersion = structuredClone(good);
     badVersion.versions[0].version = 'latest';
     expect(() => parseCatalog([{ file: 'v.json', data: badVersion }])).toThrow(/v\.json.*version/);
-    expect(() => parseCatalog([{ file: 'a.json', data: good }, { file: 'b.json', data: good }])).toThrow(/twice/);
+    expect(() =>
+      parseCatalog([
+        { file: 'a.json', data: good },
+        { file: 'b.json', data: good },
+      ]),
+    ).toThrow(/twice/);
   });
 
   it('judges support by the N-4 rule', () => {
@@ -61,15 +71,29 @@ describe('catalog', () => {
   });
 
   it('renders argv templates one element per argument, never through a shell', () => {
-    expect(renderArgv(['./install', '-d', '{installDir}', '-P', '{passphraseFile}'], { installDir: '/opt/a b', passphraseFile: "/tmp/x'; rm -rf /" })).toEqual(['./install', '-d', '/opt/a b', '-P', "/tmp/x'; rm -rf /"]);
+    expect(renderArgv(['./install', '-d', '{installDir}', '-P', '{passphraseFile}'], { installDir: '/opt/a b', passphraseFile: "/tmp/x'; rm -rf /" })).toEqual([
+      './install',
+      '-d',
+      '/opt/a b',
+      '-P',
+      "/tmp/x'; rm -rf /",
+    ]);
   });
 });
 
 describe('installer sources', () => {
   const c = loadCatalog();
   it('identifies installers by their documented file names', () => {
-    expect(identifyInstaller(c, 'Microsoft-ASR_UA_9.30.0.0_UBUNTU-16.04-64_GA_22Oct2019_release.tar.gz')).toMatchObject({ component: 'mobility-service', platform: 'linux', osId: 'UBUNTU-16.04-64', version: '9.30.0.0' });
-    expect(identifyInstaller(c, 'Microsoft-ASR_UA_8.4.0.0_SLES11-SP3-64_GA_28Jul2015_release.tar.gz')).toMatchObject({ osId: 'SLES11-SP3-64', version: '8.4.0.0' });
+    expect(identifyInstaller(c, 'Microsoft-ASR_UA_9.30.0.0_UBUNTU-16.04-64_GA_22Oct2019_release.tar.gz')).toMatchObject({
+      component: 'mobility-service',
+      platform: 'linux',
+      osId: 'UBUNTU-16.04-64',
+      version: '9.30.0.0',
+    });
+    expect(identifyInstaller(c, 'Microsoft-ASR_UA_8.4.0.0_SLES11-SP3-64_GA_28Jul2015_release.tar.gz')).toMatchObject({
+      osId: 'SLES11-SP3-64',
+      version: '8.4.0.0',
+    });
     expect(identifyInstaller(c, 'Microsoft-ASR_UA_8.4.0.0_Windows_GA_28Jul2015_release.exe')).toMatchObject({ platform: 'windows', osId: 'Windows' });
     expect(identifyInstaller(c, 'AzureSiteRecoveryProvider.exe')).toMatchObject({ component: 'provider' });
     expect(identifyInstaller(c, 'MARSAgentInstaller.exe')).toMatchObject({ component: 'mars-agent' });
@@ -91,7 +115,13 @@ describe('installer sources', () => {
     utimesSync(f, 1_700_000_000, 1_700_000_000);
     expect((await scanSources(c, dir, new InstallerHashRepository(db)))[0]!.sha256).toBe(first[0]!.sha256);
     const withHash = parseCatalog(
-      c.components.map((comp) => ({ file: comp.id, data: comp.id === 'mobility-service' ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.62.7096.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) } : comp })),
+      c.components.map((comp) => ({
+        file: comp.id,
+        data:
+          comp.id === 'mobility-service'
+            ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.62.7096.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) }
+            : comp,
+      })),
     );
     const scanned = await scanSources(withHash, dir);
     expect(scanned[0]).toMatchObject({ hashStatus: 'mismatch', expectedSha256: '0'.repeat(64) });
@@ -103,14 +133,57 @@ describe('installer sources', () => {
 
 describe('catalog: Windows generations', () => {
   const c = loadCatalog();
-  const values = { installer: 'X.exe', extractDir: 'C:\\E', installDir: 'C:\\I', configuratorDir: 'C:\\B', friendlyName: 'F', vaultCredentialsFile: 'C:\\v.VaultCredentials', csAddress: '10.0.0.5', csPort: 443, passphraseFile: 'C:\\p', logFile: 'C:\\l.txt', setupProgram: 'UnifiedAgentInstaller.exe', configFile: 'C:\\c.json' };
+  const values = {
+    installer: 'X.exe',
+    extractDir: 'C:\\E',
+    installDir: 'C:\\I',
+    configuratorDir: 'C:\\B',
+    friendlyName: 'F',
+    vaultCredentialsFile: 'C:\\v.VaultCredentials',
+    csAddress: '10.0.0.5',
+    csPort: 443,
+    passphraseFile: 'C:\\p',
+    logFile: 'C:\\l.txt',
+    setupProgram: 'UnifiedAgentInstaller.exe',
+    configFile: 'C:\\c.json',
+  };
   const documented: Record<string, { install: string[]; configure: string[] | null }> = {
-    'provider-5x': { install: ['setupdr.exe', '/i'], configure: ['C:\\B\\DRConfigurator.exe', '/r', '/Friendlyname', 'F', '/Credentials', 'C:\\v.VaultCredentials'] },
+    'provider-5x': {
+      install: ['setupdr.exe', '/i'],
+      configure: ['C:\\B\\DRConfigurator.exe', '/r', '/Friendlyname', 'F', '/Credentials', 'C:\\v.VaultCredentials'],
+    },
     'mars-2x': { install: ['X.exe', '/q', '/nu'], configure: null },
-    'unified-9x': { install: ['UnifiedAgent.exe', '/Role', 'MS', '/InstallLocation', 'C:\\I', '/Platform', 'VmWare', '/Silent'], configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/CSEndPoint', '10.0.0.5', '/PassphraseFilePath', 'C:\\p'] },
+    'unified-9x': {
+      install: ['UnifiedAgent.exe', '/Role', 'MS', '/InstallLocation', 'C:\\I', '/Platform', 'VmWare', '/Silent'],
+      configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/CSEndPoint', '10.0.0.5', '/PassphraseFilePath', 'C:\\p'],
+    },
     // vmware-physical-mobility-service-overview.md (command prompt, preview) / upgrade-mobility-service-modernized.md
-    'csprime-9x': { install: ['UnifiedAgentInstaller.exe', '/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', 'C:\\I'], configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/SourceConfigFilePath', 'C:\\c.json', '/CSType', 'CSPrime'] },
-    'legacy-8x': { install: ['X.exe', '-ip', '10.0.0.5', '-port', '443', '-mode', 'UA', '/LOG=C:\\l.txt', '/DIR=C:\\I', '/VERYSILENT', '/SUPPRESSMSGBOXES', '/norestart', '-usesysvolumes', '/CommunicationMode', 'https', '/PassphrasePath', 'C:\\p'], configure: null },
+    'csprime-9x': {
+      install: ['UnifiedAgentInstaller.exe', '/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', 'C:\\I'],
+      configure: ['C:\\I\\agent\\UnifiedAgentConfigurator.exe', '/SourceConfigFilePath', 'C:\\c.json', '/CSType', 'CSPrime'],
+    },
+    'legacy-8x': {
+      install: [
+        'X.exe',
+        '-ip',
+        '10.0.0.5',
+        '-port',
+        '443',
+        '-mode',
+        'UA',
+        '/LOG=C:\\l.txt',
+        '/DIR=C:\\I',
+        '/VERYSILENT',
+        '/SUPPRESSMSGBOXES',
+        '/norestart',
+        '-usesysvolumes',
+        '/CommunicationMode',
+        'https',
+        '/PassphrasePath',
+        'C:\\p',
+      ],
+      configure: null,
+    },
   };
   it('every Windows generation renders its documented argv, with no placeholder left', () => {
     let seen = 0;
@@ -122,7 +195,8 @@ describe('catalog: Windows generations', () => {
         expect(doc, `${comp.id}/${gen} has documented lines in this test`).toBeDefined();
         expect(renderArgv(g.windows.install, values)).toEqual(doc!.install);
         expect(g.windows.configure ? renderArgv(g.windows.configure, values) : null).toEqual(doc!.configure);
-        for (const line of [g.windows.install, g.windows.upgrade, g.windows.configure ?? [], g.windows.extract ?? []]) expect(renderArgv(line, values).join(' ')).not.toMatch(/\{[A-Za-z]+\}/);
+        for (const line of [g.windows.install, g.windows.upgrade, g.windows.configure ?? [], g.windows.extract ?? []])
+          expect(renderArgv(line, values).join(' ')).not.toMatch(/\{[A-Za-z]+\}/);
         expect(g.windows.detect?.services.length).toBeGreaterThan(0);
       }
     }

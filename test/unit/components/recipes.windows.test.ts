@@ -44,7 +44,15 @@ afterEach(() => {
 });
 
 function addHost(name: string, tags: string[] = [], evidence?: Record<string, unknown>): Host {
-  return store.hosts.upsert({ address: `${name}.contoso.local`, name, os: 'windows', credential: 'win', tags, source: 'manual', ...(evidence ? { evidence } : {}) }).host;
+  return store.hosts.upsert({
+    address: `${name}.contoso.local`,
+    name,
+    os: 'windows',
+    credential: 'win',
+    tags,
+    source: 'manual',
+    ...(evidence ? { evidence } : {}),
+  }).host;
 }
 
 /** A stand-in package on disk (apply hashes it again before anything reaches a host), trusted by the plan as a pin. */
@@ -52,13 +60,39 @@ const SRC = mkdtempSync(join(tmpdir(), 'asr-winrecipes-src-'));
 function installer(component: string, file: string, version: string) {
   const bytes = `stand-in ${file}`;
   writeFileSync(join(SRC, file), bytes);
-  return { file, path: join(SRC, file), sha256: createHash('sha256').update(bytes).digest('hex'), size: 50 * 1024 * 1024, osId: 'Windows', version, component, platform: 'windows', hashStatus: 'pinned' } as const;
+  return {
+    file,
+    path: join(SRC, file),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    size: 50 * 1024 * 1024,
+    osId: 'Windows',
+    version,
+    component,
+    platform: 'windows',
+    hashStatus: 'pinned',
+  } as const;
 }
 
 /** A stored plan (as plan.create writes it), with the secrets in the secret store. */
-function storePlan(component: string, version: string, hosts: Host[], file: string, extra: Partial<PlanDocument> = {}, secrets: { vault?: string; passphrase?: string } = {}): PlanDocument {
+function storePlan(
+  component: string,
+  version: string,
+  hosts: Host[],
+  file: string,
+  extra: Partial<PlanDocument> = {},
+  secrets: { vault?: string; passphrase?: string } = {},
+): PlanDocument {
   const planId = `p-${Math.random().toString(16).slice(2, 10)}`;
-  const items = hosts.map((h) => ({ host: h.name, hostId: h.id, action: 'install' as const, from: null, to: version, reason: 'install', osId: 'Windows', installer: installer(component, file, version) }));
+  const items = hosts.map((h) => ({
+    host: h.name,
+    hostId: h.id,
+    action: 'install' as const,
+    from: null,
+    to: version,
+    reason: 'install',
+    osId: 'Windows',
+    installer: installer(component, file, version),
+  }));
   if (secrets.vault) store.secrets.put(`plan/${planId}/vault-credentials`, secrets.vault);
   if (secrets.passphrase) store.secrets.put(`plan/${planId}/passphrase`, secrets.passphrase);
   const doc: PlanDocument = {
@@ -75,7 +109,9 @@ function storePlan(component: string, version: string, hosts: Host[], file: stri
     items,
     ...extra,
   };
-  store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, component, version, JSON.stringify(doc));
+  store.db
+    .prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)')
+    .run(planId, doc.createdAt, component, version, JSON.stringify(doc));
   return doc;
 }
 
@@ -106,7 +142,9 @@ describe('Provider on a VMM server (replayed transcript)', () => {
     const { result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ host: 'vmm01', status: 'succeeded', version: '5.24.0614.1' });
 
-    const seq = t.log.map((c) => (c.script === 'service-control.ps1' ? `vmm:${c.params.Action}` : c.script === 'run-step.ps1' ? `run:${c.params.Name}` : c.script));
+    const seq = t.log.map((c) =>
+      c.script === 'service-control.ps1' ? `vmm:${c.params.Action}` : c.script === 'run-step.ps1' ? `run:${c.params.Name}` : c.script,
+    );
     const at = (s: string) => seq.indexOf(s);
     expect(at('vmm:stop')).toBeGreaterThan(-1);
     expect(at('vmm:stop')).toBeLessThan(at('run:extract'));
@@ -118,7 +156,15 @@ describe('Provider on a VMM server (replayed transcript)', () => {
     expect(runs.map((r) => [r.params.Exe, ...(r.params.ArgList as string[])])).toEqual([
       [`${dir}\\AzureSiteRecoveryProvider.exe`, '/x:.', '/q'],
       ['setupdr.exe', '/i'],
-      ['C:\\Program Files\\Microsoft System Center 2012 R2\\Virtual Machine Manager\\bin\\DRConfigurator.exe', '/r', '/Friendlyname', 'vmm01', '/Credentials', `${dir}\\vault.VaultCredentials`, '/startvmmservice'],
+      [
+        'C:\\Program Files\\Microsoft System Center 2012 R2\\Virtual Machine Manager\\bin\\DRConfigurator.exe',
+        '/r',
+        '/Friendlyname',
+        'vmm01',
+        '/Credentials',
+        `${dir}\\vault.VaultCredentials`,
+        '/startvmmservice',
+      ],
     ]);
     expect(runs[2]!.params.Cwd).toBe('C:\\Program Files\\Microsoft System Center 2012 R2\\Virtual Machine Manager\\bin');
 
@@ -141,7 +187,14 @@ describe('Provider on a VMM server (replayed transcript)', () => {
     expect(result.hosts[0]).toMatchObject({ status: 'succeeded' });
     expect(t.log.some((c) => c.script === 'service-control.ps1')).toBe(false);
     const cfg = t.log.filter((c) => c.script === 'run-step.ps1').at(-1)!;
-    expect([cfg.params.Exe, ...(cfg.params.ArgList as string[])]).toEqual(['C:\\Program Files\\Microsoft Azure Site Recovery Provider\\DRConfigurator.exe', '/r', '/Friendlyname', 'HV-Site-Host-1', '/Credentials', 'C:\\ProgramData\\asr-deploy\\JOB\\vault.VaultCredentials']);
+    expect([cfg.params.Exe, ...(cfg.params.ArgList as string[])]).toEqual([
+      'C:\\Program Files\\Microsoft Azure Site Recovery Provider\\DRConfigurator.exe',
+      '/r',
+      '/Friendlyname',
+      'HV-Site-Host-1',
+      '/Credentials',
+      'C:\\ProgramData\\asr-deploy\\JOB\\vault.VaultCredentials',
+    ]);
   });
 
   it('runs the active node of a VMM cluster to the end before the other nodes start', async () => {
@@ -189,7 +242,18 @@ describe('MARS agent (replayed transcripts)', () => {
     const { jobId, result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe', { proxy: 'corp' }));
     expect(result.hosts[0], JSON.stringify(result.hosts[0])).toMatchObject({ status: 'succeeded_with_warnings' });
     const run = t.log.find((c) => c.script === 'run-step.ps1')!;
-    expect([run.params.Exe, ...(run.params.ArgList as string[])].slice(1)).toEqual(['/q', '/nu', '/ph', 'proxy.contoso.local', '/po', '8080', '/pu', 'CONTOSO\\svc-proxy', '/pw', '[redacted]']);
+    expect([run.params.Exe, ...(run.params.ArgList as string[])].slice(1)).toEqual([
+      '/q',
+      '/nu',
+      '/ph',
+      'proxy.contoso.local',
+      '/po',
+      '8080',
+      '/pu',
+      'CONTOSO\\svc-proxy',
+      '/pw',
+      '[redacted]',
+    ]);
     expect(t.log.some((c) => c.script === 'write-secret-file.ps1' && c.secrets?.Secret === 'Proxy-Apply-Pw-3')).toBe(true);
     expectSecretsOnlyOnTheSecretsChannel(t.log, ['Proxy-Apply-Pw-3']);
     const logs = readFileSync(join(home, 'logs', jobId, 'hvhost3.log'), 'utf8');
@@ -216,7 +280,14 @@ describe('Mobility service on Windows (replayed transcript)', () => {
   it('a failed registration fetches the setup logs and removes the passphrase file', async () => {
     const h = addHost('web01');
     const t = fake('web01', loadTranscript('recipes/mobility-9x-configure-fails'));
-    const plan = storePlan('mobility-service', '9.62.7096.1', [h], 'Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe', { cs: '10.0.0.5' }, { passphrase: PASSPHRASE });
+    const plan = storePlan(
+      'mobility-service',
+      '9.62.7096.1',
+      [h],
+      'Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe',
+      { cs: '10.0.0.5' },
+      { passphrase: PASSPHRASE },
+    );
     const { jobId, result } = await apply(plan);
     expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'install_failed' } });
     expect(t.log.some((c) => c.script === 'fetch-logs.ps1')).toBe(true);
@@ -234,41 +305,136 @@ describe('Mobility service on Windows (replayed transcript)', () => {
 });
 
 describe('documented command lines (plan view, secrets redacted)', () => {
-  const host = (name: string, tags: string[] = []): Host => ({ id: 'h1', name, address: name, os: 'windows', transport: 'winrm', port: 5986, credential: 'c', tags, source: 'manual', uuid: null, evidence: null, facts: null });
-  const target = (component: string, version: string, file: string, extra: Partial<RecipeTarget> = {}): RecipeTarget => ({ host: host('srv1'), action: 'install', version, installer: installer(component, file, version) as never, csAddress: null, csPort: null, passphrase: null, ...extra });
+  const host = (name: string, tags: string[] = []): Host => ({
+    id: 'h1',
+    name,
+    address: name,
+    os: 'windows',
+    transport: 'winrm',
+    port: 5986,
+    credential: 'c',
+    tags,
+    source: 'manual',
+    uuid: null,
+    evidence: null,
+    facts: null,
+  });
+  const target = (component: string, version: string, file: string, extra: Partial<RecipeTarget> = {}): RecipeTarget => ({
+    host: host('srv1'),
+    action: 'install',
+    version,
+    installer: installer(component, file, version) as never,
+    csAddress: null,
+    csPort: null,
+    passphrase: null,
+    ...extra,
+  });
 
   it('Provider on a VMM server with an authenticated proxy', () => {
     const r = recipeFor('provider', 'windows')!;
-    const lines = r.commandLines(catalog, target('provider', '5.24.0614.1', 'AzureSiteRecoveryProvider.exe', { host: host('vmm1', ['role:vmm-server']), vaultCredentials: VAULT, proxy: { address: 'http://proxy.contoso.local', port: 3128, user: 'CONTOSO\\proxy', password: 'Proxy-Pw-7' } }));
+    const lines = r.commandLines(
+      catalog,
+      target('provider', '5.24.0614.1', 'AzureSiteRecoveryProvider.exe', {
+        host: host('vmm1', ['role:vmm-server']),
+        vaultCredentials: VAULT,
+        proxy: { address: 'http://proxy.contoso.local', port: 3128, user: 'CONTOSO\\proxy', password: 'Proxy-Pw-7' },
+      }),
+    );
     expect(lines).toEqual([
       ['AzureSiteRecoveryProvider.exe', '/x:.', '/q'],
       ['setupdr.exe', '/i'],
-      ['C:\\Program Files\\Microsoft System Center 2012 R2\\Virtual Machine Manager\\bin\\DRConfigurator.exe', '/r', '/Friendlyname', 'vmm1', '/Credentials', '%ProgramData%\\asr-deploy\\JOB\\vault.VaultCredentials', '/proxyAddress', 'http://proxy.contoso.local', '/proxyport', '3128', '/proxyUsername', 'CONTOSO\\proxy', '/proxyPassword', '[redacted]', '/startvmmservice'],
+      [
+        'C:\\Program Files\\Microsoft System Center 2012 R2\\Virtual Machine Manager\\bin\\DRConfigurator.exe',
+        '/r',
+        '/Friendlyname',
+        'vmm1',
+        '/Credentials',
+        '%ProgramData%\\asr-deploy\\JOB\\vault.VaultCredentials',
+        '/proxyAddress',
+        'http://proxy.contoso.local',
+        '/proxyport',
+        '3128',
+        '/proxyUsername',
+        'CONTOSO\\proxy',
+        '/proxyPassword',
+        '[redacted]',
+        '/startvmmservice',
+      ],
     ]);
     expect(JSON.stringify(lines)).not.toContain('Proxy-Pw-7');
   });
 
   it('Provider on a Hyper-V host (hyper-v-azure-tutorial.md)', () => {
-    const lines = recipeFor('provider', 'windows')!.commandLines(catalog, target('provider', '5.24.0614.1', 'AzureSiteRecoveryProvider.exe', { vaultCredentials: VAULT, friendlyName: 'FriendlyName of the Server' }));
-    expect(lines.at(-1)).toEqual(['C:\\Program Files\\Microsoft Azure Site Recovery Provider\\DRConfigurator.exe', '/r', '/Friendlyname', 'FriendlyName of the Server', '/Credentials', '%ProgramData%\\asr-deploy\\JOB\\vault.VaultCredentials']);
+    const lines = recipeFor('provider', 'windows')!.commandLines(
+      catalog,
+      target('provider', '5.24.0614.1', 'AzureSiteRecoveryProvider.exe', { vaultCredentials: VAULT, friendlyName: 'FriendlyName of the Server' }),
+    );
+    expect(lines.at(-1)).toEqual([
+      'C:\\Program Files\\Microsoft Azure Site Recovery Provider\\DRConfigurator.exe',
+      '/r',
+      '/Friendlyname',
+      'FriendlyName of the Server',
+      '/Credentials',
+      '%ProgramData%\\asr-deploy\\JOB\\vault.VaultCredentials',
+    ]);
   });
 
   it('MARS agent with proxy switches', () => {
-    const lines = recipeFor('mars-agent', 'windows')!.commandLines(catalog, target('mars-agent', '2.0.9919.0', 'MARSAgentInstaller.exe', { proxy: { address: 'proxy1', port: 8080, user: 'u', password: 'Proxy-Pw-7' } }));
+    const lines = recipeFor('mars-agent', 'windows')!.commandLines(
+      catalog,
+      target('mars-agent', '2.0.9919.0', 'MARSAgentInstaller.exe', { proxy: { address: 'proxy1', port: 8080, user: 'u', password: 'Proxy-Pw-7' } }),
+    );
     expect(lines).toEqual([['MARSAgentInstaller.exe', '/q', '/nu', '/ph', 'proxy1', '/po', '8080', '/pu', 'u', '/pw', '[redacted]']]);
   });
 
   it('Mobility service 9.x and the 8.x legacy line, as the catalog generation says', () => {
     const r = recipeFor('mobility-service', 'windows')!;
-    const nine = r.commandLines(catalog, target('mobility-service', '9.62.7096.1', 'Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe', { csAddress: '10.0.0.5', passphrase: PASSPHRASE }));
+    const nine = r.commandLines(
+      catalog,
+      target('mobility-service', '9.62.7096.1', 'Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe', {
+        csAddress: '10.0.0.5',
+        passphrase: PASSPHRASE,
+      }),
+    );
     expect(nine).toEqual([
       ['Microsoft-ASR_UA_9.62.7096.1_Windows_GA_10Jun2024_release.exe', '/q', '/x:%ProgramData%\\asr-deploy\\JOB\\x'],
       ['UnifiedAgent.exe', '/Role', 'MS', '/InstallLocation', 'C:\\Program Files (x86)\\Microsoft Azure Site Recovery', '/Platform', 'VmWare', '/Silent'],
-      ['C:\\Program Files (x86)\\Microsoft Azure Site Recovery\\agent\\UnifiedAgentConfigurator.exe', '/CSEndPoint', '10.0.0.5', '/PassphraseFilePath', '%ProgramData%\\asr-deploy\\JOB\\connection.passphrase'],
+      [
+        'C:\\Program Files (x86)\\Microsoft Azure Site Recovery\\agent\\UnifiedAgentConfigurator.exe',
+        '/CSEndPoint',
+        '10.0.0.5',
+        '/PassphraseFilePath',
+        '%ProgramData%\\asr-deploy\\JOB\\connection.passphrase',
+      ],
     ]);
-    const eight = r.commandLines(catalog, target('mobility-service', '8.3.0.0', 'Microsoft-ASR_UA_8.3.0.0_Windows_GA_03Jul2015_release.exe', { csAddress: '104.40.75.37', csPort: 62519, passphrase: PASSPHRASE }));
+    const eight = r.commandLines(
+      catalog,
+      target('mobility-service', '8.3.0.0', 'Microsoft-ASR_UA_8.3.0.0_Windows_GA_03Jul2015_release.exe', {
+        csAddress: '104.40.75.37',
+        csPort: 62519,
+        passphrase: PASSPHRASE,
+      }),
+    );
     expect(eight).toEqual([
-      ['Microsoft-ASR_UA_8.3.0.0_Windows_GA_03Jul2015_release.exe', '-ip', '104.40.75.37', '-port', '62519', '-mode', 'UA', '/LOG=%ProgramData%\\asr-deploy\\JOB\\ua-install.log', '/DIR=C:\\Program Files (x86)\\Microsoft Azure Site Recovery', '/VERYSILENT', '/SUPPRESSMSGBOXES', '/norestart', '-usesysvolumes', '/CommunicationMode', 'https', '/PassphrasePath', '%ProgramData%\\asr-deploy\\JOB\\connection.passphrase'],
+      [
+        'Microsoft-ASR_UA_8.3.0.0_Windows_GA_03Jul2015_release.exe',
+        '-ip',
+        '104.40.75.37',
+        '-port',
+        '62519',
+        '-mode',
+        'UA',
+        '/LOG=%ProgramData%\\asr-deploy\\JOB\\ua-install.log',
+        '/DIR=C:\\Program Files (x86)\\Microsoft Azure Site Recovery',
+        '/VERYSILENT',
+        '/SUPPRESSMSGBOXES',
+        '/norestart',
+        '-usesysvolumes',
+        '/CommunicationMode',
+        'https',
+        '/PassphrasePath',
+        '%ProgramData%\\asr-deploy\\JOB\\connection.passphrase',
+      ],
     ]);
     expect(JSON.stringify([nine, eight])).not.toContain(PASSPHRASE);
   });
@@ -290,16 +456,32 @@ describe('Authenticode on the target before a Windows package runs (issue 12 ite
   it.each([
     ['not signed', { Status: 'NotSigned', StatusMessage: 'The file is not digitally signed.', SignerCertificate: null }, /Authenticode signature is NotSigned/],
     ['changed after signing', { Status: 'HashMismatch', SignerCertificate: { Subject: MICROSOFT_SUBJECT } }, /Authenticode signature is HashMismatch/],
-    ['signed by someone else (valid chain)', { Status: 'Valid', SignerCertificate: { Subject: 'CN=Microsoft Corporation Fan Club, O=Contoso Ltd, C=US' } }, /signed by CN=Microsoft Corporation Fan Club.*not Microsoft Corporation/],
-    ['a self-made "Microsoft" certificate (untrusted root)', { Status: 'UnknownError', SignerCertificate: { Subject: MICROSOFT_SUBJECT } }, /Authenticode signature is UnknownError/],
+    [
+      'signed by someone else (valid chain)',
+      { Status: 'Valid', SignerCertificate: { Subject: 'CN=Microsoft Corporation Fan Club, O=Contoso Ltd, C=US' } },
+      /signed by CN=Microsoft Corporation Fan Club.*not Microsoft Corporation/,
+    ],
+    [
+      'a self-made "Microsoft" certificate (untrusted root)',
+      { Status: 'UnknownError', SignerCertificate: { Subject: MICROSOFT_SUBJECT } },
+      /Authenticode signature is UnknownError/,
+    ],
   ])('%s: signature_invalid, the package is removed and nothing runs', async (_what, sig, message) => {
     const h = addHost('hvhost8');
     const t = fake('hvhost8', loadTranscript('recipes/mars-reboot'));
     t.signatures.set('MARSAgentInstaller.exe', sig);
     const { result } = await apply(storePlan('mars-agent', '2.0.9919.0', [h], 'MARSAgentInstaller.exe'));
-    expect(result.hosts[0]).toMatchObject({ status: 'failed', error: { code: 'signature_invalid', message: expect.stringMatching(message), remedy: expect.stringMatching(/Microsoft/) } });
+    expect(result.hosts[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'signature_invalid', message: expect.stringMatching(message), remedy: expect.stringMatching(/Microsoft/) },
+    });
     expect(t.log.some((c) => c.script === 'run-step.ps1')).toBe(false);
-    expect(t.log.some((c) => c.script === 'remove-files.ps1' && (c.params.Paths as string[] | undefined)?.includes('C:\\ProgramData\\asr-deploy\\JOB\\MARSAgentInstaller.exe'))).toBe(true);
+    expect(
+      t.log.some(
+        (c) =>
+          c.script === 'remove-files.ps1' && (c.params.Paths as string[] | undefined)?.includes('C:\\ProgramData\\asr-deploy\\JOB\\MARSAgentInstaller.exe'),
+      ),
+    ).toBe(true);
   });
 
   it('reads a subject by its parts: CN and O must both be Microsoft Corporation', () => {

@@ -15,7 +15,9 @@ function get(server: RepositoryServer, path: string, method = 'GET'): Promise<{ 
   return new Promise((resolve, reject) => {
     const req = https.request(`${server.url}${path}`, { method, ca: [server.certificatePem], agent: false }, (res) => {
       let body = '';
-      const fingerprint = createHash('sha256').update((res.socket as TLSSocket).getPeerCertificate().raw).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update((res.socket as TLSSocket).getPeerCertificate().raw)
+        .digest('hex');
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
     });
@@ -55,7 +57,10 @@ describe('sources serve: the read-only HTTPS repository', () => {
   });
 
   it('serves a file, and a symlink that stays inside the folder', async () => {
-    expect(await get(server, 'Microsoft-ASR_UA_9.62.7096.1_UBUNTU-22.04-64_GA_01Jan2026_release.tar.gz')).toMatchObject({ status: 200, body: 'installer bytes' });
+    expect(await get(server, 'Microsoft-ASR_UA_9.62.7096.1_UBUNTU-22.04-64_GA_01Jan2026_release.tar.gz')).toMatchObject({
+      status: 200,
+      body: 'installer bytes',
+    });
     expect(await get(server, 'inside-link.tar.gz')).toMatchObject({ status: 200, body: 'installer bytes' });
   });
 
@@ -97,7 +102,9 @@ describe('sources serve: the read-only HTTPS repository', () => {
 
   it('is refused by the client when the pin differs, and when nothing vouches for it', async () => {
     await expect(connectRepository(server.url, { pin: 'ab'.repeat(32) })).rejects.toMatchObject({ data: { code: 'certificate_mismatch' } });
-    await expect(connectRepository(server.url)).rejects.toMatchObject({ data: { code: 'certificate_untrusted', details: { fingerprint: server.fingerprint } } });
+    await expect(connectRepository(server.url)).rejects.toMatchObject({
+      data: { code: 'certificate_untrusted', details: { fingerprint: server.fingerprint } },
+    });
   });
 
   it('refuses a folder it cannot read, and a --listen that is not an address', async () => {
@@ -114,7 +121,8 @@ describe('repository URLs and listings', () => {
   });
 
   it('reads file names from an HTML directory listing (one path segment each)', () => {
-    const html = '<a href="../">../</a><a href="Microsoft-ASR_UA_9.62.7096.1_RHEL8-64_GA_01Jan2026_release.tar.gz">x</a><a href="sub/">sub/</a><a href="/abs/file">f</a><a href="a%20b.exe">a b</a><a href="?C=N;O=D">sort</a>';
+    const html =
+      '<a href="../">../</a><a href="Microsoft-ASR_UA_9.62.7096.1_RHEL8-64_GA_01Jan2026_release.tar.gz">x</a><a href="sub/">sub/</a><a href="/abs/file">f</a><a href="a%20b.exe">a b</a><a href="?C=N;O=D">sort</a>';
     expect(namesFromListing(html)).toEqual(['Microsoft-ASR_UA_9.62.7096.1_RHEL8-64_GA_01Jan2026_release.tar.gz', 'a b.exe']);
   });
 });
@@ -123,7 +131,11 @@ describe('asr-deploy sources serve', () => {
   it('prints its URL and fingerprint as JSON, serves, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asr-repo-cli-'));
     writeFileSync(join(dir, 'f.bin'), 'x');
-    const child = spawn(process.execPath, [BIN, '--home', mkdtempSync(join(tmpdir(), 'asr-home-')), '--json', 'sources', 'serve', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', mkdtempSync(join(tmpdir(), 'asr-home-')), '--json', 'sources', 'serve', dir, '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));

@@ -48,14 +48,27 @@ describe('installer trust: catalog hash, else a pin (sources trust)', () => {
     const none = expectedInstallerHash(c, store.installerPins, id);
     expect(none).toMatchObject({ sha256: null, reason: 'no_known_hash' });
     expect(none.sha256 === null && none.remedy).toMatch(/asr-deploy sources trust/);
-    expect(untrustedReason(c, { ...before[0]!, ...id, size: 1 } as never)).toMatchObject({ code: 'installer_untrusted', remedy: expect.stringMatching(/sources trust/) });
+    expect(untrustedReason(c, { ...before[0]!, ...id, size: 1 } as never)).toMatchObject({
+      code: 'installer_untrusted',
+      remedy: expect.stringMatching(/sources trust/),
+    });
 
     const pinned = await call<Scanned>('sources.trust', { dir, files: [FILE] });
     expect(pinned[0]).toMatchObject({ file: FILE, hashStatus: 'pinned', trusted: true, pinnedBy: userInfo().username, sha256: before[0]!.sha256 });
-    expect(store.installerPins.byHash(before[0]!.sha256)).toMatchObject({ file: FILE, component: 'mobility-service', version: '9.66.7567.1', osId: 'RHEL8-64', platform: 'linux', pinnedBy: userInfo().username });
+    expect(store.installerPins.byHash(before[0]!.sha256)).toMatchObject({
+      file: FILE,
+      component: 'mobility-service',
+      version: '9.66.7567.1',
+      osId: 'RHEL8-64',
+      platform: 'linux',
+      pinnedBy: userInfo().username,
+    });
     const journal = store.db.prepare("SELECT data FROM events WHERE type = 'installers-trusted'").all() as { data: string }[];
     expect(journal).toHaveLength(1);
-    expect(JSON.parse(journal[0]!.data)).toMatchObject({ by: userInfo().username, files: [{ file: FILE, sha256: before[0]!.sha256, version: '9.66.7567.1', basis: 'pin' }] });
+    expect(JSON.parse(journal[0]!.data)).toMatchObject({
+      by: userInfo().username,
+      files: [{ file: FILE, sha256: before[0]!.sha256, version: '9.66.7567.1', basis: 'pin' }],
+    });
 
     const after = await call<Scanned>('sources.scan', { dir });
     expect(after[0]).toMatchObject({ hashStatus: 'pinned', trusted: true, pinnedBy: userInfo().username, pinnedAt: expect.any(String) });
@@ -69,7 +82,9 @@ describe('installer trust: catalog hash, else a pin (sources trust)', () => {
     const [changed] = await call<Scanned>('sources.scan', { dir });
     expect(changed).toMatchObject({ hashStatus: 'mismatch', trusted: false, pinnedBy: userInfo().username });
     expect(untrustedReason(loadCatalog(), changed as never)).toMatchObject({ code: 'hash_mismatch', remedy: expect.stringMatching(/sources trust/) });
-    await expect(verifyPlannedInstaller({ path: pinned!.path, file: FILE, sha256: pinned!.sha256 })).rejects.toMatchObject({ data: { code: 'hash_mismatch', details: { expected: pinned!.sha256 } } });
+    await expect(verifyPlannedInstaller({ path: pinned!.path, file: FILE, sha256: pinned!.sha256 })).rejects.toMatchObject({
+      data: { code: 'hash_mismatch', details: { expected: pinned!.sha256 } },
+    });
     store.close();
   });
 
@@ -81,7 +96,15 @@ describe('installer trust: catalog hash, else a pin (sources trust)', () => {
     await expect(call('sources.trust', { dir, files: ['../' + FILE] })).rejects.toMatchObject({ data: { code: 'validation' } });
     expect(store.installerPins.list()).toEqual([]);
     // A catalog hash wins: a file that differs from a document's hash is never pinned over it.
-    const withHash = parseCatalog(loadCatalog().components.map((comp) => ({ file: comp.id, data: comp.id === 'mobility-service' ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.66.7567.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) } : comp })));
+    const withHash = parseCatalog(
+      loadCatalog().components.map((comp) => ({
+        file: comp.id,
+        data:
+          comp.id === 'mobility-service'
+            ? { ...comp, versions: comp.versions.map((v) => (v.version === '9.66.7567.1' ? { ...v, sha256: { 'RHEL8-64': '0'.repeat(64) } } : v)) }
+            : comp,
+      })),
+    );
     const [f] = await scanSources(withHash, dir, undefined, store.installerPins);
     expect(f).toMatchObject({ hashStatus: 'mismatch', expectedSha256: '0'.repeat(64) });
     store.close();

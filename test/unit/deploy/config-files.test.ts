@@ -9,7 +9,8 @@ const hosts: MatchHost[] = [
   { hostId: 'h3', host: 'db01', address: '10.0.0.13', status: 'awaiting_config', request: req('db01', 'cccc3333cccc3333') },
 ];
 // What an appliance might put in a file: we read no named field, only strings.
-const config = (machineId: string, extra: Record<string, unknown> = {}) => JSON.stringify({ a: { b: [machineId] }, appliance: '10.0.0.250', version: '9.65.0.0', ...extra });
+const config = (machineId: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ a: { b: [machineId] }, appliance: '10.0.0.250', version: '9.65.0.0', ...extra });
 
 function reason(fn: () => unknown): string | undefined {
   try {
@@ -57,14 +58,24 @@ describe('config files ↔ hosts', () => {
       { hostId: 'b', host: 'app:1', address: '10.0.1.2', status: 'awaiting_config' },
     ];
     expect(reason(() => matchConfigFiles(twins, [{ name: 'app_1.json', content: '{}' }]))).toBe('config_file_ambiguous');
-    expect(reason(() => matchConfigFiles(hosts, [{ name: 'web01.json', content: '{}' }, { name: 'WEB01.json', content: '{}' }]))).toBe('config_file_ambiguous');
+    expect(
+      reason(() =>
+        matchConfigFiles(hosts, [
+          { name: 'web01.json', content: '{}' },
+          { name: 'WEB01.json', content: '{}' },
+        ]),
+      ),
+    ).toBe('config_file_ambiguous');
     expect(reason(() => matchConfigFiles(hosts, [{ name: 'web01.json', content: '  ' }]))).toBe('config_file_invalid');
     expect(reason(() => matchConfigFiles(hosts, [{ name: 'web01.json', content: '<html>Sign in</html>' }]))).toBe('config_file_invalid');
   });
 
   it('hosts already configured are left alone; other files are ignored', () => {
     const done = hosts.map((h) => (h.hostId === 'h1' ? { ...h, status: 'succeeded' } : h));
-    const r = matchConfigFiles(done, [{ name: 'web01.json', content: config('aaaa1111aaaa1111') }, { name: 'notes.txt', content: 'x' }]);
+    const r = matchConfigFiles(done, [
+      { name: 'web01.json', content: config('aaaa1111aaaa1111') },
+      { name: 'notes.txt', content: 'x' },
+    ]);
     expect(r.matched).toEqual([]);
     expect(r.ignored.map((i) => i.name)).toEqual(['web01.json', 'notes.txt']);
   });

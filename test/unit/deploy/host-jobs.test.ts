@@ -45,7 +45,13 @@ describe('operation jobs (deploy/host-jobs.ts)', () => {
     const s = store();
     const hosts = ['a', 'b', 'c'].map((n, i) => s.hosts.upsert({ name: n, address: `192.0.2.${i + 1}`, os: 'windows' }).host);
     const op = scripted({ b: (n) => n === 1 && fail('unreachable', 'b went away'), c: () => fail('command_failed', 'c refused', { retryable: false }) });
-    const jobId = createOperationJob(s, op, { what: 'test' }, hosts.map((host) => ({ host })), { retryBaseMs: 0 });
+    const jobId = createOperationJob(
+      s,
+      op,
+      { what: 'test' },
+      hosts.map((host) => ({ host })),
+      { retryBaseMs: 0 },
+    );
     const events: ServiceEvent[] = [];
     const r = await runOperationJob(s, jobId, op, { onEvent: (e) => events.push(e) });
     expect(r).toMatchObject({ jobId, planId: null, status: 'failed', outcome: { changed: 2, failed: 1 } });
@@ -79,7 +85,13 @@ describe('operation jobs (deploy/host-jobs.ts)', () => {
     const hosts = ['a', 'b', 'c', 'd'].map((n, i) => s.hosts.upsert({ name: n, address: `192.0.2.${i + 1}`, os: 'windows' }).host);
     const ac = new AbortController();
     const op = scripted({ a: () => ac.abort() });
-    const jobId = createOperationJob(s, op, { what: 'test' }, hosts.map((host) => ({ host })), { concurrency: 1 });
+    const jobId = createOperationJob(
+      s,
+      op,
+      { what: 'test' },
+      hosts.map((host) => ({ host })),
+      { concurrency: 1 },
+    );
     const r = await runOperationJob(s, jobId, op, { signal: ac.signal });
     expect(r.status).toBe('cancelled');
     expect(r.hosts.map((h) => h.status)).toEqual(['succeeded', 'cancelled', 'cancelled', 'cancelled']);
@@ -100,7 +112,10 @@ describe('operation jobs (deploy/host-jobs.ts)', () => {
     expect(applied.value).toMatchObject({ proxy: 'corp', status: 'succeeded', hosts: [{ host: '10.0.0.5', status: 'skipped', steps: [] }] });
     const jobId = applied.value.jobId!;
     expect(events[0]).toEqual({ type: 'job', jobId, status: 'created' });
-    expect(await svc.call('jobs.show', { jobId })).toMatchObject({ ok: true, value: { id: jobId, kind: 'proxy-apply', planId: null, hosts: [{ host: '10.0.0.5', status: 'skipped', action: 'proxy' }] } });
+    expect(await svc.call('jobs.show', { jobId })).toMatchObject({
+      ok: true,
+      value: { id: jobId, kind: 'proxy-apply', planId: null, hosts: [{ host: '10.0.0.5', status: 'skipped', action: 'proxy' }] },
+    });
     expect(await svc.call('jobs.resume', { jobId })).toMatchObject({ ok: true, value: { jobId, planId: null, status: 'succeeded' } });
     expect(await svc.call('report.create', { id: jobId, format: 'json' })).toMatchObject({ ok: true, value: { kind: 'job' } });
 
@@ -109,7 +124,10 @@ describe('operation jobs (deploy/host-jobs.ts)', () => {
     const un = await svc.call('components.uninstall', { component: 'mobility-service', hosts: '10.0.0.6' });
     expect(un).toMatchObject({ ok: true, value: [{ host: '10.0.0.6', status: 'failed', error: { code: 'unsupported' } }] });
     const job = s.journal.latest('uninstall')!;
-    expect(await svc.call('jobs.resume', { jobId: job.id, retryFailed: true })).toMatchObject({ ok: true, value: { status: 'failed', hosts: [{ host: '10.0.0.6', status: 'failed' }] } });
+    expect(await svc.call('jobs.resume', { jobId: job.id, retryFailed: true })).toMatchObject({
+      ok: true,
+      value: { status: 'failed', hosts: [{ host: '10.0.0.6', status: 'failed' }] },
+    });
     expect(await svc.call('jobs.list', {})).toMatchObject({ ok: true, value: [{ kind: 'uninstall' }, { kind: 'proxy-apply' }] });
     s.close();
   });

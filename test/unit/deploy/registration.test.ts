@@ -4,10 +4,29 @@ import { loadCatalog } from '../../../src-main/components/catalog.ts';
 import { AsrFailure, exitCodeFor } from '../../../src-main/model/errors.ts';
 
 describe('--cs / --appliance addresses', () => {
-  it.each(['10.0.0.5', 'fd00::5', '[fd00::5]', 'appliance01', 'appliance01.contoso.local', 'APPLIANCE-01.contoso.local.', 'xn--srveur-bva.contoso.local'])('accepts %s', (a) => {
-    expect(() => validateServerAddress(a, '--appliance')).not.toThrow();
-  });
-  it.each(['', ' ', 'https://appl01', 'appl01:443', 'appl01/path', 'a b', '-appl', 'appl-.x', '10.0.0.256', '1.2.3', 'a..b', '$(reboot)', 'x'.repeat(64), 'appl\u001b[31m', 'sérveur'])('refuses %j with a named error (exit 2)', (a) => {
+  it.each(['10.0.0.5', 'fd00::5', '[fd00::5]', 'appliance01', 'appliance01.contoso.local', 'APPLIANCE-01.contoso.local.', 'xn--srveur-bva.contoso.local'])(
+    'accepts %s',
+    (a) => {
+      expect(() => validateServerAddress(a, '--appliance')).not.toThrow();
+    },
+  );
+  it.each([
+    '',
+    ' ',
+    'https://appl01',
+    'appl01:443',
+    'appl01/path',
+    'a b',
+    '-appl',
+    'appl-.x',
+    '10.0.0.256',
+    '1.2.3',
+    'a..b',
+    '$(reboot)',
+    'x'.repeat(64),
+    'appl\u001b[31m',
+    'sérveur',
+  ])('refuses %j with a named error (exit 2)', (a) => {
     try {
       validateServerAddress(a, '--appliance');
       expect.unreachable();

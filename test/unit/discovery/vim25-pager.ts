@@ -6,7 +6,11 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type net from 'node:net';
 
-export type Upstream = (method: string, body: string, headers: Record<string, string>) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
+export type Upstream = (
+  method: string,
+  body: string,
+  headers: Record<string, string>,
+) => Promise<{ status: number; body: string; headers?: Record<string, string> }>;
 
 export interface Pager {
   url: string;
@@ -64,7 +68,11 @@ export function startPager(opts: { key: string; cert: string; upstream: Upstream
         if (method === 'ContinueRetrievePropertiesEx') {
           const token = /<token>([^<]*)<\/token>/.exec(body)?.[1] ?? '';
           const state = pending.get(token);
-          if (!state) return send(500, `${SOAP_HEAD}<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>unknown token</faultstring><detail><InvalidArgumentFault xmlns="urn:vim25" xsi:type="InvalidArgument"><invalidProperty>token</invalidProperty></InvalidArgumentFault></detail></soapenv:Fault>${SOAP_TAIL}`);
+          if (!state)
+            return send(
+              500,
+              `${SOAP_HEAD}<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>unknown token</faultstring><detail><InvalidArgumentFault xmlns="urn:vim25" xsi:type="InvalidArgument"><invalidProperty>token</invalidProperty></InvalidArgumentFault></detail></soapenv:Fault>${SOAP_TAIL}`,
+            );
           pending.delete(token);
           const now = state.rest.slice(0, state.size);
           const rest = state.rest.slice(state.size);

@@ -29,7 +29,10 @@ const words = [...prose.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1]!.split(/[\s,
 const EXT = /\.(ts|js|mjs|svelte|sh|ps1|json|yml|md)$/;
 /** Placeholders (`<component>.json`, `proxy-apply-*.ps1`, `html|json`) and remote or external names are not paths of ours. */
 const placeholder = (w: string) => /[<>*|…%\\]/.test(w) || /^(https?:|\/)/.test(w);
-const isPath = (w: string) => !placeholder(w) && !w.startsWith('.') && (EXT.test(w) || /^[\w.-]+(\/[\w.-]+)*\/$/.test(w) || /^(src-main|src-renderer|resources|test|scripts|bench|bin|docs)\//.test(w));
+const isPath = (w: string) =>
+  !placeholder(w) &&
+  !w.startsWith('.') &&
+  (EXT.test(w) || /^[\w.-]+(\/[\w.-]+)*\/$/.test(w) || /^(src-main|src-renderer|resources|test|scripts|bench|bin|docs)\//.test(w));
 const SEARCHED = ['src-main', 'src-renderer', 'resources', 'test', 'scripts', 'bench', 'bin'];
 const everyFile = SEARCHED.flatMap(filesUnder);
 
@@ -50,7 +53,10 @@ describe('docs/ARCHITECTURE.md', () => {
     // A Microsoft document cited by name, and what the code writes (the Ansible export, a repository's index, the data directory, the build).
     const notOurs = new Set(['service-updates-how-to.md', 'inventory.yml', 'playbook.yml', 'index.json', 'logs/', 'dist/']);
     expect(named.length).toBeGreaterThan(100);
-    expect(named.filter((w) => !notOurs.has(w) && !exists(w)), 'docs/ARCHITECTURE.md names these, but the tree has no such file or folder: say what the code is now').toEqual([]);
+    expect(
+      named.filter((w) => !notOurs.has(w) && !exists(w)),
+      'docs/ARCHITECTURE.md names these, but the tree has no such file or folder: say what the code is now',
+    ).toEqual([]);
   });
 
   it('its layer picture names every folder of src-main/ and of resources/', () => {
@@ -65,7 +71,10 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(resources).toEqual([]);
     // Every deeper folder is named somewhere in the page.
     const deeper = dirsUnder('src-main').flatMap((d) => dirsUnder(`src-main/${d}`).map((s) => `${d}/${s}`));
-    expect(deeper.filter((d) => !doc.includes(`${d}/`)), 'folders of src-main/ the page never names: say where they sit').toEqual([]);
+    expect(
+      deeper.filter((d) => !doc.includes(`${d}/`)),
+      'folders of src-main/ the page never names: say where they sit',
+    ).toEqual([]);
   });
 
   it('names the feature folders the lint rule knows, and the rule the page describes is the one in eslint.config.js', () => {
@@ -94,7 +103,13 @@ describe('docs/ARCHITECTURE.md', () => {
   it('has the sections the code refers to (docs/ARCHITECTURE.md, "Section")', () => {
     const headings = [...doc.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!);
     const sources = [...['src-main', 'src-renderer'].flatMap(filesUnder), 'eslint.config.js', 'README.md'];
-    const refs = sources.flatMap((f) => [...readFileSync(join(root, f), 'utf8').replace(/\n\s*(\*|\/\/)\s*/g, ' ').matchAll(/ARCHITECTURE\.md, "([^"]+)"/g)].map((m) => `${f}: ${m[1]}`));
+    const refs = sources.flatMap((f) =>
+      [
+        ...readFileSync(join(root, f), 'utf8')
+          .replace(/\n\s*(\*|\/\/)\s*/g, ' ')
+          .matchAll(/ARCHITECTURE\.md, "([^"]+)"/g),
+      ].map((m) => `${f}: ${m[1]}`),
+    );
     expect(refs.length).toBeGreaterThan(0);
     expect(refs.filter((r) => !headings.some((h) => h.startsWith(r.slice(r.indexOf(': ') + 2))))).toEqual([]);
   });
@@ -102,5 +117,4 @@ describe('docs/ARCHITECTURE.md', () => {
   it('has no merge-history headings', () => {
     expect(doc.match(/^#+ .*\b(issue|item)s? \d+/gim) ?? []).toEqual([]);
   });
-
 });

@@ -27,7 +27,14 @@ describe('app:// protocol', () => {
   });
 
   it('never serves outside the renderer folder, another host, or another method', async () => {
-    for (const url of ['app://asr-deploy/../secret.txt', 'app://asr-deploy/%2e%2e/secret.txt', 'app://asr-deploy/assets/..%2f..%2fsecret.txt', 'app://asr-deploy/%00', 'app://other/index.html', 'app://asr-deploy/nope.js']) {
+    for (const url of [
+      'app://asr-deploy/../secret.txt',
+      'app://asr-deploy/%2e%2e/secret.txt',
+      'app://asr-deploy/assets/..%2f..%2fsecret.txt',
+      'app://asr-deploy/%00',
+      'app://other/index.html',
+      'app://asr-deploy/nope.js',
+    ]) {
       expect((await serveAppRequest(root, { url })).status, url).toBe(404);
     }
     expect((await serveAppRequest(root, { url: 'app://asr-deploy/index.html', method: 'POST' })).status).toBe(404);

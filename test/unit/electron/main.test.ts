@@ -88,7 +88,8 @@ describe('Electron main: session and navigation guards', () => {
   const ses = session.defaultSession;
 
   it('installs deny-all permission handlers', () => {
-    for (const call of ['setPermissionRequestHandler', 'setPermissionCheckHandler', 'setDevicePermissionHandler', 'webRequest.onHeadersReceived']) expect(electron.log).toContain(`session.${call}`);
+    for (const call of ['setPermissionRequestHandler', 'setPermissionCheckHandler', 'setDevicePermissionHandler', 'webRequest.onHeadersReceived'])
+      expect(electron.log).toContain(`session.${call}`);
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
       const cb = vi.fn();
       ses.permissionRequestHandler!({}, permission, cb);
@@ -141,7 +142,11 @@ describe('Electron main: IPC', () => {
     const choose = ipcMain.handlers.get(IPC_CHOOSE) as (event: unknown, req: unknown) => Promise<{ handle: string; name: string } | null>;
     const path = join(home, 'picked', 'site.VaultCredentials');
     electron.dialog.next = path;
-    const r = await choose(eventFrom(win, appFrame()), { kind: 'file', title: 'Vault credentials file', filters: [{ name: 'Vault credentials', extensions: ['VaultCredentials'] }] });
+    const r = await choose(eventFrom(win, appFrame()), {
+      kind: 'file',
+      title: 'Vault credentials file',
+      filters: [{ name: 'Vault credentials', extensions: ['VaultCredentials'] }],
+    });
     expect(r).toEqual({ handle: expect.stringMatching(/^asr-file:/), name: 'site.VaultCredentials' });
     expect(JSON.stringify(r)).not.toContain(home);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -154,7 +159,10 @@ describe('Electron main: IPC', () => {
     // The page then passes the handle; a path it makes up is refused.
     const h = handler();
     expect(await h(eventFrom(win, appFrame()), 'hosts.import', { file: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'permission_denied' } });
-    expect(await h(eventFrom(win, appFrame()), 'hosts.import', { file: r!.handle })).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.not.stringContaining(home) } });
+    expect(await h(eventFrom(win, appFrame()), 'hosts.import', { file: r!.handle })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: expect.not.stringContaining(home) },
+    });
   });
 
   it('serves a call from the main frame of our window on app://', async () => {
@@ -183,9 +191,18 @@ describe('Electron main: IPC', () => {
 
   it('validates the payload against the contract schema before the service sees it', async () => {
     const h = handler();
-    expect(await h(eventFrom(win, appFrame()), 'hosts.add', { address: 5 })).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/address/) } });
-    expect(await h(eventFrom(win, appFrame()), 'hosts.add', { address: '10.0.0.1', os: 'solaris' })).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect(await h(eventFrom(win, appFrame()), 'fs.readFile', { path: '/etc/shadow' })).toMatchObject({ ok: false, error: { code: 'usage', message: 'Unknown command fs.readFile.' } });
+    expect(await h(eventFrom(win, appFrame()), 'hosts.add', { address: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'validation', message: expect.stringMatching(/address/) },
+    });
+    expect(await h(eventFrom(win, appFrame()), 'hosts.add', { address: '10.0.0.1', os: 'solaris' })).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+    expect(await h(eventFrom(win, appFrame()), 'fs.readFile', { path: '/etc/shadow' })).toMatchObject({
+      ok: false,
+      error: { code: 'usage', message: 'Unknown command fs.readFile.' },
+    });
     expect(await h(eventFrom(win, appFrame()), 'constructor', {})).toMatchObject({ ok: false, error: { code: 'usage' } });
     expect(await h(eventFrom(win, appFrame()), { name: 'hosts.list' }, {})).toMatchObject({ ok: false, error: { code: 'usage' } });
     expect(await h(eventFrom(win, appFrame()), '__proto__.x', {})).toMatchObject({ ok: false, error: { code: 'usage' } });
@@ -201,7 +218,12 @@ describe('Electron main: IPC', () => {
       }),
     };
     const sent: unknown[] = [];
-    const dispose = registerIpc({ service: service as never, ourWebContents: new Set([win.webContents.id]), origins: security.trustedOrigins(), broadcast: (e) => sent.push(e) });
+    const dispose = registerIpc({
+      service: service as never,
+      ourWebContents: new Set([win.webContents.id]),
+      origins: security.trustedOrigins(),
+      broadcast: (e) => sent.push(e),
+    });
     await handler()(eventFrom(win, appFrame()), 'hosts.list', {});
     expect(sent).toEqual([{ type: 'progress', done: 1, total: 2 }]);
     dispose();

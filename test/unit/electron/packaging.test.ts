@@ -31,7 +31,9 @@ function stubElectron(): string {
 /** The renderer when it was never built; the main process always (esbuild takes a second, and a stale bundle would test old code). */
 async function ensureBuilt(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
-    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
+    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], {
+      cwd: ROOT,
+    });
   }
   await run(process.execPath, [join(ROOT, 'scripts/build-main.ts')], { cwd: ROOT });
 }
@@ -52,7 +54,8 @@ describe('packaging (electron-builder --dir, offline)', () => {
       });
     } catch (e) {
       const msg = String((e as { stderr?: string }).stderr ?? e);
-      if (/ENOTFOUND|getaddrinfo|download/i.test(msg)) return ctx.skip(`electron-builder could not pack offline: ${msg.split('\n').find((l) => /ENOTFOUND|download/i.test(l))}`);
+      if (/ENOTFOUND|getaddrinfo|download/i.test(msg))
+        return ctx.skip(`electron-builder could not pack offline: ${msg.split('\n').find((l) => /ENOTFOUND|download/i.test(l))}`);
       throw e;
     }
     console.log(`[packaging] electron-builder --dir took ${Date.now() - t0} ms`);

@@ -13,8 +13,21 @@ import type { Facts } from '../../../src-main/model/facts.ts';
 const isRoot = process.getuid?.() === 0;
 const canUnshare = isRoot && spawnSync('unshare', ['-m', '-u', '-p', '--fork', '--mount-proc', 'true']).status === 0;
 const skipReason = !isRoot ? 'needs root' : !canUnshare ? 'unshare -m -u -p is not permitted here' : '';
-const HIDE_ALWAYS = ['os-release', 'debian_version', 'lsb-release', 'redhat-release', 'centos-release', 'oracle-release', 'enterprise-release', 'SuSE-release', 'system-release'];
-const shells: [string, string][] = [['dash', '/bin/dash'], ['bash', '/bin/bash']];
+const HIDE_ALWAYS = [
+  'os-release',
+  'debian_version',
+  'lsb-release',
+  'redhat-release',
+  'centos-release',
+  'oracle-release',
+  'enterprise-release',
+  'SuSE-release',
+  'system-release',
+];
+const shells: [string, string][] = [
+  ['dash', '/bin/dash'],
+  ['bash', '/bin/bash'],
+];
 if (existsSync('/usr/bin/busybox')) shells.push(['busybox ash', '/usr/bin/busybox']);
 
 interface Case {
@@ -77,7 +90,12 @@ function runFacts(c: Case): Facts {
 describe.skipIf(!!skipReason)(`facts.sh in namespaces${skipReason ? ` (${skipReason})` : ''}`, () => {
   it.each(shells)('prints one valid document under %s', (_name, shell) => {
     const f = runFacts({ shell, etc: { 'centos-release': 'CentOS release 6.6 (Final)\n', 'redhat-release': 'CentOS release 6.6 (Final)\n' } });
-    expect(f).toMatchObject({ schema: 1, family: 'linux', os: { id: 'centos', version: '6.6', source: 'centos-release', name: 'CentOS release 6.6 (Final)' }, hostName: 'facts-test' });
+    expect(f).toMatchObject({
+      schema: 1,
+      family: 'linux',
+      os: { id: 'centos', version: '6.6', source: 'centos-release', name: 'CentOS release 6.6 (Final)' },
+      hostName: 'facts-test',
+    });
     expect(f.collectedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(f.freeSpace?.find((x) => x.path === '/')?.freeBytes).toBeGreaterThan(0);
     expect(f.access?.isRoot).toBe(true);
@@ -92,13 +110,42 @@ describe.skipIf(!!skipReason)(`facts.sh in namespaces${skipReason ? ` (${skipRea
       '2.6.39-400.17.1.el6uek.x86_64',
     ],
     ['Oracle Linux 6.5 with RHCK', { 'oracle-release': 'Oracle Linux Server release 6.5\n' }, { id: 'ol', kernelFlavor: 'rhck' }, '2.6.32-431.el6.x86_64'],
-    ['Oracle Enterprise Linux 5', { 'enterprise-release': 'Enterprise Linux Enterprise Linux Server release 5.8 (Carthage)\n', 'redhat-release': 'Red Hat Enterprise Linux Server release 5.8 (Tikanga)\n' }, { id: 'ol', version: '5.8', source: 'enterprise-release' }],
-    ['SLES 11 SP3', { 'SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 3\n' }, { id: 'sles', version: '11.3', servicePack: 'SP3', source: 'SuSE-release', name: 'SUSE Linux Enterprise Server 11 (x86_64)' }],
-    ['SLES 11 GA', { 'SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 0\n' }, { id: 'sles', version: '11', servicePack: null }],
+    [
+      'Oracle Enterprise Linux 5',
+      {
+        'enterprise-release': 'Enterprise Linux Enterprise Linux Server release 5.8 (Carthage)\n',
+        'redhat-release': 'Red Hat Enterprise Linux Server release 5.8 (Tikanga)\n',
+      },
+      { id: 'ol', version: '5.8', source: 'enterprise-release' },
+    ],
+    [
+      'SLES 11 SP3',
+      { 'SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 3\n' },
+      { id: 'sles', version: '11.3', servicePack: 'SP3', source: 'SuSE-release', name: 'SUSE Linux Enterprise Server 11 (x86_64)' },
+    ],
+    [
+      'SLES 11 GA',
+      { 'SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 0\n' },
+      { id: 'sles', version: '11', servicePack: null },
+    ],
     ['openSUSE 13.1', { 'SuSE-release': 'openSUSE 13.1 (x86_64)\nVERSION = 13.1\nCODENAME = Bottle\n' }, { id: 'opensuse', version: '13.1' }],
-    ['Ubuntu 12.04 (lsb-release)', { 'lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=12.04\nDISTRIB_CODENAME=precise\nDISTRIB_DESCRIPTION="Ubuntu 12.04.5 LTS"\n', debian_version: 'wheezy/sid\n' }, { id: 'ubuntu', version: '12.04', name: 'Ubuntu 12.04.5 LTS', source: 'lsb-release' }],
+    [
+      'Ubuntu 12.04 (lsb-release)',
+      {
+        'lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=12.04\nDISTRIB_CODENAME=precise\nDISTRIB_DESCRIPTION="Ubuntu 12.04.5 LTS"\n',
+        debian_version: 'wheezy/sid\n',
+      },
+      { id: 'ubuntu', version: '12.04', name: 'Ubuntu 12.04.5 LTS', source: 'lsb-release' },
+    ],
     ['Debian 7', { debian_version: '7.11\n' }, { id: 'debian', version: '7.11', source: 'debian_version' }],
-    ['SLES 12 SP5 (os-release)', { 'os-release': 'NAME="SLES"\nVERSION="12-SP5"\nVERSION_ID="12.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 12 SP5"\nID="sles"\n', 'SuSE-release': 'SUSE Linux Enterprise Server 12 (x86_64)\nVERSION = 12\nPATCHLEVEL = 5\n' }, { id: 'sles', version: '12.5', servicePack: 'SP5', source: 'os-release', name: 'SUSE Linux Enterprise Server 12 SP5' }],
+    [
+      'SLES 12 SP5 (os-release)',
+      {
+        'os-release': 'NAME="SLES"\nVERSION="12-SP5"\nVERSION_ID="12.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 12 SP5"\nID="sles"\n',
+        'SuSE-release': 'SUSE Linux Enterprise Server 12 (x86_64)\nVERSION = 12\nPATCHLEVEL = 5\n',
+      },
+      { id: 'sles', version: '12.5', servicePack: 'SP5', source: 'os-release', name: 'SUSE Linux Enterprise Server 12 SP5' },
+    ],
     ['no release file at all', {}, { id: null, version: null, source: null }],
   ])('%s', (_label, etc, expected, kernel) => {
     const f = runFacts({ etc, ...(kernel ? { kernel } : {}) });
@@ -122,7 +169,9 @@ describe.skipIf(!!skipReason)(`facts.sh in namespaces${skipReason ? ` (${skipRea
   });
 
   it('flags GRUB configurations that name disks by device', () => {
-    const bad = runFacts({ etc: { 'grub.conf': 'title CentOS\n  kernel /vmlinuz-2.6.32 ro root=/dev/sda2 resume=/dev/sdb1 rhgb\n# kernel /old root=/dev/hda1\n', default: '' } });
+    const bad = runFacts({
+      etc: { 'grub.conf': 'title CentOS\n  kernel /vmlinuz-2.6.32 ro root=/dev/sda2 resume=/dev/sdb1 rhgb\n# kernel /old root=/dev/hda1\n', default: '' },
+    });
     expect(bad.boot?.grubUsesUuid).toBe(false);
     expect(bad.boot?.grubDeviceNames).toEqual(['/etc/grub.conf: resume=/dev/sdb1', '/etc/grub.conf: root=/dev/sda2']);
     const good = runFacts({ etc: { 'default/grub': 'GRUB_CMDLINE_LINUX="root=UUID=0b1e-44 rd.lvm.lv=vg/root resume=/dev/mapper/vg-swap"\n' } });

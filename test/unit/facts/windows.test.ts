@@ -58,8 +58,8 @@ function failureOf(fn: () => unknown): AsrError {
   throw new Error('expected a failure');
 }
 
-
-const verdicts = (facts: Facts, componentId: string, settings = {}) => Object.fromEntries(runChecks({ facts, componentId, settings }).checks.map((c) => [c.id, c.verdict]));
+const verdicts = (facts: Facts, componentId: string, settings = {}) =>
+  Object.fromEntries(runChecks({ facts, componentId, settings }).checks.map((c) => [c.id, c.verdict]));
 
 /** WinHttpSettings bytes as `netsh winhttp set proxy` writes them. */
 function winHttpSettings(flags: number, proxy: string, bypass = ''): string {
@@ -81,7 +81,14 @@ describe('Windows facts from recorded facts.ps1 transcripts', () => {
     const fixture = loadFacts('windows-2012r2');
     expect(facts).toEqual({ ...fixture, windows: { ...fixture.windows, powerShellVersion: '5.1.14409.1018' } });
     const v = verdicts(facts, 'mobility-service');
-    expect(v).toMatchObject({ 'windows-admin': 'pass', 'firewall-file-printer-sharing': 'pass', 'firewall-wmi': 'pass', 'local-account-token-filter': 'pass', 'os-supported': 'pass', 'pending-reboot': 'pass' });
+    expect(v).toMatchObject({
+      'windows-admin': 'pass',
+      'firewall-file-printer-sharing': 'pass',
+      'firewall-wmi': 'pass',
+      'local-account-token-filter': 'pass',
+      'os-supported': 'pass',
+      'pending-reboot': 'pass',
+    });
   });
 
   it('2008 R2 SP1 in a workgroup: Windows PowerShell 4.0 output quirks, SP1, firewall closed in the current profile, token filter default', async () => {
@@ -113,7 +120,13 @@ describe('Windows facts from recorded facts.ps1 transcripts', () => {
     expect(facts.pendingReboot).toBe(true);
     expect(facts.notes).toContain('reboot pending: PendingFileRenameOperations (2 entries)');
     expect(facts.components).toEqual([
-      { id: 'mobility-service', version: '9.25.5241.1', configured: true, service: 'running', installDir: 'C:\\Program Files (x86)\\Microsoft Azure Site Recovery' },
+      {
+        id: 'mobility-service',
+        version: '9.25.5241.1',
+        configured: true,
+        service: 'running',
+        installDir: 'C:\\Program Files (x86)\\Microsoft Azure Site Recovery',
+      },
     ]);
     expect(facts.windows?.installPaths).toContain('C:\\Program Files (x86)\\Microsoft Azure Site Recovery');
 
@@ -178,7 +191,13 @@ describe('Windows facts from recorded facts.ps1 transcripts', () => {
     t.cim.Win32_DiskPartition = null;
     t.notes = ['firewall (HNetCfg.FwPolicy2): Access is denied.'];
     const facts = windowsFactsFrom(t, 'h');
-    expect(facts.windows).toMatchObject({ firewallFileAndPrinterSharing: null, firewallWmi: null, localAccountTokenFilterPolicy: null, dotNetVersion: null, winHttpProxy: null });
+    expect(facts.windows).toMatchObject({
+      firewallFileAndPrinterSharing: null,
+      firewallWmi: null,
+      localAccountTokenFilterPolicy: null,
+      dotNetVersion: null,
+      winHttpProxy: null,
+    });
     expect(facts.storage?.disks).toBeNull();
     expect(facts.access?.isAdmin).toBeNull();
     expect(facts.pendingReboot).toBeNull();
@@ -217,7 +236,12 @@ describe('Windows facts: named errors', () => {
 
   it('a Windows host reached over plain SSH (no PowerShell session) is unsupported, and nothing runs', async () => {
     const ran: string[][] = [];
-    const ssh = { ...replaying(null).t, kind: 'ssh' as const, capabilities: { scripts: false, detachedSteps: true, sudo: true, fileAcls: false }, exec: (argv: readonly string[]) => (ran.push([...argv]), Promise.reject(new Error('no'))) };
+    const ssh = {
+      ...replaying(null).t,
+      kind: 'ssh' as const,
+      capabilities: { scripts: false, detachedSteps: true, sudo: true, fileAcls: false },
+      exec: (argv: readonly string[]) => (ran.push([...argv]), Promise.reject(new Error('no'))),
+    };
     const e = await failureOfAsync(gatherFacts('windows', ssh as Transport));
     expect(e.code).toBe('unsupported');
     expect(e.remedy).toContain('WinRM');

@@ -29,6 +29,10 @@ describe('resourcePath', () => {
     const env = { ...process.env };
     delete env.ASR_DEPLOY_RESOURCES;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, env, encoding: 'utf8' })) as string[];
-    expect(out).toEqual([join(packaged, 'resources/matrix'), join(packaged, 'resources/scripts/linux/facts.sh'), join(packaged, 'resources/scripts/windows/facts.ps1')]);
+    expect(out).toEqual([
+      join(packaged, 'resources/matrix'),
+      join(packaged, 'resources/scripts/linux/facts.sh'),
+      join(packaged, 'resources/scripts/windows/facts.ps1'),
+    ]);
   });
 });

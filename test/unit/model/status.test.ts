@@ -37,7 +37,15 @@ describe('job and host statuses: one list each, shared by journal, contract and 
     for (const s of HOST_RESULT_STATUSES) expect(HOST_STATUSES).toContain(s);
     expect(JOB_STATUSES).toContain('completed_with_blocked');
     const outcome = outcomeCounts([]);
-    expect(ApplyResultSchema.safeParse({ jobId: 'j', planId: 'p', status: 'completed_with_blocked', outcome, hosts: [{ host: 'a', status: 'blocked', version: null }] }).success).toBe(true);
+    expect(
+      ApplyResultSchema.safeParse({
+        jobId: 'j',
+        planId: 'p',
+        status: 'completed_with_blocked',
+        outcome,
+        hosts: [{ host: 'a', status: 'blocked', version: null }],
+      }).success,
+    ).toBe(true);
     expect(ApplyResultSchema.safeParse({ jobId: 'j', planId: 'p', status: 'done', outcome, hosts: [] }).success).toBe(false);
   });
 });

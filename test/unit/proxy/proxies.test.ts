@@ -26,8 +26,30 @@ function errorOf(f: () => unknown): AsrError {
   throw new Error('expected a failure');
 }
 
-const host = (over: Partial<Host>): Host => ({ id: 'h-1', name: 'vmm01', address: 'vmm01.contoso.local', os: 'windows', transport: 'winrm', port: 5986, credential: 'admin', tags: [], source: 'vmm', uuid: null, evidence: null, facts: null, ...over });
-const proxy: ProxyRecord = { name: 'corp', url: 'http://proxy.contoso.local:8080', host: 'proxy.contoso.local', port: 8080, credential: 'proxy-acct', createdAt: '', updatedAt: '' };
+const host = (over: Partial<Host>): Host => ({
+  id: 'h-1',
+  name: 'vmm01',
+  address: 'vmm01.contoso.local',
+  os: 'windows',
+  transport: 'winrm',
+  port: 5986,
+  credential: 'admin',
+  tags: [],
+  source: 'vmm',
+  uuid: null,
+  evidence: null,
+  facts: null,
+  ...over,
+});
+const proxy: ProxyRecord = {
+  name: 'corp',
+  url: 'http://proxy.contoso.local:8080',
+  host: 'proxy.contoso.local',
+  port: 8080,
+  credential: 'proxy-acct',
+  createdAt: '',
+  updatedAt: '',
+};
 
 describe('proxy URLs and storage', () => {
   it('accepts http://HOST:PORT only; https is refused with the Provider remedy; bad URLs are usage errors that store nothing', () => {
@@ -36,7 +58,15 @@ describe('proxy URLs and storage', () => {
     const https = errorOf(() => parseProxyUrl('https://proxy:8443'));
     expect(https).toMatchObject({ code: 'usage' });
     expect(https.remedy).toMatch(/HTTPS-based proxy isn't supported/);
-    for (const bad of ['proxy:8080', 'http://proxy', 'http://u:p@proxy:8080', 'socks5://p:1080', 'http://proxy:8080/path', 'http://proxy:99999', 'http://bad host:80']) {
+    for (const bad of [
+      'proxy:8080',
+      'http://proxy',
+      'http://u:p@proxy:8080',
+      'socks5://p:1080',
+      'http://proxy:8080/path',
+      'http://proxy:99999',
+      'http://bad host:80',
+    ]) {
       expect(errorOf(() => parseProxyUrl(bad)).code, bad).toBe('usage');
     }
     const s = store();
@@ -54,7 +84,12 @@ describe('proxy URLs and storage', () => {
     expect(r).toMatchObject({ ok: true, value: { name: 'corp', host: 'proxy.contoso.local', port: 8080, credential: 'proxy-acct' } });
     const listed = await svc.call('proxy.list', {});
     expect(JSON.stringify(listed)).not.toContain(SECRET);
-    const dump = s.db.prepare('SELECT value FROM settings').all().map((x) => JSON.stringify(x)).join('\n') + JSON.stringify(s.db.prepare('SELECT * FROM events').all());
+    const dump =
+      s.db
+        .prepare('SELECT value FROM settings')
+        .all()
+        .map((x) => JSON.stringify(x))
+        .join('\n') + JSON.stringify(s.db.prepare('SELECT * FROM events').all());
     expect(dump).not.toContain(SECRET);
     const bad = await svc.call('proxy.set', { name: 'corp', url: 'https://proxy.contoso.local:8443' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'usage' } });
@@ -65,7 +100,13 @@ describe('proxy URLs and storage', () => {
 
 describe('proxy test: endpoints and judging what the proxy answered', () => {
   it('the default list covers the documented wildcards on 443 and both time servers', () => {
-    const wildcards = ['.hypervrecoverymanager.windowsazure.com', '.accesscontrol.windows.net', '.backup.windowsazure.com', '.blob.core.windows.net', '.store.core.windows.net'];
+    const wildcards = [
+      '.hypervrecoverymanager.windowsazure.com',
+      '.accesscontrol.windows.net',
+      '.backup.windowsazure.com',
+      '.blob.core.windows.net',
+      '.store.core.windows.net',
+    ];
     expect(REQUIRED_ENDPOINTS.filter((e) => e.kind === 'connect').map((e) => wildcards.find((w) => e.host.endsWith(w)))).toEqual(wildcards);
     expect(REQUIRED_ENDPOINTS.filter((e) => e.kind === 'connect').every((e) => e.port === 443)).toBe(true);
     expect(REQUIRED_ENDPOINTS.filter((e) => e.kind === 'http').map((e) => e.host)).toEqual(['time.windows.com', 'time.nist.gov']);
@@ -75,7 +116,17 @@ describe('proxy test: endpoints and judging what the proxy answered', () => {
   });
 
   const e = REQUIRED_ENDPOINTS[0]!;
-  const o = (x: Partial<Observation>): Observation => ({ kind: 'connect', host: 'h', port: 443, method: 'curl', connected: true, statusLine: null, proxyError: null, error: null, ...x });
+  const o = (x: Partial<Observation>): Observation => ({
+    kind: 'connect',
+    host: 'h',
+    port: 443,
+    method: 'curl',
+    connected: true,
+    statusLine: null,
+    proxyError: null,
+    error: null,
+    ...x,
+  });
   it.each([
     [o({ statusLine: 'HTTP/1.1 200 Connection established' }), 'ok'],
     [o({ statusLine: 'HTTP/1.1 407 Proxy Authentication Required', proxyError: 'ERR_CACHE_ACCESS_DENIED 0' }), 'proxy_auth_failed'],
@@ -93,10 +144,27 @@ describe('proxy test: endpoints and judging what the proxy answered', () => {
   });
 
   it('Windows: proxy-test.ps1 gets host, port, user and endpoints as params and the password only through the secrets channel', async () => {
-    const t = new FakePowerShell('hv01', { 'proxy-test.ps1': [{ answer: '{"results":[{"kind":"connect","host":"fake.blob.core.windows.net","port":443,"method":"socket","connected":true,"statusLine":"HTTP/1.1 200 Connection established","proxyError":null,"error":null}]}' }] });
-    const r = await probeFromWindows(t, { proxy: { host: 'proxy', port: 8080 }, account: { user: 'svc', password: SECRET }, endpoints: [parseEndpoint('fake.blob.core.windows.net:443')] });
+    const t = new FakePowerShell('hv01', {
+      'proxy-test.ps1': [
+        {
+          answer:
+            '{"results":[{"kind":"connect","host":"fake.blob.core.windows.net","port":443,"method":"socket","connected":true,"statusLine":"HTTP/1.1 200 Connection established","proxyError":null,"error":null}]}',
+        },
+      ],
+    });
+    const r = await probeFromWindows(t, {
+      proxy: { host: 'proxy', port: 8080 },
+      account: { user: 'svc', password: SECRET },
+      endpoints: [parseEndpoint('fake.blob.core.windows.net:443')],
+    });
     expect(r).toEqual([expect.objectContaining({ endpoint: 'fake.blob.core.windows.net:443', outcome: 'ok', method: 'socket' })]);
-    expect(t.calls[0]!.params).toEqual({ ProxyHost: 'proxy', ProxyPort: 8080, ProxyUser: 'svc', Endpoints: ['connect|fake.blob.core.windows.net|443'], TimeoutSeconds: 10 });
+    expect(t.calls[0]!.params).toEqual({
+      ProxyHost: 'proxy',
+      ProxyPort: 8080,
+      ProxyUser: 'svc',
+      Endpoints: ['connect|fake.blob.core.windows.net|443'],
+      TimeoutSeconds: 10,
+    });
     expect(t.calls[0]!.secrets).toEqual({ ProxyPassword: SECRET });
     expect(t.calls[0]!.text).not.toContain(SECRET);
   });
@@ -121,23 +189,45 @@ describe('proxy apply: what runs where, by role', () => {
     const vc = join(dir, 'site.VaultCredentials');
     writeFileSync(vc, '<VaultCredentials/>');
     const h = host({ tags: ['role:vmm-server'] });
-    const t = Object.assign(new FakePowerShell('vmm01', { ...loadTranscript('proxy/provider-applied'), ...loadTranscript('proxy/vmm-account-created') }), { remoteTemp: 'C:\\Users\\adm\\AppData\\Local\\Temp' });
-    const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: { user: 'CONTOSO\\svc-proxy', password: SECRET }, vaultCredentialsFile: vc });
+    const t = Object.assign(new FakePowerShell('vmm01', { ...loadTranscript('proxy/provider-applied'), ...loadTranscript('proxy/vmm-account-created') }), {
+      remoteTemp: 'C:\\Users\\adm\\AppData\\Local\\Temp',
+    });
+    const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, {
+      proxy,
+      account: { user: 'CONTOSO\\svc-proxy', password: SECRET },
+      vaultCredentialsFile: vc,
+    });
     expect(r.error).toBeNull();
-    expect(r.steps.map((s) => [s.id, s.status])).toEqual([['provider', 'applied'], ['vmm-proxy-account', 'applied']]);
+    expect(r.steps.map((s) => [s.id, s.status])).toEqual([
+      ['provider', 'applied'],
+      ['vmm-proxy-account', 'applied'],
+    ]);
     expect(r.steps[1]!.detail).toBe('DRAProxyAccount created; VMM service Running');
     expect(t.uploads).toHaveLength(1);
     expect(t.uploads[0]!.remotePath).toMatch(/^C:\\Users\\adm\\AppData\\Local\\Temp\\asr-deploy-[0-9a-f]{8}\.vaultcredentials$/);
     expect(t.calls.map((c) => c.script)).toEqual(['proxy-apply-provider.ps1', 'proxy-apply-vmm-account.ps1']);
-    expect(t.calls[0]!.params).toEqual({ DRConfiguratorPaths: [...DRCONFIGURATOR_PATHS.vmm], VaultCredentialsPath: t.uploads[0]!.remotePath, FriendlyName: '', ProxyAddress: 'http://proxy.contoso.local', ProxyPort: 8080, ProxyUser: 'CONTOSO\\svc-proxy' });
-    expect(t.calls[1]!.params).toEqual({ AccountName: DRA_PROXY_ACCOUNT, ProxyUser: 'CONTOSO\\svc-proxy', ServiceDisplayName: 'System Center Virtual Machine Manager Service' });
+    expect(t.calls[0]!.params).toEqual({
+      DRConfiguratorPaths: [...DRCONFIGURATOR_PATHS.vmm],
+      VaultCredentialsPath: t.uploads[0]!.remotePath,
+      FriendlyName: '',
+      ProxyAddress: 'http://proxy.contoso.local',
+      ProxyPort: 8080,
+      ProxyUser: 'CONTOSO\\svc-proxy',
+    });
+    expect(t.calls[1]!.params).toEqual({
+      AccountName: DRA_PROXY_ACCOUNT,
+      ProxyUser: 'CONTOSO\\svc-proxy',
+      ServiceDisplayName: 'System Center Virtual Machine Manager Service',
+    });
     for (const c of t.calls) {
       expect(c.secrets).toEqual({ ProxyPassword: SECRET });
       expect(c.text).not.toContain(SECRET);
       expect(JSON.stringify(c.params)).not.toContain(SECRET);
     }
     // The documented switches are in the script, built from params.
-    expect(t.calls[0]!.text).toMatch(/'\/r', '\/Credentials', \$VaultCredentialsPath, '\/FriendlyName', \$FriendlyName, '\/proxyAddress', \$ProxyAddress, '\/proxyport'/);
+    expect(t.calls[0]!.text).toMatch(
+      /'\/r', '\/Credentials', \$VaultCredentialsPath, '\/FriendlyName', \$FriendlyName, '\/proxyAddress', \$ProxyAddress, '\/proxyport'/,
+    );
     expect(t.calls[0]!.text).toContain("'/proxyUsername', $ProxyUser, '/proxyPassword', $ProxyPassword");
     expect(t.calls[1]!.text).toMatch(/Set-SCRunAsAccount -RunAsAccount \$account -Credential \$cred/);
     expect(t.calls[1]!.text).toMatch(/New-SCRunAsAccount -VMMServer \$vmm -Name \$AccountName -Credential \$cred/);
@@ -149,8 +239,16 @@ describe('proxy apply: what runs where, by role', () => {
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: { user: 'svc', password: SECRET } });
     expect(r.steps).toEqual([expect.objectContaining({ id: 'mars-agent', status: 'applied', detail: 'service Running' })]);
     expect(t.uploads).toEqual([]);
-    expect(t.calls.map((c) => [c.script, c.params, c.secrets])).toEqual([['proxy-apply-mars.ps1', { ProxyAddress: 'http://proxy.contoso.local', ProxyPort: 8080, ProxyUser: 'svc', ServiceName: 'obengine' }, { ProxyPassword: SECRET }]]);
-    expect(t.calls[0]!.text).toContain('Set-OBMachineSetting -ProxyServer $ProxyAddress -ProxyPort $ProxyPort -ProxyUsername $ProxyUser -ProxyPassword $secure');
+    expect(t.calls.map((c) => [c.script, c.params, c.secrets])).toEqual([
+      [
+        'proxy-apply-mars.ps1',
+        { ProxyAddress: 'http://proxy.contoso.local', ProxyPort: 8080, ProxyUser: 'svc', ServiceName: 'obengine' },
+        { ProxyPassword: SECRET },
+      ],
+    ]);
+    expect(t.calls[0]!.text).toContain(
+      'Set-OBMachineSetting -ProxyServer $ProxyAddress -ProxyPort $ProxyPort -ProxyUsername $ProxyUser -ProxyPassword $secure',
+    );
   });
 
   it('standalone Hyper-V host without the Provider: provider step not_installed, MARS still applied', async () => {
@@ -160,7 +258,10 @@ describe('proxy apply: what runs where, by role', () => {
     const h = host({ name: 'hv-branch07', tags: ['role:hyperv-host'] });
     const t = new FakePowerShell('hv-branch07', { ...loadTranscript('proxy/provider-not-installed'), ...loadTranscript('proxy/mars-applied') });
     const r = await applyProxySteps(t, h, proxyStepsFor(h, proxy).steps, { proxy, account: null, vaultCredentialsFile: vc });
-    expect(r.steps.map((s) => [s.id, s.status])).toEqual([['provider', 'not_installed'], ['mars-agent', 'applied']]);
+    expect(r.steps.map((s) => [s.id, s.status])).toEqual([
+      ['provider', 'not_installed'],
+      ['mars-agent', 'applied'],
+    ]);
     expect(t.calls[0]!.params.DRConfiguratorPaths).toEqual([...DRCONFIGURATOR_PATHS.hyperv]);
     expect(t.calls.every((c) => Object.keys(c.secrets).length === 0 && c.params.ProxyUser === '')).toBe(true);
   });

@@ -11,14 +11,29 @@ const HOSTILE = '<script>alert(1)</script>';
 function sampleDoc(): CheckRunDocument {
   const hosts = ['linux-centos-6.6', 'linux-bad-etc-hosts', 'linux-sparse'].map((f) => ({
     host: f,
-    result: runChecks({ facts: loadFacts(f), componentId: 'mobility-service', version: '8.4.0.0', settings: { configurationServer: 'cs.lab' }, probes: [{ target: 'cs.lab', port: 443, ok: true }, { target: 'cs.lab', port: 9080, ok: true }] }),
+    result: runChecks({
+      facts: loadFacts(f),
+      componentId: 'mobility-service',
+      version: '8.4.0.0',
+      settings: { configurationServer: 'cs.lab' },
+      probes: [
+        { target: 'cs.lab', port: 443, ok: true },
+        { target: 'cs.lab', port: 9080, ok: true },
+      ],
+    }),
   }));
   const doc = toCheckRunDocument('mobility-service', '8.4.0.0', hosts, '2025-05-01T10:00:00.000Z');
   doc.hosts.push({
     host: HOSTILE,
     verdict: 'fail',
     checks: [
-      { id: 'english-names', verdict: 'fail', title: 'Names <b>bold</b>', evidence: `host name "${HOSTILE}" & '"><img src=x onerror=alert(2)>`, remedy: 'Run `=cmd|\' /C calc\'!A0` then "rename", now\r\nplease' },
+      {
+        id: 'english-names',
+        verdict: 'fail',
+        title: 'Names <b>bold</b>',
+        evidence: `host name "${HOSTILE}" & '"><img src=x onerror=alert(2)>`,
+        remedy: 'Run `=cmd|\' /C calc\'!A0` then "rename", now\r\nplease',
+      },
       { id: 'os-supported', verdict: 'pass', title: 'OS', evidence: '-2+3', remedy: null },
     ],
   });
@@ -58,7 +73,9 @@ describe('check report: HTML', () => {
     expect(fix).toBeGreaterThan(0);
     expect(drill).toBeGreaterThan(fix);
     const groups = html.slice(fix, drill);
-    expect(groups).toMatch(/<section class="group fail"[^>]*>\s*<h3><span class="v">✖ FAIL<\/span> [^<]+<code>etc-hosts<\/code> — <span class="count">1 host<\/span><\/h3>/);
+    expect(groups).toMatch(
+      /<section class="group fail"[^>]*>\s*<h3><span class="v">✖ FAIL<\/span> [^<]+<code>etc-hosts<\/code> — <span class="count">1 host<\/span><\/h3>/,
+    );
     expect(groups).toContain('<strong>Remedy:</strong> Add these lines to /etc/hosts');
     expect(groups).toContain('<li>linux-bad-etc-hosts</li>');
     // fail groups come before unknown ones.
@@ -70,7 +87,11 @@ describe('check report: HTML', () => {
 
   it('at 500 hosts: each failing check once, its remedy once, all its hosts listed; no table wider than the summary', () => {
     const base = sampleDoc().hosts.filter((h) => h.host !== HOSTILE);
-    const many: CheckRunDocument = { component: 'mobility-service', version: '8.4.0.0', hosts: Array.from({ length: 500 }, (_, i) => ({ ...structuredClone(base[i % base.length]!), host: `srv-${String(i).padStart(3, '0')}` })) };
+    const many: CheckRunDocument = {
+      component: 'mobility-service',
+      version: '8.4.0.0',
+      hosts: Array.from({ length: 500 }, (_, i) => ({ ...structuredClone(base[i % base.length]!), host: `srv-${String(i).padStart(3, '0')}` })),
+    };
     const big = renderCheckReportHtml(many);
     const groups = big.slice(big.indexOf('What to fix, by check'), big.indexOf('<h2>Hosts</h2>'));
     const etc = /<section class="group fail" aria-label="[^"]*">[\s\S]*?<code>etc-hosts<\/code>[\s\S]*?<\/section>/.exec(groups)![0];
@@ -86,7 +107,9 @@ describe('check report: HTML', () => {
     const summary = /<table class="summary">([\s\S]*?)<\/table>/.exec(html)![1]!;
     // Hosts: centos unknown (Microsoft publishes no kernel list for RHEL6-64 / 8.x: kernel-supported is unknown, never pass),
     // bad-etc-hosts fail, sparse unknown, hostile fail.
-    expect(summary).toMatch(/<th scope="row">Hosts<\/th><td class="fail">2<\/td><td class="unknown">2<\/td><td class="warn">0<\/td><td class="pass">0<\/td><td>4<\/td>/);
+    expect(summary).toMatch(
+      /<th scope="row">Hosts<\/th><td class="fail">2<\/td><td class="unknown">2<\/td><td class="warn">0<\/td><td class="pass">0<\/td><td>4<\/td>/,
+    );
     expect(html).toContain('Overall: <strong class="fail">✖ FAIL</strong>');
   });
 });
@@ -102,7 +125,7 @@ describe('check report: CSV', () => {
     expect(rows.length - 1).toBe(doc.hosts.reduce((n, h) => n + h.checks.length, 0));
     const hostile = rows.find((r) => r[2] === 'english-names' && r[0] === HOSTILE)!;
     expect(hostile[5]).toBe(`host name "${HOSTILE}" & '"><img src=x onerror=alert(2)>`);
-    expect(hostile[6]).toBe("Run `=cmd|' /C calc'!A0` then \"rename\", now\r\nplease");
+    expect(hostile[6]).toBe('Run `=cmd|\' /C calc\'!A0` then "rename", now\r\nplease');
   });
 
   it('guards cells that a spreadsheet would run as formulas', () => {
@@ -130,6 +153,8 @@ describe('check report: JSON', () => {
 
   it('rejects something that is not a check document', () => {
     expect(() => renderCheckReportJson({ component: 'x' } as unknown as CheckRunDocument)).toThrow(/not a check run document/);
-    expect(() => renderCheckReport({ component: 'x', version: null, hosts: [{ host: 'h', verdict: 'maybe', checks: [] }] } as unknown as CheckRunDocument, 'html')).toThrow(/verdict/);
+    expect(() =>
+      renderCheckReport({ component: 'x', version: null, hosts: [{ host: 'h', verdict: 'maybe', checks: [] }] } as unknown as CheckRunDocument, 'html'),
+    ).toThrow(/verdict/);
   });
 });

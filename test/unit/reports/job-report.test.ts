@@ -12,7 +12,15 @@ const report: JobReport = {
   finishedAt: '2026-11-25T08:01:00Z',
   hosts: [
     { host: 'web1', action: 'install', status: 'succeeded', version: '9.62.7096.1', attempts: 1, error: null, durationMs: 4200 },
-    { host: '<script>alert(1)</script>', action: 'install', status: 'failed', version: null, attempts: 3, error: { code: 'disk_full', message: 'no space <b>', remedy: '=HYPERLINK("x")' }, durationMs: 1000 },
+    {
+      host: '<script>alert(1)</script>',
+      action: 'install',
+      status: 'failed',
+      version: null,
+      attempts: 3,
+      error: { code: 'disk_full', message: 'no space <b>', remedy: '=HYPERLINK("x")' },
+      durationMs: 1000,
+    },
   ],
 };
 

@@ -181,8 +181,14 @@ describe('loopback web server', () => {
     const cookie = await signIn(s);
     const ws = await connect(s, { origin: s.origin, cookie });
     expect((await call(ws, { id: 2, name: 'hosts.add', input: { address: 7 } })).result).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect((await call(ws, { id: 3, name: 'hosts.add', input: { address: '10.0.0.1', port: 70000 } })).result).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/port/) } });
-    expect((await call(ws, { id: 4, name: 'no.such', input: {} })).result).toMatchObject({ ok: false, error: { code: 'usage', message: 'Unknown command no.such.' } });
+    expect((await call(ws, { id: 3, name: 'hosts.add', input: { address: '10.0.0.1', port: 70000 } })).result).toMatchObject({
+      ok: false,
+      error: { code: 'validation', message: expect.stringMatching(/port/) },
+    });
+    expect((await call(ws, { id: 4, name: 'no.such', input: {} })).result).toMatchObject({
+      ok: false,
+      error: { code: 'usage', message: 'Unknown command no.such.' },
+    });
     expect((await call(ws, 'not json')).result).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(await call(ws, { id: 5 })).toMatchObject({ id: 5, result: { ok: false, error: { code: 'validation' } } });
     const ok = await call(ws, { id: 'a', name: 'hosts.add', input: { address: '10.0.0.1', name: 'web1' } });

@@ -54,6 +54,10 @@ describe('service contract', () => {
   });
 
   it('redacts secret fields at any depth', () => {
-    expect(redact({ name: 'c', password: 'p', nested: [{ sudoPassword: 's', user: 'u' }] })).toEqual({ name: 'c', password: '[redacted]', nested: [{ sudoPassword: '[redacted]', user: 'u' }] });
+    expect(redact({ name: 'c', password: 'p', nested: [{ sudoPassword: 's', user: 'u' }] })).toEqual({
+      name: 'c',
+      password: '[redacted]',
+      nested: [{ sudoPassword: '[redacted]', user: 'u' }],
+    });
   });
 });

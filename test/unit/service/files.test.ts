@@ -124,15 +124,27 @@ describe('a window names files by handle only', () => {
     const short = await svc.call('ui.files.begin', { name: 'short.bin', size: 10 }, fe);
     if (!short.ok) throw new Error('begin');
     await svc.call('ui.files.chunk', { handle: short.value.handle, offset: 0, data: Buffer.from('abc').toString('base64') }, fe);
-    expect(await svc.call('ui.files.chunk', { handle: short.value.handle, offset: 0, data: 'YQ==' }, fe)).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect(await svc.call('ui.files.finish', { handle: short.value.handle }, fe)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/incomplete/) } });
+    expect(await svc.call('ui.files.chunk', { handle: short.value.handle, offset: 0, data: 'YQ==' }, fe)).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+    expect(await svc.call('ui.files.finish', { handle: short.value.handle }, fe)).toMatchObject({
+      ok: false,
+      error: { code: 'validation', message: expect.stringMatching(/incomplete/) },
+    });
     const long = await svc.call('ui.files.begin', { name: 'long.bin', size: 2 }, fe);
     if (!long.ok) throw new Error('begin');
-    expect(await svc.call('ui.files.chunk', { handle: long.value.handle, offset: 0, data: Buffer.from('abc').toString('base64') }, fe)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/larger than announced/) } });
+    expect(await svc.call('ui.files.chunk', { handle: long.value.handle, offset: 0, data: Buffer.from('abc').toString('base64') }, fe)).toMatchObject({
+      ok: false,
+      error: { code: 'validation', message: expect.stringMatching(/larger than announced/) },
+    });
     const altered = await svc.call('ui.files.begin', { name: 'alt.bin', size: 1 }, fe);
     if (!altered.ok) throw new Error('begin');
     await svc.call('ui.files.chunk', { handle: altered.value.handle, offset: 0, data: 'YQ==' }, fe);
-    expect(await svc.call('ui.files.finish', { handle: altered.value.handle, sha256: '0'.repeat(64) }, fe)).toMatchObject({ ok: false, error: { code: 'hash_mismatch' } });
+    expect(await svc.call('ui.files.finish', { handle: altered.value.handle, sha256: '0'.repeat(64) }, fe)).toMatchObject({
+      ok: false,
+      error: { code: 'hash_mismatch' },
+    });
     // Only the complete, verified upload is left; dispose removes the session's folder.
     const left = readdirSync(svc.files.root).flatMap((d) => readdirSync(join(svc.files.root, d)));
     expect(left).toEqual(['pass.txt']);
@@ -166,7 +178,10 @@ describe('a window names files by handle only', () => {
     };
     const missing: string[] = [];
     for (const [name, spec] of Object.entries(commands)) {
-      const shape = (spec.input as unknown as { shape?: Record<string, unknown> }).shape ?? (spec.input as unknown as { def?: { schema?: { shape?: Record<string, unknown> } } }).def?.schema?.shape ?? {};
+      const shape =
+        (spec.input as unknown as { shape?: Record<string, unknown> }).shape ??
+        (spec.input as unknown as { def?: { schema?: { shape?: Record<string, unknown> } } }).def?.schema?.shape ??
+        {};
       for (const field of Object.keys(shape)) {
         if (!/(file|dir|path|out|source|folder|from)$/i.test(field)) continue;
         if (notLocal[`${name}.${field}`] || FILE_INPUTS[name]?.[field]) continue;

@@ -25,11 +25,23 @@ describe('jobs.show is the journal', () => {
     const { store, svc } = setup();
     const a = store.hosts.upsert({ address: '10.0.0.1', os: 'linux' }).host;
     const b = store.hosts.upsert({ address: '10.0.0.2', os: 'linux' }).host;
-    const job = store.journal.createJob({ kind: 'apply', planId: null, options: {}, hosts: [{ hostId: a.id, host: a.name, action: 'install', version: null }, { hostId: b.id, host: b.name, action: 'install', version: null }] });
+    const job = store.journal.createJob({
+      kind: 'apply',
+      planId: null,
+      options: {},
+      hosts: [
+        { hostId: a.id, host: a.name, action: 'install', version: null },
+        { hostId: b.id, host: b.name, action: 'install', version: null },
+      ],
+    });
     store.journal.setHost(job.id, b.id, { status: 'running' });
     const r = await svc.call('jobs.show', { jobId: job.id });
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.value.hosts.map((h) => [h.host, h.status])).toEqual([['10.0.0.1', 'pending'], ['10.0.0.2', 'running']]);
+    if (r.ok)
+      expect(r.value.hosts.map((h) => [h.host, h.status])).toEqual([
+        ['10.0.0.1', 'pending'],
+        ['10.0.0.2', 'running'],
+      ]);
   });
 });
 
@@ -63,6 +75,8 @@ describe('accepted checks: who and when, in the plan, jobs.show and the report',
     const json = await svc.call('report.create', { id: applied.value.jobId, format: 'json' });
     expect(json.ok && JSON.parse(json.value.content!).acceptances).toEqual(plan.value.acceptances);
     const html = await svc.call('report.create', { id: applied.value.jobId, format: 'html' });
-    expect(html.ok && html.value.content).toMatch(new RegExp(`<h2>Accepted failing checks</h2>[\\s\\S]*<td class="warn">etc-hosts</td><td>${by.replace(/[()]/g, '\\$&')}</td>`));
+    expect(html.ok && html.value.content).toMatch(
+      new RegExp(`<h2>Accepted failing checks</h2>[\\s\\S]*<td class="warn">etc-hosts</td><td>${by.replace(/[()]/g, '\\$&')}</td>`),
+    );
   });
 });

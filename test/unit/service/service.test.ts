@@ -6,7 +6,9 @@ import { checkedEmit, outputError } from '../../../src-main/service/service.ts';
 describe('service: outputs and events against the contract', () => {
   it('an output outside its schema is an internal error naming the field; one inside passes, extra fields and all', () => {
     expect(outputError('ui.commands', ['hosts.list'])).toBeNull();
-    expect(outputError('jobs.list', [{ id: 'j', kind: 'apply', planId: null, status: 'finished', createdAt: 'x', updatedAt: 'x', counts: {}, outcome: {} }])).toMatchObject({
+    expect(
+      outputError('jobs.list', [{ id: 'j', kind: 'apply', planId: null, status: 'finished', createdAt: 'x', updatedAt: 'x', counts: {}, outcome: {} }]),
+    ).toMatchObject({
       code: 'internal',
       message: expect.stringMatching(/^jobs\.list returned output outside the service contract: 0\.status: /),
     });

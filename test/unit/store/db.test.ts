@@ -10,7 +10,8 @@ describe('database', () => {
     expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
     expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]).map((t) => t.name);
-    for (const t of ['hosts', 'credentials', 'secrets', 'trust_pins', 'jobs', 'job_hosts', 'steps', 'events', 'facts', 'settings', 'plans']) expect(tables).toContain(t);
+    for (const t of ['hosts', 'credentials', 'secrets', 'trust_pins', 'jobs', 'job_hosts', 'steps', 'events', 'facts', 'settings', 'plans'])
+      expect(tables).toContain(t);
     db.close();
   });
 

@@ -62,17 +62,32 @@ describe('imported data cannot lower security', () => {
 
   it('hosts.add (CLI, IPC, WebSocket) takes the cli.md columns only', async () => {
     const { service } = setup();
-    for (const extra of [{ evidence: { winrm: { auth: 'Basic' } } }, { uuid: 'x' }, { id: 'h-1' }, { auth: 'Basic' }, { useSsl: false }, { source: 'Made Up!' }]) {
+    for (const extra of [
+      { evidence: { winrm: { auth: 'Basic' } } },
+      { uuid: 'x' },
+      { id: 'h-1' },
+      { auth: 'Basic' },
+      { useSsl: false },
+      { source: 'Made Up!' },
+    ]) {
       const r = await service.call('hosts.add', { address: '10.9.2.1', os: 'windows', ...extra } as never);
       expect(r, JSON.stringify(extra)).toMatchObject({ ok: false, error: { code: 'validation' } });
     }
-    expect(await service.call('hosts.add', { address: '10.9.2.1', os: 'windows', port: 5985 })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/hosts winrm HOST --http/) } });
+    expect(await service.call('hosts.add', { address: '10.9.2.1', os: 'windows', port: 5985 })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/hosts winrm HOST --http/) },
+    });
     expect(await service.call('hosts.list', {})).toEqual({ ok: true, value: [] });
   });
 
   it('evidence (discovery, old data) never chooses the connection: Negotiate over HTTPS unless the operator said otherwise', async () => {
     const { store } = setup();
-    const { host } = store.hosts.upsert({ address: '10.9.3.1', os: 'windows', source: 'network', evidence: { winrm: { auth: 'Basic', useSsl: false, https: false } } });
+    const { host } = store.hosts.upsert({
+      address: '10.9.3.1',
+      os: 'windows',
+      source: 'network',
+      evidence: { winrm: { auth: 'Basic', useSsl: false, https: false } },
+    });
     const t = transportFor(store, { ...host, credential: 'c' }, { name: 'c', user: 'CONTOSO\\admin', kind: 'password', password: 'p' });
     expect(connectionOf(t)).toMatchObject({ auth: 'Negotiate', useSsl: true, port: 5986 });
   });
@@ -94,7 +109,11 @@ describe('imported data cannot lower security', () => {
     const s2 = openStore(home, (db) => new LazyVaultStore(db, () => KEY));
     const h2 = s2.hosts.get(host.id)!;
     expect(h2.port).toBe(5985);
-    expect(connectionOf(transportFor(s2, { ...h2, credential: 'c' }, { name: 'c', user: 'u', kind: 'password', password: 'p' }))).toMatchObject({ auth: 'Negotiate', useSsl: false, port: 5985 });
+    expect(connectionOf(transportFor(s2, { ...h2, credential: 'c' }, { name: 'c', user: 'u', kind: 'password', password: 'p' }))).toMatchObject({
+      auth: 'Negotiate',
+      useSsl: false,
+      port: 5985,
+    });
     s2.close();
     const back = await runCli(['--json', 'hosts', 'winrm', '10.9.4.1', '--https', '--auth', 'CredSSP'], { home, env });
     expect(back.json()).toMatchObject([{ useSsl: true, port: 5986, auth: 'CredSSP', warnings: [expect.stringMatching(/CredSSP delegates/)] }]);

@@ -21,7 +21,13 @@ describe('host names a terminal would act on', () => {
   });
 
   it('a host file row with one is refused with its line', () => {
-    const { errors } = parseHostFile('h.json', JSON.stringify([{ address: '10.7.0.3', name: 'ok-name' }, { address: '10.7.0.4', name: 'evil\x1b[31m' }]));
+    const { errors } = parseHostFile(
+      'h.json',
+      JSON.stringify([
+        { address: '10.7.0.3', name: 'ok-name' },
+        { address: '10.7.0.4', name: 'evil\x1b[31m' },
+      ]),
+    );
     expect(errors).toMatchObject([{ line: 2, message: expect.stringMatching(/control characters/) }]);
   });
 

@@ -16,7 +16,18 @@ import { tempHome } from '../../helpers/cli.ts';
 const NS = 'http://schemas.microsoft.com/windows/2004/02/mit/task';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-const base: Schedule = { name: 'nightly', every: 'daily', cron: '30 2 * * *', sweepArgs: [], home: '/var/lib/asr', vaultKeyFile: '/etc/asr/vault.key', backend: 'cron', files: [], createdAt: '', nextRun: null };
+const base: Schedule = {
+  name: 'nightly',
+  every: 'daily',
+  cron: '30 2 * * *',
+  sweepArgs: [],
+  home: '/var/lib/asr',
+  vaultKeyFile: '/etc/asr/vault.key',
+  backend: 'cron',
+  files: [],
+  createdAt: '',
+  nextRun: null,
+};
 const all = hostileStrings(600);
 const printable = all.filter((s) => !CONTROL.test(s));
 const controls = all.filter((s) => CONTROL.test(s));
@@ -107,7 +118,10 @@ describe('schedule escaping, fuzzed with the shell quoting hostile strings', () 
     cmd = cmd.replace(/\\%/g, '%').replace(/ >>\S+ 2>&1$/, '');
     const want = sweepCommand(s);
     // The same words, run by sh through a function that prints them NUL-separated.
-    const out = execFileSync('/bin/sh', ['-c', `f() { printf '%s\\0' "$ASR_DEPLOY_VAULT_KEY_FILE" "$@"; }\n${cmd.replace(/^(ASR_DEPLOY_VAULT_KEY_FILE=\S+) \S+/, '$1 f')}`]);
+    const out = execFileSync('/bin/sh', [
+      '-c',
+      `f() { printf '%s\\0' "$ASR_DEPLOY_VAULT_KEY_FILE" "$@"; }\n${cmd.replace(/^(ASR_DEPLOY_VAULT_KEY_FILE=\S+) \S+/, '$1 f')}`,
+    ]);
     expect(splitNul(out)).toEqual(['/etc/asr/vault.key', ...want.slice(1)]);
   });
 
@@ -131,7 +145,12 @@ describe('schedule escaping, fuzzed with the shell quoting hostile strings', () 
       } catch (e) {
         said = String((e as { stderr?: string }).stderr ?? e);
       }
-      expect(said.split('\n').filter((l) => l.includes(unit)).join('\n')).toBe('');
+      expect(
+        said
+          .split('\n')
+          .filter((l) => l.includes(unit))
+          .join('\n'),
+      ).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -156,7 +175,11 @@ describe('schedule escaping, fuzzed with the shell quoting hostile strings', () 
     }
     const store = openStore(tempHome(), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
     const cronDir = mkdtempSync(join(tmpdir(), 'asr-cron-'));
-    for (const bad of [{ sweepArgs: ['--hosts', 'all\n* * * * * root rm -rf /'] }, { sweepArgs: [], every: '0 3 * * *\n* * * * * root id' }, { sweepArgs: ['\u202etag:prod'] }]) {
+    for (const bad of [
+      { sweepArgs: ['--hosts', 'all\n* * * * * root rm -rf /'] },
+      { sweepArgs: [], every: '0 3 * * *\n* * * * * root id' },
+      { sweepArgs: ['\u202etag:prod'] },
+    ]) {
       expect(() => addSchedule(store, { name: 'evil', every: 'daily', backend: 'cron', cronDir, ...bad })).toThrow(/control character/);
     }
     expect(execFileSync('ls', ['-A', cronDir], { encoding: 'utf8' })).toBe('');

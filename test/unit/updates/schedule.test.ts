@@ -2,7 +2,18 @@ import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { cronFile, cronToOnCalendar, systemdUnits, taskXml, toCron, winQuote, type Schedule } from '../../../src-main/updates/schedule.ts';
 
-const base: Schedule = { name: 'nightly', every: 'daily', cron: '30 2 * * *', sweepArgs: ['--source', '/srv/asr installers', '--hosts', 'tag:prod'], home: '/var/lib/asr', vaultKeyFile: '/etc/asr/vault.key', backend: 'cron', files: [], createdAt: '', nextRun: null };
+const base: Schedule = {
+  name: 'nightly',
+  every: 'daily',
+  cron: '30 2 * * *',
+  sweepArgs: ['--source', '/srv/asr installers', '--hosts', 'tag:prod'],
+  home: '/var/lib/asr',
+  vaultKeyFile: '/etc/asr/vault.key',
+  backend: 'cron',
+  files: [],
+  createdAt: '',
+  nextRun: null,
+};
 const NS = 'http://schemas.microsoft.com/windows/2004/02/mit/task';
 
 describe('schedules', () => {
@@ -39,7 +50,9 @@ describe('schedules', () => {
     expect(task.localName).toBe('Task');
     expect(task.namespaceURI).toBe(NS);
     expect(task.getAttribute('version')).toBe('1.2');
-    const kids = Array.from(task.childNodes).filter((n) => n.nodeType === 1).map((n) => (n as unknown as { localName: string }).localName);
+    const kids = Array.from(task.childNodes)
+      .filter((n) => n.nodeType === 1)
+      .map((n) => (n as unknown as { localName: string }).localName);
     // The schema's Task element: RegistrationInfo, Triggers, Principals, Settings, Actions (Actions required).
     expect(kids).toEqual(['RegistrationInfo', 'Triggers', 'Principals', 'Settings', 'Actions']);
     const one = (name: string) => doc.getElementsByTagNameNS(NS, name)[0]!;

@@ -40,7 +40,10 @@ describe('asr-deploy serve', () => {
   });
 
   it('says how to build the wizard when it is missing', async () => {
-    const child = spawn(process.execPath, [BIN, '--home', tempHome(), 'serve'], { env: { ...process.env, ASR_DEPLOY_RENDERER_DIR: '/nonexistent' }, cwd: tmpdir() });
+    const child = spawn(process.execPath, [BIN, '--home', tempHome(), 'serve'], {
+      env: { ...process.env, ASR_DEPLOY_RENDERER_DIR: '/nonexistent' },
+      cwd: tmpdir(),
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -32,7 +32,19 @@ const INSTALL_DIR = 'C:\\Program Files (x86)\\Microsoft Azure Site Recovery';
 const REQUEST = 'eyJtYWNoaW5lIjoid2ViMDEtYmlvcy00MiJ9';
 const CONFIG = JSON.stringify({ opaque: Buffer.from('{"machine":"web01-bios-42"}').toString('base64'), secretToken: 'RCM-TOKEN-never-logged-7f' });
 
-const detect = (installed: boolean, configured: boolean | null) => ({ answer: { installed, version: installed ? V : null, configured, service: installed ? 'running' : 'absent', installDir: installed ? INSTALL_DIR : null, services: {}, markers: [], versionFile: null, vmm: null } });
+const detect = (installed: boolean, configured: boolean | null) => ({
+  answer: {
+    installed,
+    version: installed ? V : null,
+    configured,
+    service: installed ? 'running' : 'absent',
+    installDir: installed ? INSTALL_DIR : null,
+    services: {},
+    markers: [],
+    versionFile: null,
+    vmm: null,
+  },
+});
 const transcript = (): Transcript => ({
   'component-detect.ps1': [detect(false, null), detect(true, false), detect(true, false), detect(true, false), detect(true, true)],
   'prepare-staging.ps1': [{ answer: { dir: DIR, freeBytes: 10 * 1024 ** 3 } }],
@@ -61,7 +73,26 @@ afterEach(() => {
 
 function target(action: 'install' | 'upgrade'): RecipeTarget {
   const host = { id: 'h1', name: 'web01', address: 'web01.contoso.local', os: 'windows' } as Host;
-  return { host, action, version: V, installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V, component: 'mobility-service', platform: 'windows', hashStatus: 'unknown' }, csAddress: null, csPort: null, passphrase: null, appliance: '10.0.0.250' };
+  return {
+    host,
+    action,
+    version: V,
+    installer: {
+      file: FILE,
+      path: join(SRC, FILE),
+      sha256: SHA,
+      size: 1,
+      osId: 'Windows',
+      version: V,
+      component: 'mobility-service',
+      platform: 'windows',
+      hashStatus: 'unknown',
+    },
+    csAddress: null,
+    csPort: null,
+    passphrase: null,
+    appliance: '10.0.0.250',
+  };
 }
 
 describe('Mobility service on Windows with the modernized replication appliance (CSPrime)', () => {
@@ -69,16 +100,51 @@ describe('Mobility service on Windows with the modernized replication appliance 
     const r = recipeFor('mobility-service', 'windows')!;
     const [extract, install, configure] = r.commandLines(catalog, target('install'));
     expect(extract).toEqual([FILE, '/q', '/x:%ProgramData%\\asr-deploy\\JOB\\x']);
-    expect(install).toEqual(['UnifiedAgentInstaller.exe', '/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', INSTALL_DIR]);
-    expect(configure).toEqual([`${INSTALL_DIR}\\agent\\UnifiedAgentConfigurator.exe`, '/SourceConfigFilePath', '%ProgramData%\\asr-deploy\\JOB\\config.json', '/CSType', 'CSPrime']);
-    expect(r.commandLines(catalog, target('upgrade'))[1]).toEqual(['UnifiedAgentInstaller.exe', '/Role', 'MS', '/Platform', 'VmWare', '/Silent', '/InstallationType', 'Upgrade', '/CSType', 'CSPrime', '/InstallLocation', INSTALL_DIR]);
-    const linux = recipeFor('mobility-service', 'linux')!.commandLines(catalog, { ...target('install'), host: { ...target('install').host, os: 'linux' } as Host });
+    expect(install).toEqual([
+      'UnifiedAgentInstaller.exe',
+      '/Platform',
+      'vmware',
+      '/Silent',
+      '/Role',
+      'MS',
+      '/CSType',
+      'CSPrime',
+      '/InstallLocation',
+      INSTALL_DIR,
+    ]);
+    expect(configure).toEqual([
+      `${INSTALL_DIR}\\agent\\UnifiedAgentConfigurator.exe`,
+      '/SourceConfigFilePath',
+      '%ProgramData%\\asr-deploy\\JOB\\config.json',
+      '/CSType',
+      'CSPrime',
+    ]);
+    expect(r.commandLines(catalog, target('upgrade'))[1]).toEqual([
+      'UnifiedAgentInstaller.exe',
+      '/Role',
+      'MS',
+      '/Platform',
+      'VmWare',
+      '/Silent',
+      '/InstallationType',
+      'Upgrade',
+      '/CSType',
+      'CSPrime',
+      '/InstallLocation',
+      INSTALL_DIR,
+    ]);
+    const linux = recipeFor('mobility-service', 'linux')!.commandLines(catalog, {
+      ...target('install'),
+      host: { ...target('install').host, os: 'linux' } as Host,
+    });
     expect(linux.slice(1)).toEqual([
       ['./install', '-q', '-r', 'MS', '-v', 'VmWare', '-c', 'CSPrime', '-d', '/usr/local/ASR'],
       ['/usr/local/ASR/Vx/bin/AzureRcmCli', '--getagentconfiginput'],
       ['/usr/local/ASR/Vx/bin/UnifiedAgentConfigurator.sh', '-c', 'CSPrime', '-S', '/tmp/asr-deploy-JOB/config.json', '-q'],
     ]);
-    expect(recipeFor('mobility-service', 'linux')!.commandLines(catalog, { ...target('upgrade'), host: { ...target('upgrade').host, os: 'linux' } as Host })[1]).toEqual(['./install', '-q', '-r', 'MS', '-v', 'VmWare', '-a', 'Upgrade', '-c', 'CSPrime']);
+    expect(
+      recipeFor('mobility-service', 'linux')!.commandLines(catalog, { ...target('upgrade'), host: { ...target('upgrade').host, os: 'linux' } as Host })[1],
+    ).toEqual(['./install', '-q', '-r', 'MS', '-v', 'VmWare', '-a', 'Upgrade', '-c', 'CSPrime']);
     // 8.x has no appliance generation: refused by data, not by code.
     expect(() => catalog.commandLines('mobility-service', '8.4.0.0', 'windows', 'appliance')).toThrow(/modernized replication appliance/);
   });
@@ -88,8 +154,33 @@ describe('Mobility service on Windows with the modernized replication appliance 
     const log: RecordedCall[] = [];
     fakes.set('web01', new FakePowerShell('web01', transcript(), log));
     const planId = 'p-csprime1';
-    const doc: PlanDocument = { planId, createdAt: new Date().toISOString(), component: 'mobility-service', version: V, source: '/src', cs: null, csPort: null, appliance: '10.0.0.250', passphraseRef: null, accepted: [], items: [{ host: 'web01', hostId: host.id, action: 'install', from: null, to: V, reason: 'install', osId: 'Windows', installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V } }] };
-    store.db.prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)').run(planId, doc.createdAt, doc.component, V, JSON.stringify(doc));
+    const doc: PlanDocument = {
+      planId,
+      createdAt: new Date().toISOString(),
+      component: 'mobility-service',
+      version: V,
+      source: '/src',
+      cs: null,
+      csPort: null,
+      appliance: '10.0.0.250',
+      passphraseRef: null,
+      accepted: [],
+      items: [
+        {
+          host: 'web01',
+          hostId: host.id,
+          action: 'install',
+          from: null,
+          to: V,
+          reason: 'install',
+          osId: 'Windows',
+          installer: { file: FILE, path: join(SRC, FILE), sha256: SHA, size: 1, osId: 'Windows', version: V },
+        },
+      ],
+    };
+    store.db
+      .prepare('INSERT INTO plans (id, created_at, component, version, document) VALUES (?, ?, ?, ?, ?)')
+      .run(planId, doc.createdAt, doc.component, V, JSON.stringify(doc));
     const jobId = createJobFromPlan(store, doc, { retries: 1 });
     const first = await runJob(store, jobId);
     expect(first.status).toBe('awaiting_config');
@@ -97,13 +188,21 @@ describe('Mobility service on Windows with the modernized replication appliance 
     expect(store.journal.step(jobId, host.id, 'install')?.detail).toMatchObject({ setupProgram: 'UnifiedAgent.exe', configRequest: REQUEST });
     expect(configRequests(store, jobId).map((r) => [r.file, r.request])).toEqual([['web01.txt', REQUEST]]);
     const install = log.filter((c) => c.script === 'run-step.ps1')[1]!;
-    expect(install.params).toMatchObject({ Exe: 'UnifiedAgent.exe', ArgList: ['/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', INSTALL_DIR] });
+    expect(install.params).toMatchObject({
+      Exe: 'UnifiedAgent.exe',
+      ArgList: ['/Platform', 'vmware', '/Silent', '/Role', 'MS', '/CSType', 'CSPrime', '/InstallLocation', INSTALL_DIR],
+    });
 
-    expect(acceptConfigFiles(store, jobId, [{ name: 'web01.json', content: CONFIG }]).matched).toEqual([{ name: 'web01.json', host: 'web01', matchedBy: 'identity' }]);
+    expect(acceptConfigFiles(store, jobId, [{ name: 'web01.json', content: CONFIG }]).matched).toEqual([
+      { name: 'web01.json', host: 'web01', matchedBy: 'identity' },
+    ]);
     const second = await runJob(store, jobId);
     expect(second.status).toBe('succeeded');
     const configure = log.filter((c) => c.script === 'run-step.ps1')[2]!;
-    expect(configure.params).toMatchObject({ Exe: `${INSTALL_DIR}\\agent\\UnifiedAgentConfigurator.exe`, ArgList: ['/SourceConfigFilePath', `${DIR}\\config.json`, '/CSType', 'CSPrime'] });
+    expect(configure.params).toMatchObject({
+      Exe: `${INSTALL_DIR}\\agent\\UnifiedAgentConfigurator.exe`,
+      ArgList: ['/SourceConfigFilePath', `${DIR}\\config.json`, '/CSType', 'CSPrime'],
+    });
     const writes = log.filter((c) => c.script === 'write-secret-file.ps1');
     expect(writes).toHaveLength(1);
     expect(writes[0]!.params).toEqual({ Path: `${DIR}\\config.json` });

@@ -2,14 +2,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloudsOfGroup, discoverHyperVHost, discoverVmm, hyperVToHostInput, mergeDiscoveredHosts, vmmToHostInputs } from '../../../../src-main/discovery/hyperv/index.ts';
+import {
+  cloudsOfGroup,
+  discoverHyperVHost,
+  discoverVmm,
+  hyperVToHostInput,
+  mergeDiscoveredHosts,
+  vmmToHostInputs,
+} from '../../../../src-main/discovery/hyperv/index.ts';
 import { LazyVaultStore } from '../../../../src-main/store/secrets/vault.ts';
 import { openStore } from '../../../../src-main/store/store.ts';
 import { FakePowerShell, loadTranscript } from '../../../helpers/fake-powershell.ts';
 import { failureOf } from '../../../helpers/failure.ts';
 
 const store = () => openStore(mkdtempSync(join(tmpdir(), 'asr-home-')), (db) => new LazyVaultStore(db, () => 'unit-test-vault-key'));
-
 
 describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
   const vmm2016 = () => new FakePowerShell('vmm01.contoso.local', loadTranscript('discovery/vmm-2016'));
@@ -63,7 +69,13 @@ describe('VMM discovery (replayed transcripts of discover-vmm.ps1)', () => {
     const server = s.hosts.get('vmm01.contoso.local')!;
     expect(server).toMatchObject({ os: 'windows', transport: 'winrm', port: 5986, source: 'vmm', credential: 'vmm-admin' });
     expect(server.tags).toEqual(['role:vmm-server', 'cloud:Gold', 'cloud:Silver-Branch']);
-    expect(s.hosts.get('HV01.contoso.local')!.tags).toEqual(['role:hyperv-host', 'vmm:VMM01.contoso.local', 'hostgroup:Production', 'cluster:HVCL01', 'cloud:Gold']);
+    expect(s.hosts.get('HV01.contoso.local')!.tags).toEqual([
+      'role:hyperv-host',
+      'vmm:VMM01.contoso.local',
+      'hostgroup:Production',
+      'cluster:HVCL01',
+      'cloud:Gold',
+    ]);
     expect(s.hosts.get('HV04.contoso.local')!.tags).toEqual(['role:hyperv-host', 'vmm:VMM01.contoso.local', 'hostgroup:Branch-Offices', 'cloud:Silver-Branch']);
     expect(s.hosts.select('tag:cluster:HVCL01').map((h) => h.address)).toEqual(['HV01.contoso.local', 'HV02.contoso.local']);
     // Re-running merges: nothing new, nothing duplicated.
@@ -94,7 +106,10 @@ describe('Hyper-V host discovery (replayed transcripts of discover-hyperv.ps1)',
     const t = new FakePowerShell('hv-branch07', loadTranscript('discovery/hyperv-standalone-2012r2'));
     const inv = await discoverHyperVHost(t, { address: '10.20.7.5' });
     expect(inv).toMatchObject({ address: '10.20.7.5', computer: 'HV-BRANCH07', cluster: null, hyperv: { installed: true, version: '6.3.9600.18692' } });
-    expect(inv.vms.map((v) => [v.name, v.state, v.generation])).toEqual([['BR7-FS01', 'Running', 1], ['BR7-PRINT', 'Off', 2]]);
+    expect(inv.vms.map((v) => [v.name, v.state, v.generation])).toEqual([
+      ['BR7-FS01', 'Running', 1],
+      ['BR7-PRINT', 'Off', 2],
+    ]);
     const s = store();
     mergeDiscoveredHosts(s.hosts, [hyperVToHostInput(inv, { credential: 'admin' })]);
     expect(s.hosts.get('10.20.7.5')).toMatchObject({ os: 'windows', transport: 'winrm', source: 'hyperv', tags: ['role:hyperv-host'] });

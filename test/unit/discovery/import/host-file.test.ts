@@ -48,7 +48,13 @@ describe('host file parsing', () => {
   });
 
   it('reads a JSON array, positions as line numbers', () => {
-    const { rows, errors } = parseHostFile('x.json', JSON.stringify([{ address: '10.0.0.1', tags: ['a'] }, { address: '10.0.0.2', port: 'x' }]));
+    const { rows, errors } = parseHostFile(
+      'x.json',
+      JSON.stringify([
+        { address: '10.0.0.1', tags: ['a'] },
+        { address: '10.0.0.2', port: 'x' },
+      ]),
+    );
     expect(rows).toHaveLength(1);
     expect(errors.map((e) => e.line)).toEqual([2]);
   });

@@ -69,7 +69,12 @@ describe('discoverNetwork', () => {
     expect(host.winrm?.https).toBe(true);
     expect(host.winrm?.authentication).toEqual(['Negotiate', 'Basic']);
     const der = new (await import('node:crypto')).X509Certificate(certs.selfSigned.cert).raw;
-    expect(host.winrm?.certificate).toMatchObject({ fingerprint: sha256Fingerprint(der), subject: 'O=ASR test, CN=winrm-self', expired: false, expiresSoon: true });
+    expect(host.winrm?.certificate).toMatchObject({
+      fingerprint: sha256Fingerprint(der),
+      subject: 'O=ASR test, CN=winrm-self',
+      expired: false,
+      expiresSoon: true,
+    });
     expect(host.winrm?.certificate?.notAfter).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(host.os).toBe('windows');
     expect(progress.at(-1)).toBe(3);
@@ -104,10 +109,17 @@ describe('discoverNetwork', () => {
 
 describe('WS-Man identification', () => {
   it('counts an auth challenge or a WS-Man document, not any web server', () => {
-    expect(parseWsmanResponse('HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: Kerberos\r\n\r\n')).toMatchObject({ wsman: true, authentication: ['Negotiate', 'Kerberos'] });
+    expect(parseWsmanResponse('HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: Kerberos\r\n\r\n')).toMatchObject({
+      wsman: true,
+      authentication: ['Negotiate', 'Kerberos'],
+    });
     const identify =
       'HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml;charset=UTF-8\r\n\r\n<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><wsmid:IdentifyResponse xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion><wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor><wsmid:ProductVersion>OS: 10.0.17763 SP: 0.0 Stack: 3.0</wsmid:ProductVersion></wsmid:IdentifyResponse></s:Body></s:Envelope>';
-    expect(parseWsmanResponse(identify)).toMatchObject({ wsman: true, productVendor: 'Microsoft Corporation', productVersion: 'OS: 10.0.17763 SP: 0.0 Stack: 3.0' });
+    expect(parseWsmanResponse(identify)).toMatchObject({
+      wsman: true,
+      productVendor: 'Microsoft Corporation',
+      productVersion: 'OS: 10.0.17763 SP: 0.0 Stack: 3.0',
+    });
     expect(parseWsmanResponse('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n\r\n').wsman).toBe(false);
     expect(parseWsmanResponse('HTTP/1.1 200 OK\r\n\r\n<html></html>').wsman).toBe(false);
     expect(parseWsmanResponse('').wsman).toBe(false);
@@ -120,7 +132,11 @@ describe('WS-Man identification', () => {
     const h2 = { address: 'a', open: [22], ssh: { banner: 'SSH-2.0-OpenSSH_for_Windows_8.1' } };
     guessOs(h2);
     expect(h2).toMatchObject({ os: 'windows' });
-    const h3: { address: string; open: number[]; ssh: { banner: string }; os?: string } = { address: 'a', open: [22], ssh: { banner: 'SSH-2.0-dropbear_2020.81' } };
+    const h3: { address: string; open: number[]; ssh: { banner: string }; os?: string } = {
+      address: 'a',
+      open: [22],
+      ssh: { banner: 'SSH-2.0-dropbear_2020.81' },
+    };
     guessOs(h3 as never);
     expect(h3.os).toBeUndefined();
   });

@@ -85,7 +85,12 @@ describe('discoverVcenter against recorded responses', () => {
     pager.calls.length = 0;
     pager.pages.length = 0;
     const progress: number[] = [];
-    const vms = await discoverVcenter({ ...base(), fingerprint: leafFingerprint.toUpperCase().match(/../g)!.join(':'), pageSize: 4, onProgress: (p) => progress.push(p.vms) });
+    const vms = await discoverVcenter({
+      ...base(),
+      fingerprint: leafFingerprint.toUpperCase().match(/../g)!.join(':'),
+      pageSize: 4,
+      onProgress: (p) => progress.push(p.vms),
+    });
     expect(vms).toHaveLength(25);
     expect(new Set(vms.map((v) => v.moref)).size).toBe(25);
     expect(vms[0]!.name).toBe('VM000');
@@ -142,7 +147,9 @@ describe('discoverVcenter against recorded responses', () => {
   });
 
   it('maps a closed port to unreachable', async () => {
-    await expect(discoverVcenter({ ...base(), server: 'https://127.0.0.1:1/sdk', fingerprint: leafFingerprint })).rejects.toMatchObject({ data: { code: 'unreachable' } });
+    await expect(discoverVcenter({ ...base(), server: 'https://127.0.0.1:1/sdk', fingerprint: leafFingerprint })).rejects.toMatchObject({
+      data: { code: 'unreachable' },
+    });
   });
 });
 
@@ -155,7 +162,13 @@ describe('vmsToHostInputs', () => {
     expect(inputs.length).toBeGreaterThan(0);
     for (const input of inputs) {
       const vm = vms.find((v) => v.moref === input.evidence?.['moref'])!; // clones share a uuid
-      expect(input).toMatchObject({ address: vm.addresses[0], name: vm.name, source: 'vcenter', os: vm.family, transport: vm.family === 'windows' ? 'winrm' : 'ssh' });
+      expect(input).toMatchObject({
+        address: vm.addresses[0],
+        name: vm.name,
+        source: 'vcenter',
+        os: vm.family,
+        transport: vm.family === 'windows' ? 'winrm' : 'ssh',
+      });
       expect(input.tags).toContain('vcenter:vc01.corp.example');
       expect(input.tags).toContain('datacenter:DC0');
       if (vm.cluster) expect(input.tags).toContain(`cluster:${vm.cluster}`);

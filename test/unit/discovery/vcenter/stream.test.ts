@@ -6,7 +6,8 @@ import { RetrieveResponseReader } from '../../../../src-main/discovery/vcenter/s
 import { asArray, asObject, type ObjectContent, parseEnvelope, parseRetrieveResult } from '../../../../src-main/discovery/vcenter/xml.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
-const asRealVcenter = (xml: string) => xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');
+const asRealVcenter = (xml: string) =>
+  xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');
 
 function stream(xml: string, chunk: number, keepItem?: (p: string, t: string | null) => boolean) {
   const objects: ObjectContent[] = [];
@@ -58,7 +59,9 @@ describe.each([
 
 describe('streamed responses: tokens, faults, bad input', () => {
   it('reads the paging token and decodes entities and multi-byte text split across chunks', () => {
-    const xml = fixture('retrieve-properties-vms.xml').replace('<returnval>', '<returnval><token>7</token>').replace('>DC0_H0_VM1<', '>Büro &amp; Lager – VM1<');
+    const xml = fixture('retrieve-properties-vms.xml')
+      .replace('<returnval>', '<returnval><token>7</token>')
+      .replace('>DC0_H0_VM1<', '>Büro &amp; Lager – VM1<');
     const s = stream(xml, 3);
     expect(s.token).toBe('7');
     expect(s.objects.map((o) => o.props.get('name'))).toContain('Büro & Lager – VM1');
@@ -71,7 +74,10 @@ describe('streamed responses: tokens, faults, bad input', () => {
   });
 
   it('an empty response is a response without objects', () => {
-    const xml = fixture('destroy-view.xml').replace(/<DestroyViewResponse[^>]*>.*<\/DestroyViewResponse>|<DestroyViewResponse[^>]*\/>/, '<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>');
+    const xml = fixture('destroy-view.xml').replace(
+      /<DestroyViewResponse[^>]*>.*<\/DestroyViewResponse>|<DestroyViewResponse[^>]*\/>/,
+      '<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>',
+    );
     const s = stream(xml, 10);
     expect(s).toMatchObject({ fault: null, response: true, count: 0, token: null });
   });

@@ -8,7 +8,8 @@ import { asArray, asObject, isMoRef, parseEnvelope, parseRetrieveResult, type Vi
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/vim25/${name}`, import.meta.url), 'utf8');
 
 /** Real vCenter: the xsi prefix declared once on the envelope, `xsi:type` on values. */
-const asRealVcenter = (xml: string) => xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');
+const asRealVcenter = (xml: string) =>
+  xml.replaceAll(' xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance"', '').replaceAll('XMLSchema-instance:type=', 'xsi:type=');
 
 function tree(xml: string) {
   const { body } = parseEnvelope(xml);
@@ -61,7 +62,13 @@ describe.each([
       vcenter: 'vc.lab.invalid',
       moref: 'vm-60',
     });
-    expect(byName['DC0_C0_RP0_VM0']).toMatchObject({ family: 'linux', cluster: 'DC0_C0', datacenter: 'DC0', esxHost: expect.stringMatching(/^DC0_C0_H\d$/), hostName: expect.stringContaining('.lab.invalid') });
+    expect(byName['DC0_C0_RP0_VM0']).toMatchObject({
+      family: 'linux',
+      cluster: 'DC0_C0',
+      datacenter: 'DC0',
+      esxHost: expect.stringMatching(/^DC0_C0_H\d$/),
+      hostName: expect.stringContaining('.lab.invalid'),
+    });
     // the powered-off VM has no addresses and no host name
     const off = vms.find((v) => v.powerState === 'poweredOff')!;
     expect(off).toMatchObject({ addresses: [], hostName: null, toolsStatus: 'guestToolsNotRunning' });

@@ -86,7 +86,10 @@ describe('pin relay', () => {
     const impostor = await recordingServer(() => certs.leaf);
     servers.push(impostor);
     const relay = await relayTo(impostor.port, certs.selfSigned);
-    const r = await run('sh', ['-c', `printf 'user = "admin:${PASSWORD}"\\n' | curl -sS -k --max-time 10 --basic -K - https://127.0.0.1:${relay.port}/wsman`]).catch((e: { code: number }) => e);
+    const r = await run('sh', [
+      '-c',
+      `printf 'user = "admin:${PASSWORD}"\\n' | curl -sS -k --max-time 10 --basic -K - https://127.0.0.1:${relay.port}/wsman`,
+    ]).catch((e: { code: number }) => e);
     expect((r as { code?: number }).code).not.toBe(0); // curl saw the relay hang up
     expect(relay.failure?.data.code).toBe('tls_pin_mismatch');
     expect(relay.failure?.data.details).toMatchObject({ presented: fp(certs.leaf), expected: fp(certs.selfSigned) });
@@ -100,7 +103,10 @@ describe('pin relay', () => {
     const host = await recordingServer(() => certs.selfSigned);
     servers.push(host);
     const relay = await relayTo(host.port, certs.selfSigned);
-    const { stdout } = await run('sh', ['-c', `printf 'user = "admin:${PASSWORD}"\\n' | curl -sS -k --max-time 10 --basic -K - https://127.0.0.1:${relay.port}/wsman`]);
+    const { stdout } = await run('sh', [
+      '-c',
+      `printf 'user = "admin:${PASSWORD}"\\n' | curl -sS -k --max-time 10 --basic -K - https://127.0.0.1:${relay.port}/wsman`,
+    ]);
     expect(stdout).toBe('ok');
     expect(host.received()).toContain(`Authorization: Basic ${BASIC}`);
     expect(relay.failure).toBeNull();
@@ -125,7 +131,17 @@ describe('pin relay', () => {
   });
 
   it('CA and name checks are relaxed only towards the relay on 127.0.0.1, never towards a host', () => {
-    const ep = { kind: 'winrm', port: 5986, useSsl: true, auth: 'Negotiate', certificate: 'relay', user: 'u', operationTimeoutMs: 1000, openTimeoutMs: 1000, idleTimeoutMs: 60_000 } as const;
+    const ep = {
+      kind: 'winrm',
+      port: 5986,
+      useSsl: true,
+      auth: 'Negotiate',
+      certificate: 'relay',
+      user: 'u',
+      operationTimeoutMs: 1000,
+      openTimeoutMs: 1000,
+      idleTimeoutMs: 60_000,
+    } as const;
     expect(sessionOpenScript({ ...ep, address: '127.0.0.1' }, 's1')).toContain('-SkipCACheck -SkipCNCheck');
     expect(() => sessionOpenScript({ ...ep, address: 'win01.contoso.local' }, 's1')).toThrow(/only relaxed towards the pin relay/);
     expect(sessionOpenScript({ ...ep, certificate: 'validate', address: 'win01.contoso.local' }, 's1')).not.toMatch(/Skip/);
@@ -154,7 +170,14 @@ describe('pin relay', () => {
       const impostor = await recordingServer(() => certs.leaf);
       servers.push(impostor);
       const logs: string[] = [];
-      const t = new PowerShellTransport({ host: 'win01', address: '127.0.0.1', pwshPath: pwsh!, connection: { kind: 'winrm', port: impostor.port, user: 'CONTOSO\\admin', password: PASSWORD, certificatePin: fp(certs.selfSigned) }, openTimeoutMs: 5000, log: (l) => logs.push(l) });
+      const t = new PowerShellTransport({
+        host: 'win01',
+        address: '127.0.0.1',
+        pwshPath: pwsh!,
+        connection: { kind: 'winrm', port: impostor.port, user: 'CONTOSO\\admin', password: PASSWORD, certificatePin: fp(certs.selfSigned) },
+        openTimeoutMs: 5000,
+        log: (l) => logs.push(l),
+      });
       const e = await failureOf(t.connect());
       expect(e.code).toBe('tls_pin_mismatch');
       expect(e.retryable).toBe(false);
@@ -167,13 +190,21 @@ describe('pin relay', () => {
       const switching = await recordingServer((n) => (n === 0 ? certs.selfSigned : certs.leaf));
       servers.push(switching);
       const logs: string[] = [];
-      const t = new PowerShellTransport({ host: 'win01', address: '127.0.0.1', pwshPath: pwsh!, connection: { kind: 'winrm', port: switching.port, user: 'CONTOSO\\admin', password: PASSWORD, certificatePin: fp(certs.selfSigned) }, openTimeoutMs: 5000, log: (l) => logs.push(l) });
+      const t = new PowerShellTransport({
+        host: 'win01',
+        address: '127.0.0.1',
+        pwshPath: pwsh!,
+        connection: { kind: 'winrm', port: switching.port, user: 'CONTOSO\\admin', password: PASSWORD, certificatePin: fp(certs.selfSigned) },
+        openTimeoutMs: 5000,
+        log: (l) => logs.push(l),
+      });
       const e = await failureOf(t.connect());
       expect(logs.join('\n')).toContain('the session goes through the pin relay on 127.0.0.1:');
       // pwsh on Linux has no WSMan client (New-PSSession -ComputerName cannot even build its
       // options here): it fails before it connects anywhere. On Windows the relay refuses the
       // second handshake and the transport reports tls_pin_mismatch.
-      if (process.platform !== 'win32') console.log(`[not verifiable here] New-PSSession over WSMan on ${process.platform}: ${e.code}: ${e.message} (${String(e.details?.fqid)})`);
+      if (process.platform !== 'win32')
+        console.log(`[not verifiable here] New-PSSession over WSMan on ${process.platform}: ${e.code}: ${e.message} (${String(e.details?.fqid)})`);
       else expect(e.code).toBe('tls_pin_mismatch');
       expect(switching.received()).toBe('');
       await t.close();

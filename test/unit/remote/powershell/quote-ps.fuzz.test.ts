@@ -11,7 +11,29 @@ import { psArray, psHashtable, psQuote } from '../../../../src-main/remote/power
 import { findPwsh } from '../../../helpers/ps-compat.ts';
 import { HOSTILE_PIECES, hostileStrings, splitNul } from '../hostile-strings.ts';
 
-const PS_PIECES = ['\u2018', '\u2019', '\u201A', '\u201B', "''", '`', '`n', '`0', '$null', '@(', '@{', '$(', '${x}', '$_', '#>', '<#', '--%', '&', '.', '@args', '-Command'];
+const PS_PIECES = [
+  '\u2018',
+  '\u2019',
+  '\u201A',
+  '\u201B',
+  "''",
+  '`',
+  '`n',
+  '`0',
+  '$null',
+  '@(',
+  '@{',
+  '$(',
+  '${x}',
+  '$_',
+  '#>',
+  '<#',
+  '--%',
+  '&',
+  '.',
+  '@args',
+  '-Command',
+];
 const BROKEN = ['\0', 'a\0b', '\uD800', 'x\uDFFFy', '\uDBFF\uDBFF\uDC00', `${HOSTILE_PIECES[0]}\0`];
 const STRINGS = [...hostileStrings(2000), ...PS_PIECES, ...PS_PIECES.map((p) => HOSTILE_PIECES[3] + p + "'"), ...BROKEN];
 const refused = (s: string) => s.includes('\0') || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

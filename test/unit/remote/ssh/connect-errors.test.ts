@@ -60,7 +60,15 @@ describe('classifyConnectFailure', () => {
   });
 
   it('unknown host key → host_key_unknown with the trust commands', () => {
-    const f = classifyConnectFailure(ctx({ hostKey: { kind: 'unknown', presented: 'SHA256:abc', keyType: 'ssh-ed25519' }, error: { message: 'Host denied (verification failed)', level: 'handshake' } }, 'kex'));
+    const f = classifyConnectFailure(
+      ctx(
+        {
+          hostKey: { kind: 'unknown', presented: 'SHA256:abc', keyType: 'ssh-ed25519' },
+          error: { message: 'Host denied (verification failed)', level: 'handshake' },
+        },
+        'kex',
+      ),
+    );
     expect(f.data.code).toBe('host_key_unknown');
     expect(f.message).toContain('SHA256:abc');
     expect(f.data.remedy).toContain('asr-deploy trust scan web01');
@@ -95,7 +103,9 @@ describe('classifyConnectFailure', () => {
   });
 
   it('never puts a secret it was never given into the failure', () => {
-    const f = classifyConnectFailure(ctx({ error: { message: 'All configured authentication methods failed', level: 'client-authentication' }, authTried: 'password' }, 'auth'));
+    const f = classifyConnectFailure(
+      ctx({ error: { message: 'All configured authentication methods failed', level: 'client-authentication' }, authTried: 'password' }, 'auth'),
+    );
     expect(JSON.stringify(f.data)).not.toMatch(/hunter2/);
   });
 });

@@ -21,7 +21,9 @@ describe.skipIf(!HAVE_KEYGEN)('host key fingerprint (needs ssh-keygen: it is the
     expect(spawnSync('ssh-keygen', ['-q', '-t', type, ...extra, '-N', '', '-f', file]).status).toBe(0);
     const pub = readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/);
     const raw = Buffer.from(pub[1] ?? '', 'base64');
-    const reference = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`]).stdout.toString().split(/\s+/)[1];
+    const reference = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`])
+      .stdout.toString()
+      .split(/\s+/)[1];
     expect(reference).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(hostKeyFingerprint(raw)).toBe(reference);
     expect(hostKeyType(raw)).toBe(expectedType);

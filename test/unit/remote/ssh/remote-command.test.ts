@@ -76,7 +76,8 @@ describe.skipIf(SHELLS.length === 0)('the wrapper, run by a real local shell as 
 describe('PreludeScanner', () => {
   it('finds prompts and the start line split across chunks, keeps sudo text apart, hands over the rest', () => {
     const s = new PreludeScanner('asrX', '[asrX:sudo-password]');
-    const stream = 'We trust you have received the usual lecture\n[asrX:sudo-password]Sorry, try again.\n[asrX:sudo-password]asrX:start:42:40\nprogram says hi\n';
+    const stream =
+      'We trust you have received the usual lecture\n[asrX:sudo-password]Sorry, try again.\n[asrX:sudo-password]asrX:start:42:40\nprogram says hi\n';
     const prompts: number[] = [];
     let rest = '';
     for (let i = 0; i < stream.length; i += 3) {
@@ -109,10 +110,10 @@ describe('classifySudoFailure', () => {
 
 describe('detectDiskFull', () => {
   it.each([
-    ["cat: write error: No space left on device\n", undefined],
-    ["sh: 1: cannot create /var/tmp/asr/x.tar: No space left on device\n", '/var/tmp/asr/x.tar'],
+    ['cat: write error: No space left on device\n', undefined],
+    ['sh: 1: cannot create /var/tmp/asr/x.tar: No space left on device\n', '/var/tmp/asr/x.tar'],
     ["cp: error writing '/opt/asr/agent.bin': No space left on device\n", '/opt/asr/agent.bin'],
-    ["tar: /usr/local/ASR/file: Cannot write: No space left on device\n", '/usr/local/ASR/file'],
+    ['tar: /usr/local/ASR/file: Cannot write: No space left on device\n', '/usr/local/ASR/file'],
   ])('%j → path %s', (text, path) => {
     expect(detectDiskFull('', text)).toEqual(path ? { path } : {});
   });

@@ -34,14 +34,24 @@ describe('the wizard speaks the wizard’s language', () => {
     const texts = userTexts();
     expect(texts.length).toBeGreaterThan(100);
     // Schedules, catalogs, installer pins and Ansible exports have no wizard page: their commands stay.
-    const left = texts.map(inWizardWords).filter((t) => /(^|[\s`(])--[a-z]/.test(t) || /asr-deploy (hosts|trust|credentials|plan|apply|check|jobs|sweep|proxy|discover|report|versions|facts|components)\b/.test(t));
+    const left = texts
+      .map(inWizardWords)
+      .filter(
+        (t) =>
+          /(^|[\s`(])--[a-z]/.test(t) ||
+          /asr-deploy (hosts|trust|credentials|plan|apply|check|jobs|sweep|proxy|discover|report|versions|facts|components)\b/.test(t),
+      );
     expect(left).toEqual([]);
   });
 
   it('names the field or button, not the flag', () => {
-    expect(inWizardWords('plan with --vault-credentials FILE (the registration key, valid five days)')).toBe('plan with the Vault credentials file field (Plan) (the registration key, valid five days)');
+    expect(inWizardWords('plan with --vault-credentials FILE (the registration key, valid five days)')).toBe(
+      'plan with the Vault credentials file field (Plan) (the registration key, valid five days)',
+    );
     expect(inWizardWords('Approve it with `asr-deploy trust approve 10.0.0.5`.')).toBe('Approve it with Credentials and trust → Scan, then Approve checked.');
-    expect(inWizardWords('Fix the rows named above, or pass --skip-invalid to import only the valid ones.')).toBe('Fix the rows named above, or use Skip invalid rows (Hosts → Import) to import only the valid ones.');
+    expect(inWizardWords('Fix the rows named above, or pass --skip-invalid to import only the valid ones.')).toBe(
+      'Fix the rows named above, or use Skip invalid rows (Hosts → Import) to import only the valid ones.',
+    );
     expect(inWizardWords('Add it first with `asr-deploy credentials add`.')).toBe('Add it first with Credentials and trust → Add a credential.');
     expect(inWizardWords('Nothing to translate here.')).toBe('Nothing to translate here.');
   });

@@ -65,12 +65,20 @@ describe('the vault at rest', () => {
 describe('the vault key from the environment', () => {
   it('warns (once, on stderr) when the key comes from ASR_DEPLOY_VAULT_KEY; a private key file is the quiet alternative', async () => {
     const home = tempHome();
-    const env = await runCli(['credentials', 'add', 'c1', '--user', 'root', '--password-stdin'], { home, stdin: 'pw-1234\n', env: { ASR_DEPLOY_VAULT_KEY: KEY } });
+    const env = await runCli(['credentials', 'add', 'c1', '--user', 'root', '--password-stdin'], {
+      home,
+      stdin: 'pw-1234\n',
+      env: { ASR_DEPLOY_VAULT_KEY: KEY },
+    });
     expect(env.code).toBe(0);
     expect(env.stderr.match(/warning: the vault key comes from ASR_DEPLOY_VAULT_KEY.*\/proc\/<pid>\/environ.*ASR_DEPLOY_VAULT_KEY_FILE/g)).toHaveLength(1);
     const keyFile = join(mkdtempSync(join(tmpdir(), 'asr-key-')), 'vault.key');
     writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
-    const file = await runCli(['credentials', 'add', 'c2', '--user', 'root', '--password-stdin'], { home, stdin: 'pw-5678\n', env: { ASR_DEPLOY_VAULT_KEY: undefined, ASR_DEPLOY_VAULT_KEY_FILE: keyFile } });
+    const file = await runCli(['credentials', 'add', 'c2', '--user', 'root', '--password-stdin'], {
+      home,
+      stdin: 'pw-5678\n',
+      env: { ASR_DEPLOY_VAULT_KEY: undefined, ASR_DEPLOY_VAULT_KEY_FILE: keyFile },
+    });
     expect(file.code).toBe(0);
     expect(file.stderr).not.toMatch(/warning/);
   });
@@ -84,8 +92,16 @@ describe('one redactor on every output', () => {
     const service = createService(store);
     expect((await service.call('credentials.add', { name: 'admin', user: 'root', password: SECRET })).ok).toBe(true);
     const { host } = store.hosts.upsert({ address: '10.8.0.1', os: 'linux' });
-    const job = store.journal.createJob({ kind: 'apply', planId: null, options: { note: `with ${SECRET}` }, hosts: [{ hostId: host.id, host: host.name, action: 'install', version: '9.66' }] });
-    store.journal.setHost(job.id, host.id, { status: 'failed', error: { code: 'command_failed', message: `installer said: bad passphrase ${SECRET}`, retryable: false } });
+    const job = store.journal.createJob({
+      kind: 'apply',
+      planId: null,
+      options: { note: `with ${SECRET}` },
+      hosts: [{ hostId: host.id, host: host.name, action: 'install', version: '9.66' }],
+    });
+    store.journal.setHost(job.id, host.id, {
+      status: 'failed',
+      error: { code: 'command_failed', message: `installer said: bad passphrase ${SECRET}`, retryable: false },
+    });
     store.journal.stepStarted(job.id, host.id, 'install', { argv: ['-p', SECRET] });
     store.journal.stepEnded(job.id, host.id, 'install', 'failed', { stderr: `echo ${SECRET}` });
     store.journal.event(job.id, host.id, 'step-output', { line: `>${SECRET}<`, password: 'x-y-z-w' });

@@ -16,7 +16,12 @@ function filesUnder(dir: string): string[] {
 
 /** Every byte of the data directory, searched for the secret in UTF-8, UTF-16LE, base64 and hex. */
 function expectNowhere(home: string, secret: string): void {
-  const needles = [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'utf16le'), Buffer.from(Buffer.from(secret).toString('base64')), Buffer.from(Buffer.from(secret).toString('hex'))];
+  const needles = [
+    Buffer.from(secret, 'utf8'),
+    Buffer.from(secret, 'utf16le'),
+    Buffer.from(Buffer.from(secret).toString('base64')),
+    Buffer.from(Buffer.from(secret).toString('hex')),
+  ];
   for (const f of filesUnder(home)) {
     const bytes = readFileSync(f);
     for (const n of needles) expect(bytes.includes(n), `${secret} found in ${f}`).toBe(false);
@@ -75,7 +80,11 @@ describe('vault', () => {
     const secret = 'Zq9-unique-Secret-' + Date.now();
     const sudo = 'Sudo-unique-' + Date.now();
     const env = { ASR_DEPLOY_VAULT_KEY: 'a long vault passphrase' };
-    const add = await runCli(['credentials', 'add', 'linux-root', '--user', 'root', '--password-stdin', '--sudo-password-stdin'], { home, env, stdin: `${secret}\n${sudo}\n` });
+    const add = await runCli(['credentials', 'add', 'linux-root', '--user', 'root', '--password-stdin', '--sudo-password-stdin'], {
+      home,
+      env,
+      stdin: `${secret}\n${sudo}\n`,
+    });
     // Only the warning that an environment variable is a weak place for the key (item 7).
     expect(add.stderr).toMatch(/^warning: the vault key comes from ASR_DEPLOY_VAULT_KEY[^\n]*\n$/);
     expect(add.code).toBe(0);
