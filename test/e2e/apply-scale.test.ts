@@ -191,12 +191,14 @@ describe.skipIf(!!noBrowser)(`Apply table at ${HOSTS} hosts${noBrowser ? ` (skip
     await page.keyboard.press('Home');
     const active = async () => {
       const id = await grid.getAttribute('aria-activedescendant');
+      if (id === null) return { host: null, index: null };
       const row = page.locator(`[id="${id}"]`);
       return { host: await row.getAttribute('data-host'), index: await row.getAttribute('aria-rowindex') };
     };
-    expect(await active()).toEqual({ host: hostName(0), index: '2' });
+    // The active row is set on the next frame after the key: poll, never read once.
+    await expect.poll(active).toEqual({ host: hostName(0), index: '2' });
     await page.keyboard.press('ArrowDown');
-    expect(await active()).toEqual({ host: hostName(1), index: '3' });
+    await expect.poll(active).toEqual({ host: hostName(1), index: '3' });
     await page.keyboard.press('End');
     await expect.poll(async () => (await active()).host).toBe(hostName(HOSTS - 1));
     expect((await active()).index).toBe(String(HOSTS + 1));
