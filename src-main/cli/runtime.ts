@@ -72,3 +72,17 @@ function promptHidden(question: string): Promise<string> {
     });
   });
 }
+
+/** Resolves when a long-running command should stop: main's SIGINT aborts `signal`; SIGTERM (service managers, `kill`) stops it the same way. */
+export function untilStopped(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      signal.removeEventListener('abort', stop);
+      done();
+    };
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    process.once('SIGTERM', stop);
+  });
+}

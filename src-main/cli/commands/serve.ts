@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { fail } from '../../model/errors.ts';
 import type { ServiceApi } from '../../service/contract.ts';
 import { startServer } from '../../server/server.ts';
-import type { CliRuntime } from '../runtime.ts';
+import { type CliRuntime, untilStopped } from '../runtime.ts';
 
 /** Where the built renderer is: dist/renderer from the source tree (src-main/cli/commands) or from dist/cli. */
 export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -38,17 +38,7 @@ export function registerServe(program: Command, rt: CliRuntime, getService: () =
       rt.out.result({ url: server.url, sessionSeconds: Math.floor(server.sessionMs / 1000) }, () => server.url);
       const hours = Math.round((server.sessionMs / 3600_000) * 10) / 10;
       rt.out.info(`Serving the wizard on 127.0.0.1 only; the link works once, in one browser tab, and the session lasts ${hours} h from then. Ctrl+C stops.`);
-      // main's SIGINT aborts rt.signal; SIGTERM (service managers, `kill`) stops us the same way.
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGTERM', stop);
-          rt.signal.removeEventListener('abort', stop);
-          done();
-        };
-        if (rt.signal.aborted) return stop();
-        rt.signal.addEventListener('abort', stop, { once: true });
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped(rt.signal);
       await server.close();
     });
 }

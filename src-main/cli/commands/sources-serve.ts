@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { fail } from '../../model/errors.ts';
 import { startRepositoryServer } from '../../components/repository-server.ts';
-import type { CliRuntime } from '../runtime.ts';
+import { type CliRuntime, untilStopped } from '../runtime.ts';
 
 /** `--listen ADDR:PORT` (IPv6 as [ADDR]:PORT); a bare port listens on every address. */
 export function parseListen(v: string): { host: string; port: number } {
@@ -45,16 +45,7 @@ export function registerSourcesServe(program: Command, rt: CliRuntime): void {
         `Certificate SHA-256 ${server.fingerprint} (self-signed, new at each start). On the workstation that plans: asr-deploy trust approve ${hostPart(names[0] ?? server.address)}:${server.port} --fingerprint ${server.fingerprint}`,
       );
       rt.out.info('Each request is logged here (who fetched what). Ctrl+C stops.');
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGTERM', stop);
-          rt.signal.removeEventListener('abort', stop);
-          done();
-        };
-        if (rt.signal.aborted) return stop();
-        rt.signal.addEventListener('abort', stop, { once: true });
-        process.once('SIGTERM', stop);
-      });
+      await untilStopped(rt.signal);
       await server.close();
       rt.out.info('Repository stopped.');
     });
