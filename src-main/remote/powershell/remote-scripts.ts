@@ -27,8 +27,25 @@ if ($legacy -and ([Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT)) 
     if ($a -eq '' -or $a.Contains('"')) { throw "ASR:validation:Windows PowerShell $($PSVersionTable.PSVersion) cannot pass an empty argument or one containing a double quote to a program unchanged" }
   }
 }
-$out = New-Object System.Text.StringBuilder
-$err = New-Object System.Text.StringBuilder
+# Bounded like the SSH transport's capture (remote/output-capture.ts): the first HeadMax and the
+# last TailMax characters, the middle replaced by one marker line; our JSON results are the last lines.
+$HeadMax = 65536
+$TailMax = 983040
+function __AsrCap { @{ head = New-Object System.Text.StringBuilder; tail = New-Object 'System.Collections.Generic.Queue[string]'; tailLen = 0; dropped = 0 } }
+function __AsrCapAdd($c, [string]$line) {
+  if ($c.head.Length -lt $HeadMax) { [void]$c.head.AppendLine($line); return }
+  if ($line.Length -gt $TailMax) { $c.dropped += $line.Length - $TailMax; $line = $line.Substring($line.Length - $TailMax) }
+  $c.tail.Enqueue($line); $c.tailLen += $line.Length + 1
+  while ($c.tailLen -gt $TailMax) { $d = $c.tail.Dequeue(); $c.tailLen -= $d.Length + 1; $c.dropped += $d.Length + 1 }
+}
+function __AsrCapText($c) {
+  $sb = $c.head
+  if ($c.dropped) { [void]$sb.AppendLine(''); [void]$sb.AppendLine("[asr-deploy: $($c.dropped) characters of output dropped here; the whole output is in the host's log when it was streamed there]") }
+  foreach ($l in $c.tail) { [void]$sb.AppendLine($l) }
+  $sb.ToString()
+}
+$out = __AsrCap
+$err = __AsrCap
 $saved = @{}
 $here = (Get-Location).Path
 try {
@@ -38,13 +55,16 @@ try {
   if (-not $cmd) { throw "ASR:not_found:the program $Exe was not found on the host" }
   $global:LASTEXITCODE = 0
   $sw = [Diagnostics.Stopwatch]::StartNew()
-  if ($null -ne $StdinText) { $res = $StdinText | & $cmd.Path @ArgList 2>&1 } else { $res = & $cmd.Path @ArgList 2>&1 }
-  $code = $LASTEXITCODE
-  foreach ($r in @($res)) {
-    if ($null -eq $r) { continue }
-    if ($r -is [System.Management.Automation.ErrorRecord]) { [void]$err.AppendLine($r.ToString()) } else { [void]$out.AppendLine([string]$r) }
+  # Streamed through the pipeline, not collected first: the host holds the cap, not the whole output.
+  $keep = {
+    process {
+      if ($null -eq $_) { return }
+      if ($_ -is [System.Management.Automation.ErrorRecord]) { __AsrCapAdd $err $_.ToString() } else { __AsrCapAdd $out ([string]$_) }
+    }
   }
-  @{ exitCode = [int]$code; stdout = $out.ToString(); stderr = $err.ToString(); ms = $sw.ElapsedMilliseconds }
+  if ($null -ne $StdinText) { $StdinText | & $cmd.Path @ArgList 2>&1 | & $keep } else { & $cmd.Path @ArgList 2>&1 | & $keep }
+  $code = $LASTEXITCODE
+  @{ exitCode = [int]$code; stdout = (__AsrCapText $out); stderr = (__AsrCapText $err); ms = $sw.ElapsedMilliseconds }
 } finally {
   foreach ($k in @($saved.Keys)) { [Environment]::SetEnvironmentVariable($k, $saved[$k], 'Process') }
   Set-Location -LiteralPath $here

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { fail } from '../../model/errors.ts';
 import type { ExecOptions, ExecResult } from '../transport.ts';
+import { OutputCapture } from '../output-capture.ts';
 import { lastLines, truncate } from '../text.ts';
 import type { SudoPrivilege } from './privilege.ts';
 import { buildRemoteCommand, detectDiskFull, PreludeScanner, type Elevation } from './remote-command.ts';
@@ -67,8 +68,9 @@ export class SshExec {
     const scanner = new PreludeScanner(cmd.nonce, cmd.sudoPrompt);
     const outDec = new StringDecoder('utf8');
     const errDec = new StringDecoder('utf8');
-    let stdout = '';
-    let stderr = '';
+    // Bounded: a command printing 50 MB costs the cap, not 50 MB per host; the tail (our JSON result lines) is kept.
+    const stdout = new OutputCapture();
+    const stderr = new OutputCapture();
     let sudoRejected = false;
     let passwordSent = false;
     let stopping = null as 'timeout' | 'cancelled' | null;
@@ -85,7 +87,7 @@ export class SshExec {
 
     const emitStderr = (s: string): void => {
       if (!s) return;
-      stderr += s;
+      stderr.push(s);
       opts.onStderr?.(s);
     };
 
@@ -113,7 +115,7 @@ export class SshExec {
       if (opts.onStdoutBytes) return opts.onStdoutBytes(chunk);
       const s = outDec.write(chunk);
       if (!s) return;
-      stdout += s;
+      stdout.push(s);
       opts.onStdout?.(s);
     });
 
@@ -142,9 +144,11 @@ export class SshExec {
     emitStderr(errDec.end());
     const tail = outDec.end();
     if (tail) {
-      stdout += tail;
+      stdout.push(tail);
       opts.onStdout?.(tail);
     }
+    const out = stdout.text();
+    const err = stderr.text();
     const durationMs = Date.now() - started;
     const prelude = scanner.flush();
     const code = exitCode ?? -1;
@@ -177,7 +181,7 @@ export class SshExec {
     }
 
     if (code !== 0) {
-      const full = detectDiskFull(stderr, stdout);
+      const full = detectDiskFull(err, out);
       if (full) {
         fail('disk_full', `${host}: ${argv[0]} failed: no space left on device${full.path ? ` (${full.path})` : ''}`, {
           host,
@@ -189,16 +193,16 @@ export class SshExec {
       if (!(opts.allowNonZero ?? false)) {
         fail(
           'command_failed',
-          `${host}: ${argv[0]} exited with ${exitSignal ? `signal ${exitSignal}` : code}${stderr.trim() ? `: ${truncate(lastLines(stderr, 5), 800)}` : ''}`,
+          `${host}: ${argv[0]} exited with ${exitSignal ? `signal ${exitSignal}` : code}${err.trim() ? `: ${truncate(lastLines(err, 5), 800)}` : ''}`,
           {
             host,
             exitCode: code,
-            details: { argv0: argv[0], stderrTail: truncate(lastLines(stderr, 20), 4000) },
+            details: { argv0: argv[0], stderrTail: truncate(lastLines(err, 20), 4000) },
           },
         );
       }
     }
-    return { exitCode: code, stdout, stderr, durationMs };
+    return { exitCode: code, stdout: out, stderr: err, durationMs };
   };
 
   /**
