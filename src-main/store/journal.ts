@@ -1,5 +1,6 @@
 import { redactValue } from '../model/redact.ts';
 import { randomBytes } from 'node:crypto';
+import type { StatementSync } from 'node:sqlite';
 import type { AsrError } from '../model/errors.ts';
 import type { HostStatus, JobStatus } from '../model/status.ts';
 import { nowIso, transaction, type Db } from './db.ts';
@@ -48,8 +49,19 @@ export interface PendingCleanup {
 
 export class JournalRepository {
   private readonly db: Db;
+  /** Prepared once per statement: a run writes ~20 journal rows per host, and compiling the SQL each time was most of their cost. */
+  private readonly statements = new Map<string, StatementSync>();
   constructor(db: Db) {
     this.db = db;
+  }
+
+  private sql(text: string): StatementSync {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
   }
 
   createJob(input: {
@@ -61,10 +73,16 @@ export class JournalRepository {
     const id = `j-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
     const now = nowIso();
     transaction(this.db, () => {
-      this.db
-        .prepare('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)')
-        .run(id, input.kind, input.planId, 'pending', JSON.stringify(redactValue(input.options)), now, now);
-      const ins = this.db.prepare(
+      this.sql('INSERT INTO jobs (id, kind, plan_id, status, options, owner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)').run(
+        id,
+        input.kind,
+        input.planId,
+        'pending',
+        JSON.stringify(redactValue(input.options)),
+        now,
+        now,
+      );
+      const ins = this.sql(
         'INSERT INTO job_hosts (job_id, host_id, host_name, status, action, version, attempts, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)',
       );
       for (const h of input.hosts)
@@ -74,7 +92,7 @@ export class JournalRepository {
   }
 
   job(id: string): Job | undefined {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const r = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return r ? toJob(r) : undefined;
   }
 
@@ -85,21 +103,21 @@ export class JournalRepository {
   }
 
   list(limit = 50): Job[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toJob);
+    return (this.sql('SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toJob);
   }
 
   latest(kind?: string): Job | undefined {
     const r = (
       kind
-        ? this.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind)
-        : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()
+        ? this.sql('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(kind)
+        : this.sql('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()
     ) as Record<string, unknown> | undefined;
     return r ? toJob(r) : undefined;
   }
 
   setJobStatus(id: string, status: JobStatus, ownerPid?: number | null): void {
-    if (ownerPid === undefined) this.db.prepare('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);
-    else this.db.prepare('UPDATE jobs SET status = ?, owner_pid = ?, updated_at = ? WHERE id = ?').run(status, ownerPid, nowIso(), id);
+    if (ownerPid === undefined) this.sql('UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id);
+    else this.sql('UPDATE jobs SET status = ?, owner_pid = ?, updated_at = ? WHERE id = ?').run(status, ownerPid, nowIso(), id);
   }
 
   /** Claims a job for this process; refuses when another live process runs it. */
@@ -114,56 +132,56 @@ export class JournalRepository {
   }
 
   hosts(jobId: string): JobHost[] {
-    return (this.db.prepare('SELECT * FROM job_hosts WHERE job_id = ? ORDER BY host_name').all(jobId) as Record<string, unknown>[]).map(toJobHost);
+    return (this.sql('SELECT * FROM job_hosts WHERE job_id = ? ORDER BY host_name').all(jobId) as Record<string, unknown>[]).map(toJobHost);
   }
 
   setHost(jobId: string, hostId: string, patch: { status?: HostStatus; error?: AsrError | null; version?: string | null; attemptsDelta?: number }): void {
-    const cur = this.db.prepare('SELECT * FROM job_hosts WHERE job_id = ? AND host_id = ?').get(jobId, hostId) as Record<string, unknown> | undefined;
+    const cur = this.sql('SELECT * FROM job_hosts WHERE job_id = ? AND host_id = ?').get(jobId, hostId) as Record<string, unknown> | undefined;
     if (!cur) return;
     const h = toJobHost(cur);
-    this.db
-      .prepare('UPDATE job_hosts SET status = ?, error = ?, version = ?, attempts = ?, updated_at = ? WHERE job_id = ? AND host_id = ?')
-      .run(
-        patch.status ?? h.status,
-        patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(redactValue(patch.error)) : null,
-        patch.version === undefined ? h.version : patch.version,
-        h.attempts + (patch.attemptsDelta ?? 0),
-        nowIso(),
-        jobId,
-        hostId,
-      );
+    this.sql('UPDATE job_hosts SET status = ?, error = ?, version = ?, attempts = ?, updated_at = ? WHERE job_id = ? AND host_id = ?').run(
+      patch.status ?? h.status,
+      patch.error === undefined ? (h.error ? JSON.stringify(h.error) : null) : patch.error ? JSON.stringify(redactValue(patch.error)) : null,
+      patch.version === undefined ? h.version : patch.version,
+      h.attempts + (patch.attemptsDelta ?? 0),
+      nowIso(),
+      jobId,
+      hostId,
+    );
   }
 
   step(jobId: string, hostId: string, step: string): JobStep | undefined {
-    const r = this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? AND step = ?').get(jobId, hostId, step) as
-      Record<string, unknown> | undefined;
+    const r = this.sql('SELECT * FROM steps WHERE job_id = ? AND host_id = ? AND step = ?').get(jobId, hostId, step) as Record<string, unknown> | undefined;
     return r ? toStep(r) : undefined;
   }
 
   steps(jobId: string, hostId?: string): JobStep[] {
     const rows = (
       hostId
-        ? this.db.prepare('SELECT * FROM steps WHERE job_id = ? AND host_id = ? ORDER BY started_at').all(jobId, hostId)
-        : this.db.prepare('SELECT * FROM steps WHERE job_id = ? ORDER BY host_id, started_at').all(jobId)
+        ? this.sql('SELECT * FROM steps WHERE job_id = ? AND host_id = ? ORDER BY started_at').all(jobId, hostId)
+        : this.sql('SELECT * FROM steps WHERE job_id = ? ORDER BY host_id, started_at').all(jobId)
     ) as Record<string, unknown>[];
     return rows.map(toStep);
   }
 
   stepStarted(jobId: string, hostId: string, step: string, detail: Record<string, unknown> = {}): void {
     const now = nowIso();
-    this.db
-      .prepare(
-        `INSERT INTO steps (job_id, host_id, step, status, attempt, started_at, ended_at, detail) VALUES (?, ?, ?, 'running', 1, ?, NULL, ?)
+    this.sql(
+      `INSERT INTO steps (job_id, host_id, step, status, attempt, started_at, ended_at, detail) VALUES (?, ?, ?, 'running', 1, ?, NULL, ?)
          ON CONFLICT(job_id, host_id, step) DO UPDATE SET status = 'running', attempt = attempt + 1, started_at = excluded.started_at, ended_at = NULL, detail = excluded.detail`,
-      )
-      .run(jobId, hostId, step, now, JSON.stringify(redactValue(detail)));
+    ).run(jobId, hostId, step, now, JSON.stringify(redactValue(detail)));
   }
 
   stepEnded(jobId: string, hostId: string, step: string, status: JobStep['status'], detail: Record<string, unknown> = {}): void {
     const prev = this.step(jobId, hostId, step);
-    this.db
-      .prepare('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?')
-      .run(status, nowIso(), JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })), jobId, hostId, step);
+    this.sql('UPDATE steps SET status = ?, ended_at = ?, detail = ? WHERE job_id = ? AND host_id = ? AND step = ?').run(
+      status,
+      nowIso(),
+      JSON.stringify(redactValue({ ...(prev?.detail ?? {}), ...detail })),
+      jobId,
+      hostId,
+      step,
+    );
   }
 
   /**
@@ -172,11 +190,9 @@ export class JournalRepository {
    * knows its schema). The reboot rule counts from the version before it.
    */
   firstChangeSince(hostId: string, component: string, since: string): { action: string; plan: unknown } | undefined {
-    const r = this.db
-      .prepare(
-        "SELECT jh.action AS action, p.document AS doc FROM job_hosts jh JOIN jobs j ON j.id = jh.job_id JOIN plans p ON p.id = j.plan_id WHERE jh.host_id = ? AND p.component = ? AND jh.status IN ('succeeded', 'succeeded_with_warnings') AND jh.action IN ('install', 'upgrade') AND jh.updated_at > ? ORDER BY jh.updated_at LIMIT 1",
-      )
-      .get(hostId, component, since) as { action: string; doc: string } | undefined;
+    const r = this.sql(
+      "SELECT jh.action AS action, p.document AS doc FROM job_hosts jh JOIN jobs j ON j.id = jh.job_id JOIN plans p ON p.id = j.plan_id WHERE jh.host_id = ? AND p.component = ? AND jh.status IN ('succeeded', 'succeeded_with_warnings') AND jh.action IN ('install', 'upgrade') AND jh.updated_at > ? ORDER BY jh.updated_at LIMIT 1",
+    ).get(hostId, component, since) as { action: string; doc: string } | undefined;
     return r ? { action: r.action, plan: JSON.parse(r.doc) as unknown } : undefined;
   }
 
@@ -193,9 +209,9 @@ export class JournalRepository {
   }
   /** Clean-ups journalled since each host's last completed clean-up, per host id. */
   pendingCleanups(jobId: string): Map<string, (PendingCleanup & { since: string })[]> {
-    const rows = this.db
-      .prepare("SELECT host_id, ts, type, data FROM events WHERE job_id = ? AND type IN ('cleanup-pending', 'cleanup-done') ORDER BY seq")
-      .all(jobId) as unknown as { host_id: string | null; ts: string; type: string; data: string }[];
+    const rows = this.sql("SELECT host_id, ts, type, data FROM events WHERE job_id = ? AND type IN ('cleanup-pending', 'cleanup-done') ORDER BY seq").all(
+      jobId,
+    ) as unknown as { host_id: string | null; ts: string; type: string; data: string }[];
     const out = new Map<string, (PendingCleanup & { since: string })[]>();
     for (const r of rows) {
       if (!r.host_id) continue;
@@ -212,13 +228,17 @@ export class JournalRepository {
   }
 
   event(jobId: string | null, hostId: string | null, type: string, data: unknown): void {
-    this.db
-      .prepare('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)')
-      .run(jobId, hostId, nowIso(), type, JSON.stringify(redactValue(data)));
+    this.sql('INSERT INTO events (job_id, host_id, ts, type, data) VALUES (?, ?, ?, ?, ?)').run(
+      jobId,
+      hostId,
+      nowIso(),
+      type,
+      JSON.stringify(redactValue(data)),
+    );
   }
 
   events(jobId: string, afterSeq = 0): { seq: number; hostId: string | null; ts: string; type: string; data: unknown }[] {
-    return (this.db.prepare('SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq').all(jobId, afterSeq) as Record<string, unknown>[]).map((r) => ({
+    return (this.sql('SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq').all(jobId, afterSeq) as Record<string, unknown>[]).map((r) => ({
       seq: r.seq as number,
       hostId: r.host_id as string | null,
       ts: r.ts as string,
