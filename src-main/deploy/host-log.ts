@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { REDACTED, redactText } from '../model/redact.ts';
 
@@ -28,6 +28,38 @@ export class HostLog {
       .split(/\r?\n/)
       .map((l) => `${stamp} ${l}`)
       .join('\n');
-    appendFileSync(this.path, body + '\n', { mode: 0o600 });
+    // Written synchronously as before (a killed process loses no line), to a descriptor kept open
+    // while lines keep coming: opening and closing the file for each line was most of its cost.
+    writeSync(this.fd(), body + '\n');
+  }
+
+  private handle: number | null = null;
+  private lastWrite = 0;
+  private opens = 0;
+  private fd(): number {
+    this.lastWrite = Date.now();
+    if (this.handle !== null) return this.handle;
+    this.handle = openSync(this.path, 'a', 0o600);
+    const opened = ++this.opens;
+    // Closed once idle, so nobody has to remember to: a long-lived process (the desktop app) keeps no descriptor per host.
+    const idle = (): void => {
+      if (this.handle === null || opened !== this.opens) return;
+      if (Date.now() - this.lastWrite < HostLog.IDLE_CLOSE_MS) {
+        setTimeout(idle, HostLog.IDLE_CLOSE_MS).unref();
+        return;
+      }
+      this.close();
+    };
+    setTimeout(idle, HostLog.IDLE_CLOSE_MS).unref();
+    return this.handle;
+  }
+
+  static IDLE_CLOSE_MS = 2000;
+
+  /** Closes the file now (the next line opens it again). */
+  close(): void {
+    if (this.handle === null) return;
+    closeSync(this.handle);
+    this.handle = null;
   }
 }
