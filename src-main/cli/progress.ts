@@ -14,7 +14,15 @@ export interface ProgressOptions {
   redrawMs?: number;
   /** Not a TTY: a summary line at most this often (and when the job ends). */
   plainEveryMs?: number;
+  /**
+   * The command's result starts with the job's final status (`job ID: STATUS`, as `apply` prints it):
+   * the job's last event is then not printed here too.
+   */
+  resultShowsStatus?: boolean;
 }
+
+/** A job event that ends the job's run (not `created`, `running` or `cancelling`). */
+const ends = (status: string): boolean => status !== 'created' && status !== 'running' && status !== 'cancelling' && status !== 'pending';
 
 /**
  * Long work shows progress on stderr. Up to 20 hosts: step transitions always, byte counts with
@@ -46,7 +54,7 @@ export function progressPrinter(out: Output, opts: ProgressOptions = {}): (e: Se
         break;
       }
       case 'job':
-        out.info(`job ${e.jobId}: ${e.status}`);
+        if (!(opts.resultShowsStatus && ends(e.status))) out.info(`job ${e.jobId}: ${e.status}`);
         break;
       case 'log':
         if (e.level === 'debug') out.debug(e.message);
@@ -60,7 +68,7 @@ export function progressPrinter(out: Output, opts: ProgressOptions = {}): (e: Se
   return (e) => {
     if (e.type === 'job' && e.status === 'running' && e.hosts !== undefined && e.hosts > above && !out.quiet) {
       summary?.end();
-      summary = new Summary(out, stream, now, e.jobId, e.hosts, opts.redrawMs ?? 250, opts.plainEveryMs ?? 10_000);
+      summary = new Summary(out, stream, now, e.jobId, e.hosts, opts.redrawMs ?? 250, opts.plainEveryMs ?? 10_000, !opts.resultShowsStatus);
     }
     if (summary && ('jobId' in e ? e.jobId === summary.jobId || e.jobId === undefined : true)) {
       summary.event(e);
@@ -93,6 +101,8 @@ class Summary {
   private readonly total: number;
   private readonly redrawMs: number;
   private readonly plainEveryMs: number;
+  /** Print `job ID: STATUS` when the job ends (not when the command's result prints it). */
+  private readonly endLine: boolean;
 
   constructor(
     out: Output,
@@ -102,7 +112,9 @@ class Summary {
     total: number,
     redrawMs: number,
     plainEveryMs: number,
+    endLine: boolean,
   ) {
+    this.endLine = endLine;
     this.out = out;
     this.stream = stream;
     this.now = now;
@@ -124,9 +136,9 @@ class Summary {
   event(e: ServiceEvent): void {
     switch (e.type) {
       case 'job':
-        if (e.status !== 'running' && e.status !== 'created') {
+        if (ends(e.status)) {
           this.draw(true, true);
-          this.line(`job ${e.jobId}: ${e.status}`);
+          if (this.endLine) this.line(`job ${e.jobId}: ${e.status}`);
           this.end();
         }
         return;
@@ -156,7 +168,8 @@ class Summary {
         } else this.line(e.message);
         break;
       case 'progress':
-        this.line(`[${e.done}/${e.total}] ${e.message ?? ''}`);
+        // The job's own count (operation jobs tell one per settled host) is the live line's; others are kept.
+        if (e.jobId !== this.jobId) this.line(`[${e.done}/${e.total}] ${e.message ?? ''}`);
         break;
     }
     this.draw(false);

@@ -5,7 +5,7 @@ import { forEachHost } from '../model/for-each-host.ts';
 import type { Host } from '../model/host.ts';
 import { stripUndefined } from '../model/objects.ts';
 import { finalJobStatus, outcomeCounts, type HostStatus } from '../model/status.ts';
-import { TERMINAL } from '../store/journal.ts';
+import { TERMINAL, type JobHost } from '../store/journal.ts';
 import type { Store } from '../store/store.ts';
 import { HostLog } from './host-log.ts';
 import { watchJob } from './job-control.ts';
@@ -92,12 +92,18 @@ export async function runOperationJob<O extends Record<string, unknown>>(
     options.onEvent?.(e);
   };
   const abort = watchJob(store, jobId, options.signal);
-  const queue = store.journal.hosts(jobId).filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
-  let failures = store.journal.hosts(jobId).filter((h) => h.status === 'failed').length;
+  const jobHosts = store.journal.hosts(jobId);
+  const queue = jobHosts.filter((h) => !TERMINAL.has(h.status) || (opt.retryFailed && (h.status === 'failed' || h.status === 'cancelled')));
+  const queued = new Set(queue.map((h) => h.hostId));
+  let failures = jobHosts.filter((h) => h.status === 'failed').length;
   let budgetExhausted = false;
-  emit({ type: 'job', jobId, status: 'running' });
-  const cancelled = (hostId: string, message: string) =>
-    store.journal.setHost(jobId, hostId, { status: 'cancelled', error: { code: 'cancelled', message, retryable: false } });
+  // The same host events as the runner's (deploy/runner.ts): the CLI's summary above 20 hosts counts them.
+  emit({ type: 'job', jobId, status: 'running', hosts: jobHosts.length });
+  for (const h of jobHosts) if (!queued.has(h.hostId)) emit({ type: 'host', jobId, host: h.host, status: h.status });
+  const cancelled = (jh: JobHost, message: string) => {
+    store.journal.setHost(jobId, jh.hostId, { status: 'cancelled', error: { code: 'cancelled', message, retryable: false } });
+    emit({ type: 'host', jobId, host: jh.host, status: 'cancelled' });
+  };
   try {
     const outcomes = await forEachHost(
       queue,
@@ -108,9 +114,12 @@ export async function runOperationJob<O extends Record<string, unknown>>(
             status: 'failed',
             error: { code: 'not_found', message: 'The host was removed from the inventory after the job was made.', retryable: false },
           });
+          emit({ type: 'host', jobId, host: jh.host, status: 'failed' });
           return 'failed';
         }
+        emit({ type: 'host', jobId, host: jh.host, status: 'running' });
         const status = await runOperationHost(store, jobId, host, op, inputs as O, opt, abort.signal, emit);
+        emit({ type: 'host', jobId, host: jh.host, status });
         if (status === 'failed' && ++failures > opt.maxFailures) budgetExhausted = true;
         return status;
       },
@@ -120,7 +129,7 @@ export async function runOperationJob<O extends Record<string, unknown>>(
         hostOf: (jh) => jh.host,
         stopReason: () => (budgetExhausted ? `not started: more than ${opt.maxFailures} host(s) failed (failure budget)` : null),
         onSettled: (o, p) => {
-          if (!o.ok && !o.started) cancelled(o.item.hostId, o.error.message);
+          if (!o.ok && !o.started) cancelled(o.item, o.error.message);
           emit({ type: 'progress', jobId, ...p, message: o.item.host });
         },
       },

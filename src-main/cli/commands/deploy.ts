@@ -261,7 +261,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
         }
       }
       await rt.needVault();
-      const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      const r = await rt.call('apply.start', { planId, ...runOptions(o) }, { onEvent: progressPrinter(rt.out, { resultShowsStatus: true }) });
       rt.out.result(r, () => [jobText(r), ...awaitingHint(r)].join('\n'));
       const code = exitForJob(r.status, r.hosts);
       if (code !== EXIT.ok) throw new ExitRequest(code);
@@ -351,7 +351,7 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--step-timeout <seconds>', 'bound of each remote step', int('--step-timeout', 1))
     .action(async (jobId: string, o: RunFlags & { from: string }) => {
       await rt.needVault();
-      const r = await rt.call('jobs.configure', { jobId, from: o.from, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      const r = await rt.call('jobs.configure', { jobId, from: o.from, ...runOptions(o) }, { onEvent: progressPrinter(rt.out, { resultShowsStatus: true }) });
       rt.out.result(r, () =>
         [
           jobText(r),
@@ -377,7 +377,11 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
       await rt.needVault();
       const before = await rt.call('jobs.show', { jobId });
       for (const c of before.pendingCleanups ?? []) rt.out.info(`pending clean-up on ${c.host}: ${c.kind} ${c.path} (since ${c.since})`);
-      const r = await rt.call('jobs.resume', { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) }, { onEvent: progressPrinter(rt.out) });
+      const r = await rt.call(
+        'jobs.resume',
+        { jobId, retryFailed: !!o.retryFailed, ...runOptions(o) },
+        { onEvent: progressPrinter(rt.out, { resultShowsStatus: true }) },
+      );
       rt.out.result(r, () =>
         [
           jobText(r),

@@ -126,6 +126,16 @@ describe('CLI progress on stderr', () => {
     expect(lines.at(-1)).toBe(`job ${JOB}: failed`);
   });
 
+  it('when the command prints the job status itself (apply, jobs resume|configure), the job end is not printed twice', () => {
+    for (const n of [5, 30]) {
+      const err = new FakeStream(false);
+      const clock = { t: 0 };
+      drive(progressPrinter(new Output({}, new FakeStream(false), err), { stream: err, now: () => clock.t, resultShowsStatus: true }), clock, n);
+      const lines = err.text.trimEnd().split('\n');
+      expect(lines.filter((l) => l.startsWith(`job ${JOB}:`))).toEqual(n > 20 ? [] : [`job ${JOB}: running`]);
+    }
+  });
+
   it('up to 20 hosts: a line per step transition as before; --quiet prints nothing', () => {
     const err = new FakeStream(false);
     const clock = { t: 0 };

@@ -2,6 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { Output } from '../../../src-main/cli/io.ts';
+import { progressPrinter } from '../../../src-main/cli/progress.ts';
 import { createOperationJob, runOperationJob, type HostOperation } from '../../../src-main/deploy/host-jobs.ts';
 import { fail } from '../../../src-main/model/errors.ts';
 import type { ServiceEvent } from '../../../src-main/model/events.ts';
@@ -77,6 +80,40 @@ describe('operation jobs (deploy/host-jobs.ts)', () => {
     const resumed = scripted({});
     expect(await runOperationJob(s, jobId, resumed, { retryFailed: true })).toMatchObject({ status: 'succeeded' });
     expect(resumed.ran).toEqual([]);
+    s.close();
+  });
+
+  it('tells host events and the host count like apply, so above 20 hosts the CLI shows one summary line and no step lines', async () => {
+    const s = store();
+    const hosts = Array.from(
+      { length: 25 },
+      (_, i) => s.hosts.upsert({ name: `h${String(i + 1).padStart(2, '0')}`, address: `192.0.2.${i + 1}`, os: 'windows' }).host,
+    );
+    const op = scripted({ h07: () => fail('command_failed', 'h07 refused', { retryable: false }) });
+    const jobId = createOperationJob(
+      s,
+      op,
+      { what: 'test' },
+      hosts.map((host) => ({ host, skip: host.name === 'h25' ? 'not a Provider host' : null })),
+      { concurrency: 4 },
+    );
+    let text = '';
+    const err = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+    const print = progressPrinter(new Output({}, new Writable({ write: (_c, _e, cb) => cb() }), err), { stream: err });
+    const events: ServiceEvent[] = [];
+    await runOperationJob(s, jobId, op, { onEvent: (e) => (events.push(e), print(e)) });
+    expect(events.find((e) => e.type === 'job' && e.status === 'running')).toEqual({ type: 'job', jobId, status: 'running', hosts: 25 });
+    const told = (name: string) => events.flatMap((e) => (e.type === 'host' && e.host === name ? [e.status] : []));
+    expect(told('h01')).toEqual(['running', 'succeeded']);
+    expect(told('h07')).toEqual(['running', 'failed']);
+    expect(told('h25')).toEqual(['skipped']);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.filter((l) => /^h\d+: succeeded$/.test(l))).toHaveLength(23);
+    expect(lines).toContain('h25: skipped');
+    expect(lines.filter((l) => l.startsWith('h07:'))).toEqual(['h07: second failed — command_failed: h07 refused']);
+    // No per-step lines and no per-host [n/25] count lines: the summary line carries the counts.
+    expect(lines.some((l) => /first|second succeeded|^\[\d+\/25\]/.test(l))).toBe(false);
+    expect(lines.filter((l) => l.includes(' done | ')).at(-1)).toMatch(/^25\/25 done \| 23 succeeded, 1 skipped, 1 failed \| 0 running, 0 pending/);
     s.close();
   });
 
