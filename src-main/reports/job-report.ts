@@ -3,6 +3,20 @@ import { csvField } from './check-report.ts';
 import { escapeHtml, reportCsp } from './html-escape.ts';
 import { formatCounts, outcomeCounts } from '../model/status.ts';
 
+/** How the installer reached a host: the stage step's record (a pull that fell back to push says why). */
+export const StagingSummarySchema = z.object({ method: z.string(), url: z.string().optional(), fellBack: z.string().optional() });
+export type StagingSummary = z.infer<typeof StagingSummarySchema>;
+
+/** The staging summary from a stage step's journal detail (none when the host has not staged). */
+export function stagingSummary(detail: Record<string, unknown> | null | undefined): StagingSummary | undefined {
+  if (!detail || typeof detail.method !== 'string') return undefined;
+  return {
+    method: detail.method,
+    ...(typeof detail.url === 'string' ? { url: detail.url } : {}),
+    ...(typeof detail.fellBack === 'string' ? { fellBack: detail.fellBack } : {}),
+  };
+}
+
 export const JobReportSchema = z.object({
   jobId: z.string(),
   kind: z.string(),
@@ -23,6 +37,7 @@ export const JobReportSchema = z.object({
       attempts: z.number(),
       error: z.object({ code: z.string(), message: z.string(), remedy: z.string().optional() }).nullable(),
       durationMs: z.number().nullable(),
+      staging: StagingSummarySchema.optional(),
     }),
   ),
 });

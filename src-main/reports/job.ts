@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.ts';
-import type { JobReport } from './job-report.ts';
+import { stagingSummary, type JobReport } from './job-report.ts';
 import { loadPlan } from '../deploy/plan.ts';
 
 /** Builds the report document of a job from the journal. */
@@ -42,7 +42,14 @@ export function jobReport(store: Store, jobId: string): JobReport {
         attempts: h.attempts,
         error: error ? { code: error.code, message: error.message, ...(error.remedy ? { remedy: error.remedy } : {}) } : null,
         durationMs: first !== undefined && last !== undefined ? last - first : null,
+        ...stagingOf(steps, h.hostId),
       };
     }),
   };
+}
+
+/** `{staging}` when the host's stage step recorded how its installer came (pull, push, or a pull that fell back). */
+export function stagingOf(steps: { hostId: string; step: string; detail?: Record<string, unknown> | null }[], hostId: string) {
+  const staging = stagingSummary(steps.find((s) => s.hostId === hostId && s.step === 'stage')?.detail);
+  return staging ? { staging } : {};
 }

@@ -4,6 +4,7 @@ import { COMPONENT_IDS } from '../../components/catalog.ts';
 import { AcceptanceSchema, PlanDocumentSchema } from '../../deploy/plan.ts';
 import { HOST_RESULT_STATUSES, HOST_STATUSES, JOB_STATUSES } from '../../model/status.ts';
 import { HostSelector } from './inventory.ts';
+import { StagingSummarySchema } from '../../reports/job-report.ts';
 
 /** installed / upgraded / skipped / blocked / failed of a job's hosts (model/status.ts outcomeCounts). */
 export const OutcomeCountsSchema = z.object({
@@ -190,6 +191,8 @@ export const deployCommands = {
           status: z.enum(HOST_STATUSES),
           attempts: z.number(),
           action: z.string().nullable(),
+          /** How the installer reached the host (the stage step's record); `fellBack` says why a planned pull was pushed. */
+          staging: StagingSummarySchema.optional(),
           steps: z.array(
             z.object({ step: z.string(), status: z.string(), attempt: z.number(), startedAt: z.string().nullable(), endedAt: z.string().nullable() }),
           ),

@@ -11,6 +11,7 @@ import { createOperationJob, runOperationJob, type HostOperation } from '../../d
 import { uninstallOperation, uninstallRows } from '../../deploy/uninstall.ts';
 import { proxyApplyOperation } from '../../proxy/apply-job.ts';
 import { fail } from '../../model/errors.ts';
+import { stagingOf } from '../../reports/job.ts';
 import { queryVersions } from '../../updates/versions.ts';
 import type { Store } from '../../store/store.ts';
 import type { CommandInput, CommandOutput } from '../contract.ts';
@@ -146,6 +147,7 @@ export const deployHandlers = {
         attempts: h.attempts,
         action: h.action,
         ...(h.error ? { error: { code: h.error.code, message: h.error.message, ...(h.error.remedy ? { remedy: h.error.remedy } : {}) } } : {}),
+        ...stagingOf(steps, h.hostId),
         steps: steps
           .filter((s) => s.hostId === h.hostId)
           .map((s) => ({ step: s.step, status: s.status, attempt: s.attempt, startedAt: s.startedAt, endedAt: s.endedAt })),

@@ -101,6 +101,53 @@ describe.skipIf(!lab)(`pull staging: targets fetch from a repository and verify 
     expect(fetched).toHaveLength(2);
   }, 240_000);
 
+  it('falls back to push when the repository became unreachable after planning: said in the journal, jobs show, the report and the host log; the other host still pulls; resume leaves both alone', async () => {
+    const [puller, cutOff] = await Promise.all([b.host(), b.host()]);
+    const plan = await b.call('plan.create', {
+      component: 'mobility-service',
+      version: V,
+      source: repo.url,
+      hosts: `${puller.name},${cutOff.name}`,
+      accept: [],
+    });
+    // Both reached the repository when planned.
+    for (const i of plan.items) expect(i).toMatchObject({ action: 'install', staging: { mode: 'pull' } });
+    // Then the repository port is refused from one host's namespace, before apply.
+    nft(cutOff, `table inet asrpull_block {\n chain output { type filter hook output priority 0; tcp dport ${repo.port} reject with tcp reset; }\n}\n`);
+    const result = await b.call('apply.start', { planId: plan.planId, concurrency: 2, retries: 1 });
+    expect(Object.fromEntries(result.hosts.map((h) => [h.host, h.status]))).toEqual({ [puller.name]: 'succeeded', [cutOff.name]: 'succeeded' });
+    const hostId = (name: string) => plan.items.find((i) => i.host === name)!.hostId;
+    const stage = (name: string) => b.store.journal.step(result.jobId, hostId(name), 'stage')?.detail as Record<string, unknown>;
+    expect(stage(puller.name)).toMatchObject({ method: 'pull-curl', url: `${repo.url}${installerFile}` });
+    expect(stage(puller.name)!.fellBack).toBeUndefined();
+    expect(String(stage(cutOff.name).method)).toMatch(/^sftp|exec-cat/);
+    expect(String(stage(cutOff.name).fellBack)).toMatch(/could not fetch from the repository \(.+\); pushed instead/);
+    expect(await installCount(puller)).toBe(1);
+    expect(await installCount(cutOff)).toBe(1);
+
+    // Where an admin looks: jobs show, the report, the host's log.
+    const shown = await b.call('jobs.show', { jobId: result.jobId });
+    const byHost = Object.fromEntries(shown.hosts.map((h) => [h.host, h]));
+    expect(byHost[puller.name]!.staging).toEqual({ method: 'pull-curl', url: `${repo.url}${installerFile}` });
+    expect(byHost[cutOff.name]!.staging).toMatchObject({ fellBack: stage(cutOff.name).fellBack });
+    const report = JSON.parse((await b.call('report.create', { id: result.jobId, format: 'json' })).content!) as {
+      hosts: { host: string; staging?: { method: string; fellBack?: string } }[];
+    };
+    expect(report.hosts.find((h) => h.host === cutOff.name)!.staging!.fellBack).toMatch(/pushed instead/);
+    expect(report.hosts.find((h) => h.host === puller.name)!.staging).toMatchObject({ method: 'pull-curl' });
+    const logs = await b.call('jobs.logs', { jobId: result.jobId, host: cutOff.name });
+    expect(logs.map((l) => l.text).join('\n')).toMatch(/\[stage\] the host could not fetch from the repository .*pushed instead/);
+
+    // Resume after the fallback: both hosts are done, nothing is staged or installed again.
+    const fetchedBefore = served.filter((l) => l.includes(`GET /${installerFile} 200`)).length;
+    const resumed = await b.call('jobs.resume', { jobId: result.jobId, retries: 1 });
+    expect(Object.fromEntries(resumed.hosts.map((h) => [h.host, h.status]))).toEqual({ [puller.name]: 'succeeded', [cutOff.name]: 'succeeded' });
+    expect(await installCount(puller)).toBe(1);
+    expect(await installCount(cutOff)).toBe(1);
+    expect(served.filter((l) => l.includes(`GET /${installerFile} 200`)).length).toBe(fetchedBefore);
+    expect((await b.call('jobs.show', { jobId: result.jobId })).hosts.find((h) => h.host === cutOff.name)!.staging!.fellBack).toMatch(/pushed instead/);
+  }, 240_000);
+
   it('refuses a file whose SHA-256 is not the trusted one on the target, before anything runs (plain HTTP server with a listing, started here)', async () => {
     const tampered = join(b.home, 'tampered');
     mkdirSync(tampered);

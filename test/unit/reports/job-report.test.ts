@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderJobReport, type JobReport } from '../../../src-main/reports/job-report.ts';
+import { renderJobReport, stagingSummary, type JobReport } from '../../../src-main/reports/job-report.ts';
 
 const report: JobReport = {
   jobId: 'j-1',
@@ -41,5 +41,17 @@ describe('job report', () => {
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`);
     expect(JSON.parse(renderJobReport(report, 'json')).hosts).toHaveLength(2);
     expect(() => renderJobReport({ ...report, hosts: [{ ...report.hosts[0]!, attempts: 'x' as never }] }, 'json')).toThrow();
+  });
+});
+
+describe('stagingSummary', () => {
+  it('keeps how the installer came and why a planned pull was pushed, and nothing else of the stage detail', () => {
+    expect(stagingSummary({ method: 'sftp', bytes: 5, sha256: 'ab', fellBack: 'the host could not fetch …; pushed instead', dir: '/tmp/x' })).toEqual({
+      method: 'sftp',
+      fellBack: 'the host could not fetch …; pushed instead',
+    });
+    expect(stagingSummary({ method: 'pull-curl', url: 'https://r/a.tar.gz' })).toEqual({ method: 'pull-curl', url: 'https://r/a.tar.gz' });
+    expect(stagingSummary(null)).toBeUndefined();
+    expect(stagingSummary({ error: { code: 'hash_mismatch' } })).toBeUndefined();
   });
 });
