@@ -156,6 +156,43 @@ describe.skipIf(!!noBrowser)(`wizard in Chromium against the real service${noBro
     await s.shot('03-credentials');
   });
 
+  it('Credentials: removing one asks with the app dialog (Escape keeps it and gives focus back; the Remove button removes it), never window.confirm', async () => {
+    const { page } = s;
+    const browserDialogs: string[] = [];
+    const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => {
+      browserDialogs.push(d.message());
+      void d.dismiss();
+    };
+    page.on('dialog', onDialog);
+    onTestFinished(() => void page.off('dialog', onDialog));
+    await page.getByLabel('Name', { exact: true }).fill('spare');
+    await page.getByLabel('User', { exact: true }).fill('admin');
+    await page.getByLabel('Password', { exact: true }).fill('Spare-e2e-Pass!');
+    await page.getByRole('button', { name: 'Store credential' }).click();
+    await page.getByText('Stored credential spare').waitFor();
+    const remove = page.getByRole('button', { name: 'Remove credential spare' });
+    await remove.click();
+    const ask = page.getByRole('dialog', { name: 'Remove credential spare?' });
+    await ask.waitFor();
+    // The safe answer has the focus: Enter would not remove it by accident.
+    expect(
+      await ask.getByRole('button', { name: 'Back' }).evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement),
+    ).toBe(true);
+    await page.keyboard.press('Escape');
+    await ask.waitFor({ state: 'hidden' });
+    expect(await remove.evaluate((b) => b === (b.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    expect((await s.call('credentials.list', {})).map((c) => c.name)).toContain('spare');
+    await remove.click();
+    await ask.waitFor();
+    // Modal: Shift+Tab from Back stays inside the dialog, on its Remove button; Enter answers yes.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await ask.waitFor({ state: 'hidden' });
+    await remove.waitFor({ state: 'detached' });
+    expect((await s.call('credentials.list', {})).map((c) => c.name)).toEqual(['linux-root']);
+    expect(browserDialogs).toEqual([]);
+  });
+
   it('wizard state survives a reload: same step, same scenario and selection', async () => {
     const { page } = s;
     await page.reload();
