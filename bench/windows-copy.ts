@@ -5,8 +5,8 @@
 // fetch-installer.ps1, the pinned certificate, SHA-256 checked there). MB/s each, and the ratio
 // to SFTP. Reuses ASR_LAB_STATE when set, else brings a lab up and down.
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -16,20 +16,45 @@ import { PowerShellTransport } from '../src-main/remote/powershell/powershell-tr
 import { SshTransport } from '../src-main/remote/ssh/ssh-transport.ts';
 import { labDown, labUp, readLabState, type LabState } from '../test/lab/lab.ts';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, sessions: { type: 'string', default: '2,4' } } });
 const mb = Number(values.mb);
+const sessionCounts = values.sessions.split(',').map(Number);
+
+/**
+ * CPU seconds (user + system) of every pwsh process on the machine, the lab host's included: the
+ * workstation's local pwsh processes and the remote session's, read from /proc; a delta around a copy.
+ */
+function pwshCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!/\((pwsh|\.pwsh-wrapped|dotnet)\)/.test(stat.slice(0, stat.lastIndexOf(')') + 1))) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
 const work = mkdtempSync(join(tmpdir(), 'asr-bench-wincopy-'));
 const file = join(work, 'payload.bin');
 const bytes = randomBytes(mb * 1024 * 1024);
 writeFileSync(file, bytes);
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 
+const loadEnd = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const load0 = loadEnd();
 const reuse = process.env.ASR_LAB_STATE;
 const lab: LabState = reuse ? readLabState(reuse) : await labUp({ hosts: 6, vcsim: false, proxy: false, pwsh: true });
 try {
   const host = lab.hosts.find((h) => lab.pwsh?.hosts.includes(h.name) && h.powershell);
   if (!host || !lab.pwsh) throw new Error(`no lab host with the powershell subsystem: ${lab.unavailable.pwsh ?? 'none'}`);
-  const ps = (method?: 'copy-item' | 'chunked') =>
+  const ps = (method?: 'copy-item' | 'chunked' | 'parallel', sessions?: number) =>
     new PowerShellTransport({
       host: host.name,
       address: host.address,
@@ -37,6 +62,7 @@ try {
       connection: { kind: 'ssh', user: 'root', keyFilePath: lab.users.root.keyPath, knownHostsPath: lab.knownHostsPath },
       openTimeoutMs: 30_000,
       ...(method ? { uploadMethod: method } : {}),
+      ...(sessions ? { uploadSessions: sessions } : {}),
     });
   const rows: { method: string; s: number; note: string }[] = [];
   const time = async (method: string, f: () => Promise<string | void>) => {
@@ -44,6 +70,7 @@ try {
     try {
       const note = (await f()) ?? '';
       rows.push({ method, s: Number(process.hrtime.bigint() - t0) / 1e9, note });
+      process.stderr.write(`${method}: ${rows.at(-1)!.s.toFixed(2)} s ${note} (load ${loadEnd()})\n`);
     } catch (e) {
       rows.push({ method, s: Number.NaN, note: `failed: ${(e as Error).message.slice(0, 120)}` });
     }
@@ -61,15 +88,21 @@ try {
   await ssh.exec(['rm', '-f', '/tmp/bench-wincopy-sftp.bin']);
   await ssh.close();
 
-  for (const method of ['copy-item', 'chunked'] as const) {
-    const t = ps(method);
-    await t.connect(); // session open is not part of the copy
-    await time(
-      `${method} (PowerShell transport)`,
-      async () =>
-        `${(await t.upload(file, `/tmp/bench-wincopy-${method}.bin`, { sha256, timeoutMs: 30 * 60_000 })).method}, ${t.chunkBytes() / 1024} KiB chunks`,
-    );
-    await t.exec(['rm', '-f', `/tmp/bench-wincopy-${method}.bin`]).catch(() => undefined);
+  const cases: { method: 'copy-item' | 'chunked' | 'parallel'; sessions?: number }[] = [
+    { method: 'copy-item' },
+    { method: 'chunked' },
+    ...sessionCounts.map((n) => ({ method: 'parallel' as const, sessions: n })),
+  ];
+  for (const { method, sessions } of cases) {
+    const t = ps(method, sessions);
+    const name = `${method}${sessions ? `-${sessions}` : ''}`;
+    await t.connect(); // this session's open is not part of the copy; the parallel method's other sessions open inside it
+    const cpu0 = pwshCpuSeconds();
+    await time(`${method === 'parallel' ? `parallel chunked writes, ${sessions} sessions` : method} (PowerShell transport)`, async () => {
+      const r = await t.upload(file, `/tmp/bench-wincopy-${name}.bin`, { sha256, timeoutMs: 30 * 60_000 });
+      return `${r.method}, ${t.chunkBytes() / 1024} KiB chunks; workstation pwsh CPU ${(pwshCpuSeconds() - cpu0).toFixed(1)} s`;
+    });
+    await t.exec(['rm', '-f', `/tmp/bench-wincopy-${name}.bin`]).catch(() => undefined);
     await t.close();
   }
 
@@ -97,7 +130,7 @@ try {
   const sftp = rows[0]!;
   const mbps = (s: number) => (Number.isFinite(s) ? (mb / s).toFixed(1) : '-');
   process.stdout.write(
-    `\nCopy of ${mb} MB to the lab's pwsh host ${host.name} (PowerShell remoting over SSH, pwsh ${lab.pwsh.path}); SFTP to the same host as the reference:\n\n| method | s | MB/s | vs SFTP | note |\n|---|---|---|---|---|\n` +
+    `\nload average at the start ${load0}, at the end ${loadEnd()}\nCopy of ${mb} MB to the lab's pwsh host ${host.name} (PowerShell remoting over SSH, pwsh ${lab.pwsh.path}); SFTP to the same host as the reference:\n\n| method | s | MB/s | vs SFTP | note |\n|---|---|---|---|---|\n` +
       rows
         .map(
           (r) =>

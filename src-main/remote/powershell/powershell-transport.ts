@@ -13,7 +13,19 @@ import { classifyPsFailure } from './errors.ts';
 import { frameInvocation, newNonce, parseFramed, PREAMBLE, secretReadLine, type PsErrorRecord } from './frame.ts';
 import { isAlive, killProcessTree, processTree } from './process-tree.ts';
 import { psArray, psHashtable, psQuote, psValue, type PsValue } from './quote-ps.ts';
-import { EXEC, FILE_HASH, FINISH_UPLOAD, PREPARE_UPLOAD, REAP_PROCESS_TREE, SESSION_INFO, WRITE_CHUNK } from './remote-scripts.ts';
+import {
+  EXEC,
+  FILE_HASH,
+  FINISH_UPLOAD,
+  PREALLOCATE_UPLOAD,
+  PREPARE_UPLOAD,
+  REAP_PROCESS_TREE,
+  REMOVE_PARTIAL,
+  SESSION_INFO,
+  WRITE_AT,
+  WRITE_CHUNK,
+} from './remote-scripts.ts';
+import { planUploadSpans, spanChunkHashes, writerCount, type UploadSpan } from './chunk-plan.ts';
 import { sessionOpenScript, winrmReapScript, type PsAuth, type PsEndpoint } from './session-script.ts';
 import { checkedLocalFile, verifyDownloaded } from '../transfer-verify.ts';
 import { lastLines, mbps, stripUndefined, truncate } from '../text.ts';
@@ -67,7 +79,17 @@ export interface PowerShellTransportOptions {
   operationTimeoutMs?: number;
   /** Bytes per chunk when uploading in chunks over SSH (WinRM: from MaxEnvelopeSizekb). */
   sshChunkBytes?: number;
-  uploadMethod?: 'copy-item' | 'chunked';
+  /**
+   * Push method. `copy-item` (default over SSH): Copy-Item -ToSession. `parallel`: chunks written at their offsets into a preallocated
+   * file by `uploadSessions` sessions at once, each in its own local PowerShell process (one
+   * process serialises its calls and spends its time base64/CLIXML-encoding chunks); `chunked`:
+   * the same writes through this one session (default over WinRM, untested here). On the lab
+   * (2 cores) `parallel` was not faster: pwsh's per-chunk serialisation is CPU-bound, so more
+   * processes only share the same cores (bench/windows-copy.ts).
+   */
+  uploadMethod?: 'copy-item' | 'chunked' | 'parallel';
+  /** Sessions writing at once in the `parallel` method (1-8, default 4); this transport's own session is one of them. */
+  uploadSessions?: number;
   log?: TransportLog;
   /** For tests: extra environment of the local process. */
   env?: Record<string, string>;
@@ -93,7 +115,7 @@ interface CallSpec {
   what: string;
 }
 
-const DEFAULTS = { openTimeoutMs: 30_000, defaultTimeoutMs: 10 * 60_000, operationTimeoutMs: 180_000, sshChunkBytes: 4 * 1024 * 1024 };
+const DEFAULTS = { openTimeoutMs: 30_000, defaultTimeoutMs: 10 * 60_000, operationTimeoutMs: 180_000, sshChunkBytes: 4 * 1024 * 1024, uploadSessions: 4 };
 
 /** The local PowerShell to drive: ASR_DEPLOY_PWSH, else powershell.exe on Windows, pwsh elsewhere. */
 export function defaultPwshPath(): string {
@@ -653,24 +675,35 @@ export class PowerShellTransport implements Transport {
     });
     await this.call({ ...common(`prepare the upload of ${basename(remotePath)}`), body: remoteInvoke(PREPARE_UPLOAD, [remotePath, size, partial]) });
     const method = this.o.uploadMethod ?? (this.o.connection.kind === 'winrm' ? 'chunked' : 'copy-item');
-    if (method === 'copy-item') {
-      await this.call({
-        ...common(`copy ${basename(remotePath)}`),
-        body: `Copy-Item -LiteralPath ${psQuote(localPath)} -Destination ${psQuote(partial)} -ToSession $global:__asrSession -Force`,
-      });
-      opts.onProgress?.(size, size);
-    } else {
-      const chunk = this.chunkBytes();
-      // Several chunks per call: progress and the deadline are checked between calls.
-      const perCall = Math.max(chunk, Math.min(64 * 1024 * 1024, chunk * 32));
-      let offset = 0;
-      if (size === 0) await this.call({ ...common('create the file'), body: `${remoteInvoke(WRITE_CHUNK, [partial])}, ([byte[]]@()), ([long]0)` });
-      while (offset < size) {
-        const n = Math.min(perCall, size - offset);
-        await this.call({ ...common(`copy ${basename(remotePath)}`), body: chunkLoop(localPath, partial, offset, n, chunk) });
-        offset += n;
-        opts.onProgress?.(offset, size);
+    let sessions = 1;
+    try {
+      if (method === 'copy-item') {
+        await this.call({
+          ...common(`copy ${basename(remotePath)}`),
+          body: `Copy-Item -LiteralPath ${psQuote(localPath)} -Destination ${psQuote(partial)} -ToSession $global:__asrSession -Force`,
+        });
+        opts.onProgress?.(size, size);
+      } else if (method === 'parallel') {
+        sessions = await this.parallelWrite(localPath, partial, size, opts, common);
+      } else {
+        const chunk = this.chunkBytes();
+        // Several chunks per call: progress and the deadline are checked between calls.
+        const perCall = Math.max(chunk, Math.min(64 * 1024 * 1024, chunk * 32));
+        let offset = 0;
+        if (size === 0) await this.call({ ...common('create the file'), body: `${remoteInvoke(WRITE_CHUNK, [partial])}, ([byte[]]@()), ([long]0)` });
+        while (offset < size) {
+          const n = Math.min(perCall, size - offset);
+          await this.call({ ...common(`copy ${basename(remotePath)}`), body: chunkLoop(localPath, partial, offset, n, chunk) });
+          offset += n;
+          opts.onProgress?.(offset, size);
+        }
       }
+    } catch (e) {
+      // No partial file is left behind (a cancelled or failed copy); bounded, and not bound to the caller's signal.
+      await this.call({ body: remoteInvoke(REMOVE_PARTIAL, [partial]), phase: 'exec', what: `remove ${basename(partial)}`, timeoutMs: 60_000 }).catch(
+        (r: Error) => this.log(`could not remove ${partial}: ${r.message}`),
+      );
+      throw e;
     }
     const fin = await this.call<{ sha256: string; bytes: number }>({
       ...common(`verify ${basename(remotePath)}`),
@@ -678,9 +711,112 @@ export class PowerShellTransport implements Transport {
     });
     const durationMs = Date.now() - started;
     this.log(
-      `uploaded ${size} bytes to ${remotePath} via ${method} in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${fin.sha256} verified on the host`,
+      `uploaded ${size} bytes to ${remotePath} via ${method}${method === 'parallel' ? ` (${sessions} sessions)` : ''} in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${fin.sha256} verified on the host`,
     );
     return { bytes: size, sha256: fin.sha256, durationMs, method };
+  }
+
+  /**
+   * The `parallel` method: the partial file is preallocated, then spans of chunks go out from one
+   * queue to `uploadSessions` writers (this session and clones, each its own local PowerShell and
+   * PSSession), each chunk checked on the host against the workstation's SHA-256 before it is
+   * written. A span that fails is retried once (on a fresh session if its process was lost);
+   * a second failure, a cancel or the deadline stops every writer. Clones are closed on every path.
+   * Returns how many sessions wrote.
+   */
+  private async parallelWrite(
+    localPath: string,
+    partial: string,
+    size: number,
+    opts: TransferOptions,
+    common: (what: string) => { phase: 'upload'; what: string; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<number> {
+    const chunk = this.chunkBytes();
+    const spans = planUploadSpans(size, chunk, 4);
+    const n = writerCount(this.o.uploadSessions, spans.length);
+    await this.call({ ...common(`preallocate ${basename(partial)}`), body: remoteInvoke(PREALLOCATE_UPLOAD, [partial, size]) });
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const clones: PowerShellTransport[] = [];
+    let next = 0;
+    let done = 0;
+    let firstError: unknown = null;
+    const writeSpan = async (w: PowerShellTransport, span: UploadSpan) => {
+      const hashes = await spanChunkHashes(localPath, span);
+      await w.call({
+        ...common(`copy ${basename(partial)} at ${span.offset}`),
+        signal: stop.signal,
+        body: spanLoop(localPath, partial, span, hashes, chunk),
+      });
+    };
+    const worker = async (w: PowerShellTransport) => {
+      while (!stop.signal.aborted && next < spans.length) {
+        const span = spans[next++]!;
+        try {
+          await writeSpan(w, span);
+        } catch (e) {
+          const code = e instanceof AsrFailure ? e.data.code : 'internal';
+          if (stop.signal.aborted || code === 'cancelled' || code === 'timeout' || code === 'validation' || code === 'disk_full') throw e;
+          this.log(`the chunks at ${span.offset} (${span.length} bytes) failed (${code}: ${(e as Error).message}); retrying once`);
+          try {
+            await writeSpan(w, span);
+          } catch (again) {
+            if (again instanceof AsrFailure && (again.data.code === 'cancelled' || again.data.code === 'timeout')) throw again;
+            fail(
+              again instanceof AsrFailure ? again.data.code : 'command_failed',
+              `${this.host}: the chunks at offset ${span.offset} of ${basename(partial)} failed twice: ${(again as Error).message}`,
+              {
+                host: this.host,
+                remedy: 'Run the step again; if it repeats, use --upload-method copy-item or a repository the host pulls from.',
+              },
+            );
+          }
+        }
+        done += span.length;
+        opts.onProgress?.(done, size);
+      }
+    };
+    const run = async (w: PowerShellTransport) => {
+      try {
+        await worker(w);
+      } catch (e) {
+        firstError ??= e;
+        stop.abort();
+      }
+    };
+    try {
+      const opening = Array.from({ length: n - 1 }, async () => {
+        const c = new PowerShellTransport({
+          ...this.o,
+          connection: { ...this.o.connection },
+          uploadMethod: 'chunked',
+          log: (l) => this.log(`writer: ${l}`),
+        });
+        clones.push(c);
+        await c.connect({ signal: stop.signal });
+        return c;
+      });
+      // This session starts writing at once; the others join as they open. A clone that cannot open is not fatal.
+      await Promise.all([
+        run(this),
+        ...opening.map((p) =>
+          p.then(
+            (c) => run(c),
+            (e: Error) => {
+              if (!stop.signal.aborted) this.log(`a writer session did not open (${e.message}); the others carry on`);
+            },
+          ),
+        ),
+      ]);
+      if (firstError) throw firstError;
+      if (opts.signal?.aborted) fail('cancelled', `${this.host}: copy of ${basename(partial)} cancelled`, { host: this.host });
+      if (done !== size) fail('internal', `${this.host}: ${done} of ${size} bytes written`, { host: this.host });
+      return 1 + clones.filter((c) => c.remote !== null).length;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      await Promise.allSettled(clones.map((c) => c.close()));
+    }
   }
 
   async remoteSha256(remotePath: string): Promise<string> {
@@ -726,6 +862,27 @@ function chunkLoop(localPath: string, partial: string, offset: number, count: nu
     `    if ($__n -eq $__buf.Length) { $__b = $__buf } else { $__b = New-Object byte[] $__n; [Array]::Copy($__buf, $__b, $__n) }`,
     `    Invoke-Command -Session $global:__asrSession -ScriptBlock $__sb -ArgumentList ${psQuote(partial)}, $__b, $__pos`,
     `    $__pos += $__n`,
+    `  }`,
+    `} finally { $__fs.Dispose() }`,
+    `$__pos`,
+  ].join('\n');
+}
+
+/** The local loop of one span: each chunk read, sent with its SHA-256, checked and written at its offset by WRITE_AT. */
+function spanLoop(localPath: string, partial: string, span: UploadSpan, hashes: readonly string[], chunk: number): string {
+  return [
+    `$__sb = [ScriptBlock]::Create(${psQuote(WRITE_AT)})`,
+    `$__h = ${psArray(hashes)}`,
+    `$__fs = [IO.File]::Open(${psQuote(localPath)}, [IO.FileMode]::Open, [IO.FileAccess]::Read, [IO.FileShare]::Read)`,
+    `try {`,
+    `  $__pos = [long]${span.offset}; $__fs.Position = $__pos`,
+    `  $__buf = New-Object byte[] ${chunk}`,
+    `  for ($__i = 0; $__i -lt $__h.Count; $__i++) {`,
+    `    $__want = [int]@(${span.chunks.join(',')})[$__i]`,
+    `    if ($__want -ne $__buf.Length) { $__buf = New-Object byte[] $__want }`,
+    `    $__got = 0; while ($__got -lt $__want) { $__n = $__fs.Read($__buf, $__got, $__want - $__got); if ($__n -le 0) { throw 'the local file ended early' }; $__got += $__n }`,
+    `    Invoke-Command -Session $global:__asrSession -ScriptBlock $__sb -ArgumentList ${psQuote(partial)}, $__buf, $__pos, $__h[$__i]`,
+    `    $__pos += $__want`,
     `  }`,
     `} finally { $__fs.Dispose() }`,
     `$__pos`,

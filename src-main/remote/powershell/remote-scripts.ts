@@ -101,6 +101,39 @@ try {
 } finally { $f.Dispose() }
 `;
 
+/** Parallel upload: the partial file at its full size first, so every session writes at its own offset. */
+export const PREALLOCATE_UPLOAD = String.raw`
+param([string]$Partial, [long]$Size)
+$f = [IO.File]::Open($Partial, [IO.FileMode]::Create, [IO.FileAccess]::Write, [IO.FileShare]::ReadWrite)
+try { $f.SetLength($Size) } finally { $f.Dispose() }
+@{ bytes = $Size }
+`;
+
+/**
+ * One chunk of a parallel upload: its SHA-256 is checked against the workstation's before it is
+ * written at its offset into the preallocated file (shared for writing: other sessions write other
+ * ranges). A retried chunk overwrites its own range.
+ */
+export const WRITE_AT = String.raw`
+param([string]$Path, [byte[]]$Bytes, [long]$Offset, [string]$Sha256)
+if ($null -eq $Bytes) { $Bytes = New-Object byte[] 0 }
+$alg = [Security.Cryptography.SHA256]::Create()
+try { $h = [BitConverter]::ToString($alg.ComputeHash($Bytes)).Replace('-', '').ToLowerInvariant() } finally { $alg.Dispose() }
+if ($h -ne $Sha256) { throw "ASR:hash_mismatch:the chunk at offset $Offset of $Path arrived with SHA-256 $h, expected $Sha256" }
+$f = [IO.File]::Open($Path, [IO.FileMode]::Open, [IO.FileAccess]::Write, [IO.FileShare]::ReadWrite)
+try {
+  if ($f.Length -lt ($Offset + $Bytes.Length)) { throw "ASR:command_failed:$Path holds $($f.Length) bytes, the chunk at offset $Offset does not fit: the file was not preallocated" }
+  $f.Position = $Offset; $f.Write($Bytes, 0, $Bytes.Length)
+} finally { $f.Dispose() }
+`;
+
+/** Removes an upload's partial file (a failed or cancelled upload). */
+export const REMOVE_PARTIAL = String.raw`
+param([string]$Partial)
+if (Test-Path -LiteralPath $Partial) { Remove-Item -LiteralPath $Partial -Force }
+@{ removed = $true }
+`;
+
 /** After an upload: the target's own SHA-256; the file takes its final name only when it matches. */
 export const FINISH_UPLOAD = String.raw`
 param([string]$Partial, [string]$Final, [string]$Expected)
@@ -147,4 +180,15 @@ foreach ($x in $tree) { if ($x -ne $PID) { & kill -KILL $x 2>$null } }
 `;
 
 /** Every script block above, for the parser test. */
-export const ALL_REMOTE_SCRIPTS: Record<string, string> = { SESSION_INFO, EXEC, PREPARE_UPLOAD, WRITE_CHUNK, FINISH_UPLOAD, FILE_HASH, REAP_PROCESS_TREE };
+export const ALL_REMOTE_SCRIPTS: Record<string, string> = {
+  SESSION_INFO,
+  EXEC,
+  PREPARE_UPLOAD,
+  WRITE_CHUNK,
+  PREALLOCATE_UPLOAD,
+  WRITE_AT,
+  REMOVE_PARTIAL,
+  FINISH_UPLOAD,
+  FILE_HASH,
+  REAP_PROCESS_TREE,
+};
