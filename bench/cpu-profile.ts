@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (written by `node --cpu-prof`): the frames with the most self time,
 // so a benchmark can print where the workstation's CPU went (crypto, SFTP framing, the event loop).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -60,4 +61,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = topFrames(process.argv[2] as string, Number(process.argv[3] ?? 15));
   process.stdout.write(`profile ${(r.totalMs / 1000).toFixed(1)} s, idle ${((r.idleMs / r.totalMs) * 100).toFixed(0)}%\n`);
   for (const f of r.frames) process.stdout.write(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.frame}\n`);
+}
+
+/** Which cipher/MAC the job's SSH connections negotiated (from the host logs), e.g. "aes128-gcm@openssh.com ×100". */
+export function cryptoOf(home: string): string {
+  const seen = new Map<string, number>();
+  const logs = join(home, 'logs');
+  for (const job of readdirSync(logs)) {
+    for (const f of readdirSync(join(logs, job))) {
+      const m = /negotiated: kex=\S+ hostkey=\S+ cipher=(\S+) mac=(\S+)/.exec(readFileSync(join(logs, job, f), 'utf8'));
+      if (m) seen.set(`${m[1]} mac=${m[2]}`, (seen.get(`${m[1]} mac=${m[2]}`) ?? 0) + 1);
+    }
+  }
+  return [...seen].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none logged';
 }

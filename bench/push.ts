@@ -2,14 +2,18 @@
 // service installer (the test fixture) and run its install on N lab hosts, measured in the same
 // run against (a) OpenSSH `scp` + `ssh` in parallel (xargs -P N) and (b) Ansible (`copy` +
 // `shell`, forks = N). Each tool's wall time, aggregate MB/s and peak RSS (GNU time, largest
-// process) are reported, with the ratios. Lab hosts only (network namespaces on this machine).
+// process) are reported, with the ratios and the load average at each start. Then one more,
+// untimed asr-deploy run under `--cpu-prof` says where the workstation's CPU went (its top
+// frames), and the job logs say which SSH crypto was negotiated. Lab hosts only (network
+// namespaces on this machine).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { buildFixtureInstaller } from '../test/fixtures/mobility-installer/build.ts';
+import { cryptoOf, topFrames } from './cpu-profile.ts';
 import { hostExec, labDown, labUp, type HostState } from '../test/lab/lab.ts';
 
 const { values } = parseArgs({
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '100' },
     repeat: { type: 'string', default: '1' },
     'upload-method': { type: 'string', default: 'sftp' },
+    profile: { type: 'boolean', default: true },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -33,7 +38,10 @@ interface Measure {
   wallS: number;
   rssMB: number;
   ok: number;
+  load: string;
 }
+
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Runs a command under GNU time; returns wall seconds and the largest process's peak RSS. */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): { wallS: number; rssMB: number; code: number; out: string } {
@@ -78,6 +86,7 @@ try {
   cli('sources', 'trust', installer);
   const sshOpts = ['-i', lab.users.root.keyPath, '-o', `UserKnownHostsFile=${lab.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
   const rows: string[] = [];
+  const notes: string[] = [];
   for (const n of sizes) {
     const hosts = pool.slice(0, n);
     if (hosts.length < n) throw new Error(`only ${hosts.length} lab hosts for a run of ${n}`);
@@ -88,24 +97,22 @@ try {
     const plan = JSON.parse(
       cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(',')),
     ) as { planId: string };
-    const ours = timed(
-      process.execPath,
-      [
-        join(root, 'bin/asr-deploy.mjs'),
-        '--home',
-        home,
-        '--quiet',
-        'apply',
-        plan.planId,
-        '--yes',
-        '--concurrency',
-        String(n),
-        '--upload-method',
-        values['upload-method'],
-      ],
-      env,
-    );
-    results.asr = { wallS: ours.wallS, rssMB: ours.rssMB, ok: await installed(hosts) };
+    const applyArgs = (planId: string) => [
+      join(root, 'bin/asr-deploy.mjs'),
+      '--home',
+      home,
+      '--quiet',
+      'apply',
+      planId,
+      '--yes',
+      '--concurrency',
+      String(n),
+      '--upload-method',
+      values['upload-method'],
+    ];
+    let load = loadavg();
+    const ours = timed(process.execPath, applyArgs(plan.planId), env);
+    results.asr = { wallS: ours.wallS, rssMB: ours.rssMB, ok: await installed(hosts), load };
 
     // (2) OpenSSH: scp then ssh per host, all hosts in parallel.
     await reset(hosts);
@@ -114,8 +121,9 @@ try {
       script,
       `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`,
     );
+    load = loadavg();
     const o = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${script}`]);
-    results.openssh = { wallS: o.wallS, rssMB: o.rssMB, ok: await installed(hosts) };
+    results.openssh = { wallS: o.wallS, rssMB: o.rssMB, ok: await installed(hosts), load };
 
     // (2b) The same loop plus what asr-deploy also does: the installer's SHA-256 checked on the target.
     await reset(hosts);
@@ -125,8 +133,9 @@ try {
       scriptV,
       `set -e\naddr=$1; shift\nscp -q ${sshOpts.join(' ')} "${installer}" root@$addr:/tmp/bench-installer.tgz\nssh ${sshOpts.join(' ')} root@$addr 'echo "${sha}  /tmp/bench-installer.tgz" | sha256sum -c --quiet && mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q >/dev/null'\n`,
     );
+    load = loadavg();
     const ov = timed('sh', ['-c', `printf '%s\\n' ${hosts.map((h) => h.address).join(' ')} | xargs -P ${n} -n 1 sh ${scriptV}`]);
-    results['openssh+sha256'] = { wallS: ov.wallS, rssMB: ov.rssMB, ok: await installed(hosts) };
+    results['openssh+sha256'] = { wallS: ov.wallS, rssMB: ov.rssMB, ok: await installed(hosts), load };
 
     // (3) Ansible: copy + shell, forks = n.
     await reset(hosts);
@@ -140,20 +149,40 @@ try {
       play,
       `- hosts: targets\n  gather_facts: false\n  tasks:\n    - copy: { src: "${installer}", dest: /tmp/bench-installer.tgz }\n    - shell: mkdir -p /tmp/bench-x && tar -xzf /tmp/bench-installer.tgz -C /tmp/bench-x && cd /tmp/bench-x && ./install -d /usr/local/ASR -r MS -v VmWare -q\n`,
     );
+    load = loadavg();
     const a = timed('ansible-playbook', ['-i', inv, '-f', String(n), play], { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1' });
-    results.ansible = { wallS: a.wallS, rssMB: a.rssMB, ok: await installed(hosts) };
+    results.ansible = { wallS: a.wallS, rssMB: a.rssMB, ok: await installed(hosts), load };
     if (a.code !== 0) process.stderr.write(a.out.slice(-2000));
+
+    // (4) Untimed: asr-deploy again under --cpu-prof (the profiler's overhead stays out of the timed run).
+    if (values.profile) {
+      await reset(hosts);
+      const again = JSON.parse(
+        cli('--json', 'plan', '--component', 'mobility-service', '--version', VERSION, '--source', src, '--hosts', hosts.map((h) => h.name).join(',')),
+      ) as { planId: string };
+      const dir = join(work, `prof-${n}`);
+      load = loadavg();
+      const p = timed(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${dir}`, ...applyArgs(again.planId)], env);
+      const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (prof) {
+        const t = topFrames(join(dir, prof), 8);
+        notes.push(
+          `${n} hosts, asr-deploy under --cpu-prof (untimed, ${p.wallS.toFixed(1)} s wall, load ${load}): ${(t.totalMs / 1000).toFixed(0)} s sampled, ${((t.idleMs / t.totalMs) * 100).toFixed(0)}% idle; top frames: ${t.frames.map((f) => `${(f.share * 100).toFixed(1)}% ${f.frame}`).join('; ')}`,
+        );
+      }
+    }
 
     const tot = installerMB * n;
     for (const [tool, m] of Object.entries(results))
-      rows.push(`| ${n} | ${tool} | ${m.wallS.toFixed(2)} | ${(tot / m.wallS).toFixed(0)} | ${m.rssMB.toFixed(0)} | ${m.ok}/${n} |`);
-    rows.push(`| ${n} | ratio asr/ansible | ${(results.asr!.wallS / results.ansible!.wallS).toFixed(2)} | | | |`);
-    rows.push(`| ${n} | ratio asr/openssh | ${(results.asr!.wallS / results.openssh!.wallS).toFixed(2)} | | | |`);
-    rows.push(`| ${n} | ratio asr/(openssh+sha256) | ${(results.asr!.wallS / results['openssh+sha256']!.wallS).toFixed(2)} | | | |`);
+      rows.push(`| ${n} | ${tool} | ${m.wallS.toFixed(2)} | ${(tot / m.wallS).toFixed(0)} | ${m.rssMB.toFixed(0)} | ${m.ok}/${n} | ${m.load} |`);
+    // Throughput ratios (peer's wall time / ours): above 1.0 means asr-deploy moved the bytes faster.
+    rows.push(`| ${n} | throughput asr vs ansible | ${(results.ansible!.wallS / results.asr!.wallS).toFixed(2)}× | | | | |`);
+    rows.push(`| ${n} | throughput asr vs openssh | ${(results.openssh!.wallS / results.asr!.wallS).toFixed(2)}× | | | | |`);
+    rows.push(`| ${n} | throughput asr vs openssh+sha256 | ${(results['openssh+sha256']!.wallS / results.asr!.wallS).toFixed(2)}× | | | | |`);
   }
   const native = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: boolean };
   process.stdout.write(
-    `\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process); ssh2 crypto: ${native.bindingAvailable ? 'native binding' : 'JavaScript fallback (run scripts/setup.sh to rebuild the binding for this Node)'}:\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+    `\nPush of a ${installerMB.toFixed(0)} MB installer + install, per run (wall s, aggregate MB/s, peak RSS of the largest process); ssh2 crypto: ${native.bindingAvailable ? 'native binding' : 'JavaScript fallback (run scripts/setup.sh to rebuild the binding for this Node)'}:\n\n| hosts | tool | wall s | MB/s | peak RSS MB | installed | load at start |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\nSSH crypto negotiated by asr-deploy: ${cryptoOf(home)}\n${notes.map((x) => `- ${x}\n`).join('')}`,
   );
 } finally {
   await labDown(lab);

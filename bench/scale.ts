@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFixtureInstaller } from '../test/fixtures/mobility-installer/build.ts';
 import { addHost, hostExec, labDown, labUp, type HostState, type LabState } from '../test/lab/lab.ts';
-import { topFrames } from './cpu-profile.ts';
+import { cryptoOf, topFrames } from './cpu-profile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -135,19 +135,6 @@ async function installed(hosts: HostState[]): Promise<number> {
     n += r.filter((x) => x.stdout.includes('yes')).length;
   }
   return n;
-}
-
-/** Which cipher/MAC the job's SSH connections negotiated (from the host logs), e.g. "aes128-gcm@openssh.com ×100". */
-function cryptoOf(home: string): string {
-  const seen = new Map<string, number>();
-  const logs = join(home, 'logs');
-  for (const job of readdirSync(logs)) {
-    for (const f of readdirSync(join(logs, job))) {
-      const m = /negotiated: kex=\S+ hostkey=\S+ cipher=(\S+) mac=(\S+)/.exec(readFileSync(join(logs, job, f), 'utf8'));
-      if (m) seen.set(`${m[1]} mac=${m[2]}`, (seen.get(`${m[1]} mac=${m[2]}`) ?? 0) + 1);
-    }
-  }
-  return [...seen].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none logged';
 }
 
 const lab = await labUp({
