@@ -74,7 +74,8 @@ async function installed(hosts: HostState[]): Promise<number> {
   return r.filter((x) => (x as { stdout: string }).stdout.includes('yes')).length;
 }
 
-const lab = await labUp({ hosts: Math.max(...sizes) + 6, vcsim: false, proxy: false, pwsh: false });
+// Hosts after the sixth are Ubuntu 22.04 clones, so every run size finds enough hosts that install.
+const lab = await labUp({ hosts: Math.max(...sizes) + 6, clones: 'ubuntu-22.04', vcsim: false, proxy: false, pwsh: false });
 try {
   const pool = lab.hosts.filter((h) => h.profile === 'ubuntu-22.04' && !h.nonEnglishName && h.sftp);
   const home = join(work, 'home');
