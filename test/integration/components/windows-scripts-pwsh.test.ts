@@ -3,6 +3,7 @@ import { runPs } from '../../../src-main/components/windows/common.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
 import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
+import { labPowerShellTransport } from '../powershell/pwsh-lab-helpers.ts';
 
 // Windows itself cannot run here: the scripts' portable parts (files, ACL fallback to 0600, the
 // detached step wrapper and its exit-code capture) run on the lab's Linux pwsh host over SSH remoting.
@@ -16,13 +17,7 @@ describe.skipIf(!pwshHost)(`Windows recipe scripts on the lab's pwsh host (${why
   const job = `j-it-${Date.now()}`;
   let dir: string;
   beforeAll(async () => {
-    t = new PowerShellTransport({
-      host: host.name,
-      address: host.address,
-      pwshPath: state.pwsh!.path,
-      connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
-      openTimeoutMs: 15_000,
-    });
+    t = labPowerShellTransport(state, host);
     await t.connect();
     dir = (await runPs<{ dir: string }>(t, 'prepare-staging.ps1', { Job: job })).dir;
   });

@@ -7,19 +7,14 @@ import { PowerShellTransport } from '../../../src-main/remote/powershell/powersh
 import { getLabPwshHost } from '../../lab/inject.ts';
 import { DeployBench } from '../deploy/lab-deploy.ts';
 import { failureOf } from '../../helpers/failure.ts';
+import { labPowerShellTransport } from '../powershell/pwsh-lab-helpers.ts';
 
 const { lab, pwshHost, why } = getLabPwshHost();
 
 describe.skipIf(!pwshHost)(`VMM / Hyper-V discovery scripts on a real pwsh (${why})`, () => {
   let t: PowerShellTransport;
   beforeAll(async () => {
-    t = new PowerShellTransport({
-      host: pwshHost!.name,
-      address: pwshHost!.address,
-      pwshPath: lab!.pwsh!.path,
-      connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath },
-      openTimeoutMs: 20_000,
-    });
+    t = labPowerShellTransport(lab!, pwshHost!, { openTimeoutMs: 20_000 });
     await t.connect();
   });
   afterAll(async () => t?.close());

@@ -10,6 +10,7 @@ import { AsrFailure } from '../../../src-main/model/errors.ts';
 import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
 import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
+import { labPowerShellTransport } from '../powershell/pwsh-lab-helpers.ts';
 
 const { lab, pwshHost, why } = getLabPwshHost();
 
@@ -18,13 +19,7 @@ describe.skipIf(!pwshHost)(`Windows facts over PowerShell remoting to the lab ($
   const host = pwshHost as HostState;
   let t: PowerShellTransport;
   beforeAll(async () => {
-    t = new PowerShellTransport({
-      host: host.name,
-      address: host.address,
-      pwshPath: state.pwsh!.path,
-      connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
-      openTimeoutMs: 15_000,
-    });
+    t = labPowerShellTransport(state, host);
     await t.connect();
   });
   afterAll(async () => {

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
 import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
 import { failureOf } from '../../helpers/failure.ts';
+import { labPowerShellTransport } from './pwsh-lab-helpers.ts';
 
 const { lab, pwshHost, why } = getLabPwshHost();
 
@@ -17,17 +17,7 @@ describe.skipIf(!pwshHost)(`PowerShell transport: parallel chunked upload to the
   let data: Buffer;
   let local: string;
   let sha: string;
-  const make = () =>
-    new PowerShellTransport({
-      host: host.name,
-      address: host.address,
-      pwshPath: state.pwsh!.path,
-      connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
-      openTimeoutMs: 30_000,
-      uploadMethod: 'parallel',
-      uploadSessions: 2,
-      sshChunkBytes: 1024 * 1024,
-    });
+  const make = () => labPowerShellTransport(state, host, { openTimeoutMs: 30_000, uploadMethod: 'parallel', uploadSessions: 2, sshChunkBytes: 1024 * 1024 });
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'asr-ps-par-'));
     data = randomBytes(9 * 1024 * 1024 + 4321);

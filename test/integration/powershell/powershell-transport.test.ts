@@ -10,20 +10,13 @@ import { hostProcs } from '../../lab/lab.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
 import { failureOf } from '../../helpers/failure.ts';
 import { allCmdlines } from '../../helpers/procs.ts';
+import { labPowerShellTransport } from './pwsh-lab-helpers.ts';
 
 const { lab, pwshHost, why } = getLabPwshHost();
 
 function transport(state: LabState, host: HostState, extra: Partial<ConstructorParameters<typeof PowerShellTransport>[0]> = {}) {
   const logs: string[] = [];
-  const t = new PowerShellTransport({
-    host: host.name,
-    address: host.address,
-    pwshPath: state.pwsh!.path,
-    connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
-    openTimeoutMs: 15_000,
-    log: (l) => logs.push(l),
-    ...extra,
-  });
+  const t = labPowerShellTransport(state, host, { log: (l) => logs.push(l), ...extra });
   return { t, logs };
 }
 
@@ -203,12 +196,8 @@ describe.skipIf(!pwshHost)(`PowerShell over SSH with the key as text: its tempor
   it('the key file written for the ssh client is gone once the session is open, and the session still works', async () => {
     const state = lab as LabState;
     const host = pwshHost as HostState;
-    const t = new PowerShellTransport({
-      host: host.name,
-      address: host.address,
-      pwshPath: state.pwsh!.path,
+    const t = labPowerShellTransport(state, host, {
       connection: { kind: 'ssh', user: 'root', privateKey: readFileSync(state.users.root.keyPath, 'utf8'), knownHostsPath: state.knownHostsPath },
-      openTimeoutMs: 15_000,
     });
     try {
       await t.connect();

@@ -15,6 +15,7 @@ import { LazyVaultStore } from '../../../src-main/store/secrets/vault.ts';
 import { openStore, type Store } from '../../../src-main/store/store.ts';
 import { getLab } from '../../lab/inject.ts';
 import { allCmdlines } from '../../helpers/procs.ts';
+import { labPowerShellTransport } from '../powershell/pwsh-lab-helpers.ts';
 
 const { lab, reason } = getLab();
 const why = !lab ? `needs the lab: ${reason}` : !lab.proxy ? `needs the lab proxy: ${lab.unavailable.proxy ?? 'not started'}` : 'lab squid';
@@ -114,13 +115,7 @@ describe.skipIf(!lab?.proxy)(`proxy test through the lab's squid (${why})`, () =
     () => {
       let t: PowerShellTransport;
       beforeAll(async () => {
-        t = new PowerShellTransport({
-          host: pwshHost!.name,
-          address: pwshHost!.address,
-          pwshPath: lab!.pwsh!.path,
-          connection: { kind: 'ssh', user: 'root', keyFilePath: lab!.users.root.keyPath, knownHostsPath: lab!.knownHostsPath },
-          openTimeoutMs: 20_000,
-        });
+        t = labPowerShellTransport(lab!, pwshHost!, { openTimeoutMs: 20_000 });
         await t.connect();
       });
       afterAll(async () => t?.close());

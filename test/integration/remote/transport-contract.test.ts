@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PowerShellTransport } from '../../../src-main/remote/powershell/powershell-transport.ts';
 import type { Transport } from '../../../src-main/remote/transport.ts';
 import { failureOf } from '../../helpers/failure.ts';
 import { getLabPwshHost } from '../../lab/inject.ts';
 import type { HostState, LabState } from '../../lab/types.ts';
 import { labTransport } from './ssh-lab-helpers.ts';
+import { labPowerShellTransport } from '../powershell/pwsh-lab-helpers.ts';
 
 /**
  * The Transport contract (src-main/remote/transport.ts), the same cases against both
@@ -23,14 +23,7 @@ const transports: { name: string; make: (state: LabState, host: HostState) => Tr
   { name: 'SSH (ssh2)', make: (_state, host) => labTransport(host, 'root-key').t },
   {
     name: 'PowerShell remoting over SSH (node-powershell → pwsh)',
-    make: (state, host) =>
-      new PowerShellTransport({
-        host: host.name,
-        address: host.address,
-        pwshPath: state.pwsh!.path,
-        connection: { kind: 'ssh', user: 'root', keyFilePath: state.users.root.keyPath, knownHostsPath: state.knownHostsPath },
-        openTimeoutMs: 15_000,
-      }),
+    make: (state, host) => labPowerShellTransport(state, host),
   },
 ];
 
