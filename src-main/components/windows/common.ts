@@ -1,4 +1,4 @@
-import { win32 } from 'node:path';
+import { posix, win32 } from 'node:path';
 import { AsrFailure, fail } from '../../model/errors.ts';
 import type { PsValue } from '../../remote/powershell/quote-ps.ts';
 import type { Transport } from '../../remote/transport.ts';
@@ -61,11 +61,18 @@ export async function stageInstaller(ctx: StepContext, target: RecipeTarget): Pr
       },
     );
   }
-  const remote = win32.join(prep.dir, target.installer.file);
+  const remote = stagedPath(prep.dir, target.installer.file);
   const up = await stageFile(ctx, target, remote);
   const signature = await verifyAuthenticode(ctx, host, remote);
   return { detail: { dir: prep.dir, ...up, signature } };
 }
+
+/**
+ * The staged file in the folder prepare-staging.ps1 reported, joined with that folder's own separator:
+ * `C:\\ProgramData\\…` on Windows; a `/`-only folder (pwsh on a non-Windows host, as in the lab) would
+ * otherwise get backslashes, which .NET there takes as part of a file name.
+ */
+export const stagedPath = (dir: string, file: string): string => (dir.includes('/') && !dir.includes('\\') ? posix.join(dir, file) : win32.join(dir, file));
 
 /** What Get-AuthenticodeSignature said about a staged package (resources/scripts/windows/verify-signature.ps1). */
 export interface AuthenticodeAnswer {
