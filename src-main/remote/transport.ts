@@ -22,7 +22,8 @@ export interface Transport {
    * Run a program with arguments passed as data. The implementation quotes them with its shell's
    * one quoting helper; callers never build command strings from untrusted values.
    * A non-zero exit raises `command_failed` (with `exitCode`) unless `allowNonZero: true` is
-   * given, on both transports.
+   * given, on both transports. A program that is not on the host raises `not_found` (SSH: the
+   * shell's exit 127, unless allowNonZero; PowerShell: before anything runs, whatever allowNonZero).
    */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /**

@@ -191,6 +191,16 @@ export class SshExec {
         });
       }
       if (!(opts.allowNonZero ?? false)) {
+        // 127 is the shell's "command not found" (the wrapper's exec, or the program's own shell):
+        // the same code and remedy as the PowerShell transport's missing program.
+        if (code === 127 && !exitSignal) {
+          fail('not_found', `${host}: ${argv[0]} exited with 127, command not found${err.trim() ? `: ${truncate(lastLines(err, 5), 800)}` : ''}`, {
+            host,
+            exitCode: code,
+            remedy: 'Check the path or program name on the host.',
+            details: { argv0: argv[0], stderrTail: truncate(lastLines(err, 20), 4000) },
+          });
+        }
         fail(
           'command_failed',
           `${host}: ${argv[0]} exited with ${exitSignal ? `signal ${exitSignal}` : code}${err.trim() ? `: ${truncate(lastLines(err, 5), 800)}` : ''}`,

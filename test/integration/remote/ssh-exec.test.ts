@@ -84,6 +84,15 @@ describe.skipIf(!lab)(`SSH transport: exec on a shared lab host (needs the lab: 
     expect(r.exitCode).toBe(7);
   });
 
+  it("exit 127 (the shell's command not found) is not_found, unless allowNonZero returns it", async () => {
+    const f = await failureOf(() => root.exec(['/usr/bin/asr-no-such-program']));
+    expect(f).toMatchObject({ code: 'not_found', exitCode: 127, remedy: 'Check the path or program name on the host.' });
+    expect(f.message).toContain('asr-no-such-program');
+    const r = await root.exec(['/bin/sh', '-c', 'asr-no-such-program'], { allowNonZero: true });
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toMatch(/asr-no-such-program.*not found/);
+  });
+
   it('sudo with a password: root, stdin intact after the password, password in no argv on the target', async () => {
     const marker = `asr-sudo-${randomBytes(4).toString('hex')}`;
     const stdin = `first line\n${marker}\nlast line without newline`;

@@ -70,6 +70,15 @@ describe.each(transports)('Transport contract: $name', ({ make }) => {
       expect(r).toMatchObject({ exitCode: 7, stdout: 'out\n', stderr: 'err\n' });
     });
 
+    it('a program that is not on the host is not_found with the same remedy', async () => {
+      const e = await failureOf(t.exec(['asr-no-such-program', '--version']));
+      expect(e.code).toBe('not_found');
+      expect(e.remedy).toBe('Check the path or program name on the host.');
+      expect(e.message).toContain('asr-no-such-program');
+      // Any other non-zero exit stays command_failed.
+      expect((await failureOf(t.exec(['sh', '-c', 'exit 126']))).code).toBe('command_failed');
+    });
+
     // Text lines: PowerShell's native-command pipeline ends every line it passes with a newline.
     it('exec feeds stdin, and applies cwd and env', async () => {
       const r = await t.exec(['sh', '-c', 'cat; printf "|%s|%s\\n" "$(pwd)" "$ASR_CONTRACT"'], {
