@@ -1,3 +1,4 @@
+import { endsJobRun } from '../model/status.ts';
 import type { ServiceEvent } from '../service/contract.ts';
 import type { Output } from './io.ts';
 
@@ -20,9 +21,6 @@ export interface ProgressOptions {
    */
   resultShowsStatus?: boolean;
 }
-
-/** A job event that ends the job's run (not `created`, `running` or `cancelling`). */
-const ends = (status: string): boolean => status !== 'created' && status !== 'running' && status !== 'cancelling' && status !== 'pending';
 
 /**
  * Long work shows progress on stderr. Up to 20 hosts: step transitions always, byte counts with
@@ -54,7 +52,7 @@ export function progressPrinter(out: Output, opts: ProgressOptions = {}): (e: Se
         break;
       }
       case 'job':
-        if (!(opts.resultShowsStatus && ends(e.status))) out.info(`job ${e.jobId}: ${e.status}`);
+        if (!(opts.resultShowsStatus && endsJobRun(e.status))) out.info(`job ${e.jobId}: ${e.status}`);
         break;
       case 'log':
         if (e.level === 'debug') out.debug(e.message);
@@ -136,7 +134,7 @@ class Summary {
   event(e: ServiceEvent): void {
     switch (e.type) {
       case 'job':
-        if (ends(e.status)) {
+        if (endsJobRun(e.status)) {
           this.draw(true, true);
           if (this.endLine) this.line(`job ${e.jobId}: ${e.status}`);
           this.end();

@@ -53,6 +53,30 @@ export const JOB_STATUSES = [
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/**
+ * Is the job's run still under way? A Record over the union: a new status must say. `interrupted`
+ * is not: its run ended when its owner died (`jobs resume` starts another).
+ */
+const UNDERWAY: Record<JobStatus, boolean> = {
+  pending: true,
+  running: true,
+  cancelling: true,
+  succeeded: false,
+  awaiting_config: false,
+  completed_with_blocked: false,
+  failed: false,
+  cancelled: false,
+  interrupted: false,
+};
+
+/** The job statuses of a run still under way (pending, running, cancelling); every other one ends the run. */
+export const JOB_UNDERWAY: ReadonlySet<JobStatus> = new Set(JOB_STATUSES.filter((s) => UNDERWAY[s]));
+
+/** A status that ends the job's run; false for a run under way and for words that are not job statuses (`created`). */
+export function endsJobRun(status: string): boolean {
+  return (JOB_STATUSES as readonly string[]).includes(status) && !JOB_UNDERWAY.has(status as JobStatus);
+}
+
 /** The job status a finished run ends in, from its hosts (cli.md). */
 export function finalJobStatus(hosts: readonly { status: HostStatus }[], opts: { cancelled: boolean; budgetExhausted?: boolean }): JobStatus {
   if (opts.cancelled) return 'cancelled';

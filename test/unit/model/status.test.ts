@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { finalJobStatus, formatCounts, outcomeCounts, HOST_RESULT_STATUSES, JOB_STATUSES } from '../../../src-main/model/status.ts';
+import { endsJobRun, finalJobStatus, formatCounts, outcomeCounts, HOST_RESULT_STATUSES, JOB_STATUSES, JOB_UNDERWAY } from '../../../src-main/model/status.ts';
+import { JOB_EVENT_STATUSES } from '../../../src-main/model/events.ts';
 import { exitForJob } from '../../../src-main/cli/exit.ts';
 import { ApplyResultSchema } from '../../../src-main/service/contract/deploy.ts';
 import { HOST_STATUSES } from '../../../src-main/store/journal.ts';
@@ -30,6 +31,17 @@ describe('job and host statuses: one list each, shared by journal, contract and 
     ]);
     expect(c).toMatchObject({ installed: 2, upgraded: 1, skipped: 1, blocked: 1, failed: 1, cancelled: 0 });
     expect(formatCounts(c)).toBe('2 installed, 1 upgraded, 1 skipped, 1 blocked, 1 failed');
+  });
+
+  it('every job status is either a run under way or one that ends the run', () => {
+    expect([...JOB_UNDERWAY].sort()).toEqual(['cancelling', 'pending', 'running']);
+    const ending = JOB_STATUSES.filter((s) => endsJobRun(s));
+    expect(ending.sort()).toEqual(['awaiting_config', 'cancelled', 'completed_with_blocked', 'failed', 'interrupted', 'succeeded']);
+    for (const s of JOB_STATUSES) expect(JOB_UNDERWAY.has(s)).toBe(!endsJobRun(s));
+    // A job event's `created` is not a job status: it ends nothing.
+    expect(JOB_EVENT_STATUSES.filter((s) => !endsJobRun(s)).sort()).toEqual(['cancelling', 'created', 'pending', 'running']);
+    // Every run a finished job reports ends it.
+    for (const cancelled of [false, true]) expect(endsJobRun(finalJobStatus([{ status: 'failed' }], { cancelled }))).toBe(true);
   });
 
   it('the journal and the contract use the same lists', () => {
