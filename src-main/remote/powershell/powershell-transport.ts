@@ -93,6 +93,12 @@ export interface PowerShellTransportOptions {
   log?: TransportLog;
   /** For tests: extra environment of the local process. */
   env?: Record<string, string>;
+  /**
+   * For tests only (no production caller sets it): the per-chunk SHA-256 list one attempt (1 or
+   * 2) of a `parallel` span is sent with, given the workstation's. A changed hash makes the host's
+   * check refuse that span; it can make the host refuse a chunk, never accept one.
+   */
+  spanHashesForTest?: (span: UploadSpan, hashes: readonly string[], attempt: 1 | 2) => readonly string[];
 }
 
 export interface RemoteSessionInfo {
@@ -742,8 +748,9 @@ export class PowerShellTransport implements Transport {
     let next = 0;
     let done = 0;
     let firstError: unknown = null;
-    const writeSpan = async (w: PowerShellTransport, span: UploadSpan) => {
-      const hashes = await spanChunkHashes(localPath, span);
+    const writeSpan = async (w: PowerShellTransport, span: UploadSpan, attempt: 1 | 2) => {
+      const own = await spanChunkHashes(localPath, span);
+      const hashes = this.o.spanHashesForTest?.(span, own, attempt) ?? own;
       await w.call({
         ...common(`copy ${basename(partial)} at ${span.offset}`),
         signal: stop.signal,
@@ -754,13 +761,13 @@ export class PowerShellTransport implements Transport {
       while (!stop.signal.aborted && next < spans.length) {
         const span = spans[next++]!;
         try {
-          await writeSpan(w, span);
+          await writeSpan(w, span, 1);
         } catch (e) {
           const code = e instanceof AsrFailure ? e.data.code : 'internal';
           if (stop.signal.aborted || code === 'cancelled' || code === 'timeout' || code === 'validation' || code === 'disk_full') throw e;
           this.log(`the chunks at ${span.offset} (${span.length} bytes) failed (${code}: ${(e as Error).message}); retrying once`);
           try {
-            await writeSpan(w, span);
+            await writeSpan(w, span, 2);
           } catch (again) {
             if (again instanceof AsrFailure && (again.data.code === 'cancelled' || again.data.code === 'timeout')) throw again;
             fail(
