@@ -775,7 +775,9 @@ export class PowerShellTransport implements Transport {
               `${this.host}: the chunks at offset ${span.offset} of ${basename(partial)} failed twice: ${(again as Error).message}`,
               {
                 host: this.host,
-                remedy: 'Run the step again; if it repeats, use --upload-method copy-item or a repository the host pulls from.',
+                // Only what an admin can do from the CLI: `parallel` is no CLI option (--upload-method is SSH's sftp|exec-cat).
+                remedy:
+                  'Run the step again: `asr-deploy jobs resume JOB --retry-failed`. If it fails again, let the host pull the installer instead: serve the folder with `asr-deploy sources serve DIR` (pin the fingerprint it prints) and plan with `--source https://ADDRESS:8443/`.',
               },
             );
           }

@@ -73,6 +73,10 @@ describe.skipIf(!pwshHost)(`PowerShell transport: parallel chunked upload to the
         /failed twice: .*the chunk at offset 0 of \/root\/asr-par-bad\.bin\.partial arrived with SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}/,
       );
       expect(attempts).toEqual([1, 2]);
+      // A remedy with commands the CLI has (there is no --upload-method copy-item).
+      expect(e.remedy).toContain('asr-deploy jobs resume JOB --retry-failed');
+      expect(e.remedy).toContain('asr-deploy sources serve DIR');
+      expect(e.remedy).not.toContain('--upload-method');
       expect(await leftovers(t, '/root/asr-par-bad.bin')).toBe('');
       // An expected hash the local file does not have is refused on the workstation, before anything is sent.
       const local2 = await failureOf(t.upload(local, '/root/asr-par-bad.bin', { sha256: 'a'.repeat(64) }));
