@@ -151,16 +151,18 @@ export function detectDiskFull(...outputs: string[]): { path?: string } | null {
 }
 
 /**
- * Hash a remote file read through a redirect (so no path can look like an option): sha256sum
- * where present, openssl on old hosts, shasum on BSD-flavoured ones. `$2` = `openssl` forces the
- * fallback (tests). Output: one line with the hex digest somewhere in it.
+ * Hash a remote file read through a redirect (so no path can look like an option): openssl where it
+ * works (its SHA-256 uses the CPU's SHA extensions; Debian's and RHEL's coreutils sha256sum does not:
+ * 0.12 against 0.65 CPU s per 100 MB on the lab, once per host in a bulk push), then sha256sum, then
+ * shasum on BSD-flavoured hosts. `$2` = `openssl` or `sha256sum` forces that tool (tests).
+ * Output: one line with the hex digest somewhere in it.
  */
 export const REMOTE_SHA256_SCRIPT = [
   'p=$1',
   '[ -r "$p" ] || { echo "asr:unreadable" >&2; exit 3; }',
-  'if [ "$2" != openssl ] && t=$(command -v sha256sum); then sha256sum < "$p"',
-  'elif t=$(command -v openssl); then openssl dgst -sha256 < "$p"',
-  'elif t=$(command -v shasum); then shasum -a 256 < "$p"',
+  'if [ "$2" != sha256sum ] && command -v openssl >/dev/null 2>&1 && h=$(openssl dgst -sha256 < "$p" 2>/dev/null) && [ -n "$h" ]; then echo "$h"',
+  'elif [ "$2" != openssl ] && command -v sha256sum >/dev/null 2>&1; then sha256sum < "$p"',
+  'elif command -v shasum >/dev/null 2>&1; then shasum -a 256 < "$p"',
   'else echo "asr:no-hash-tool" >&2; exit 4; fi',
 ].join('\n');
 

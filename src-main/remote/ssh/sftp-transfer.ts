@@ -79,9 +79,9 @@ export class SftpTransfers {
   }
   private sftpSessionValue: SFTPWrapper | null = null;
 
-  /** SHA-256 (hex) of a file on the target; `tool: 'openssl'` forces the fallback used on old hosts. */
-  async remoteSha256(remotePath: string, opts: { tool?: 'auto' | 'openssl'; elevate?: boolean } = {}): Promise<string> {
-    const r = await this.run(['/bin/sh', '-c', REMOTE_SHA256_SCRIPT, 'asr-sha256', remotePath, opts.tool === 'openssl' ? 'openssl' : 'auto'], {
+  /** SHA-256 (hex) of a file on the target (openssl first, REMOTE_SHA256_SCRIPT); `tool` forces one tool (tests). */
+  async remoteSha256(remotePath: string, opts: { tool?: 'auto' | 'openssl' | 'sha256sum'; elevate?: boolean } = {}): Promise<string> {
+    const r = await this.run(['/bin/sh', '-c', REMOTE_SHA256_SCRIPT, 'asr-sha256', remotePath, opts.tool ?? 'auto'], {
       quiet: true,
       allowNonZero: true,
       elevate: opts.elevate ?? false,

@@ -128,8 +128,8 @@ export class SshTransport implements Transport {
     return this.transfers.download(remotePath, localPath, opts);
   }
 
-  /** SHA-256 (hex) of a file on the target; `tool: 'openssl'` forces the fallback used on old hosts. */
-  remoteSha256(remotePath: string, opts: { tool?: 'auto' | 'openssl'; elevate?: boolean } = {}): Promise<string> {
+  /** SHA-256 (hex) of a file on the target (openssl first, REMOTE_SHA256_SCRIPT); `tool` forces one tool (tests). */
+  remoteSha256(remotePath: string, opts: { tool?: 'auto' | 'openssl' | 'sha256sum'; elevate?: boolean } = {}): Promise<string> {
     return this.transfers.remoteSha256(remotePath, opts);
   }
 }

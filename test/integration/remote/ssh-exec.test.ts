@@ -211,9 +211,10 @@ describe.skipIf(!lab)(`SSH transport: uploads and downloads (needs the lab: ${re
     expect(f.code).toBe('not_found');
   });
 
-  it('the openssl fallback used on old hosts gives the same hash', async () => {
+  it('openssl (tried first) and the sha256sum fallback give the same hash', async () => {
     await root.upload(big, `${remoteDir}/h.bin`);
     expect(await root.remoteSha256(`${remoteDir}/h.bin`, { tool: 'openssl' })).toBe(bigHash);
+    expect(await root.remoteSha256(`${remoteDir}/h.bin`, { tool: 'sha256sum' })).toBe(bigHash);
   });
 
   it('a target file that does not keep what was written is hash_mismatch, and the bad file is removed', async () => {

@@ -132,14 +132,18 @@ describe('remote hash and df parsing', () => {
   });
 
   const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
-  it.skipIf(!haveOpenssl)('the hash script gives the same digest with sha256sum and with the openssl fallback (needs openssl)', () => {
+  it.skipIf(!haveOpenssl)('the hash script prefers openssl and gives the same digest with the sha256sum fallback (needs openssl)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asr-hash-'));
     const file = join(dir, '-rf name with spaces');
     writeFileSync(file, 'payload\n');
     const auto = spawnSync('/bin/sh', ['-c', REMOTE_SHA256_SCRIPT, 'x', file, 'auto']).stdout.toString();
     const ossl = spawnSync('/bin/sh', ['-c', REMOTE_SHA256_SCRIPT, 'x', file, 'openssl']).stdout.toString();
-    expect(ossl).toMatch(/stdin/);
+    const coreutils = spawnSync('/bin/sh', ['-c', REMOTE_SHA256_SCRIPT, 'x', file, 'sha256sum']).stdout.toString();
+    expect(auto).toMatch(/stdin\)= /);
+    expect(ossl).toMatch(/stdin\)= /);
+    expect(coreutils).toMatch(/^[0-9a-f]{64} {2}-$/m);
     expect(parseSha256Output(auto)).toBe(parseSha256Output(ossl));
+    expect(parseSha256Output(coreutils)).toBe(parseSha256Output(ossl));
     expect(parseSha256Output(auto)).toBe(createHash('sha256').update('payload\n').digest('hex'));
     const missing = spawnSync('/bin/sh', ['-c', REMOTE_SHA256_SCRIPT, 'x', join(dir, 'nope')]);
     expect(missing.status).toBe(3);
