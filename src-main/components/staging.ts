@@ -94,6 +94,25 @@ export async function stageFile(ctx: StepContext, target: RecipeTarget, remote: 
   return { remote, bytes: up.bytes, sha256: up.sha256, method: up.method, ms: up.durationMs, ...(fellBack ? { fellBack } : {}) };
 }
 
+/**
+ * A pushed .tar.gz streamed into `dir` and unpacked there as it arrives, hashed on the target from the
+ * same bytes (Transport.uploadUnpacked): no tarball on the target's disk and no separate extract
+ * pass. null when it does not apply (a pull, another file type, a transport or upload method without
+ * it); the caller stages the file instead.
+ */
+export async function stageUnpacked(ctx: StepContext, target: RecipeTarget, dir: string): Promise<(StagedFile & { unpacked: true }) | null> {
+  const t = ctx.transport;
+  if (target.staging?.mode === 'pull' || !t.capabilities.unpackUpload || !t.uploadUnpacked || !/\.(tar\.gz|tgz)$/i.test(target.installer.file)) return null;
+  const local = target.localCopy ? await target.localCopy() : target.installer.path;
+  const up = await t.uploadUnpacked(local, dir, {
+    sha256: target.installer.sha256,
+    signal: ctx.signal,
+    timeoutMs: Math.max(ctx.stepTimeoutMs, 60_000),
+    onProgress: (sent, total) => ctx.progress('stage', sent, total),
+  });
+  return { remote: dir, bytes: up.bytes, sha256: up.sha256, method: up.method, ms: up.durationMs, unpacked: true };
+}
+
 async function pullOnTarget(ctx: StepContext, target: RecipeTarget, staging: StagingPlan, remote: string): Promise<StagedFile> {
   const host = target.host.name;
   const url = staging.url!;

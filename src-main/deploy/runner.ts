@@ -29,7 +29,7 @@ export interface RunOptions {
   stepTimeoutMs?: number;
   connectTimeoutMs?: number;
   handshakeTimeoutMs?: number;
-  uploadMethod?: 'sftp' | 'exec-cat';
+  uploadMethod?: 'sftp' | 'exec-cat' | 'tar-stream';
   /** On resume: run hosts that failed too, not only those that never finished. */
   retryFailed?: boolean;
   /**

@@ -27,8 +27,8 @@ export interface TransportTarget {
 
 export interface TransportOptions {
   log?: TransportLog;
-  /** Upload order over SSH: `sftp` (fastPut, then an SFTP stream, then cat over exec) or `exec-cat` first. */
-  uploadMethod?: 'sftp' | 'exec-cat';
+  /** Over SSH: `tar-stream` (default: recipes may stream a .tar.gz into tar; other files as `sftp`), `sftp` (fastPut, then an SFTP stream, then cat over exec) or `exec-cat` first; the last two stage a tarball as a file. */
+  uploadMethod?: 'sftp' | 'exec-cat' | 'tar-stream';
   connectTimeoutMs?: number;
   handshakeTimeoutMs?: number;
 }
@@ -69,6 +69,8 @@ export function createTransport(target: TransportTarget, opts: TransportOptions 
       ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.handshakeTimeoutMs ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {}),
       ...(opts.uploadMethod === 'exec-cat' ? { uploadMethods: ['exec-cat', 'sftp-fastput', 'sftp-stream'] as const } : {}),
+      // An explicit file upload method stages the tarball as a file; tar-stream (the default) may unpack from the stream.
+      ...(opts.uploadMethod === 'sftp' || opts.uploadMethod === 'exec-cat' ? { unpackUploads: false } : {}),
     });
   }
   const common = {

@@ -34,6 +34,11 @@ export interface Transport {
   runScript<T = unknown>(script: string, params?: Record<string, PsValue>, opts?: ScriptOptions): Promise<T>;
   /** Copy a local file to `remotePath`, then verify its SHA-256 on the target. */
   upload(localPath: string, remotePath: string, opts?: TransferOptions): Promise<UploadResult>;
+  /**
+   * Stream a local .tar.gz into `remoteDir` (made fresh), unpacked on the target and hashed from the
+   * same bytes there, the tarball never written (SSH only; absent where the transport cannot).
+   */
+  uploadUnpacked?(localTarGz: string, remoteDir: string, opts?: TransferOptions): Promise<UploadResult>;
   /** Copy `remotePath` to `localPath` (through `localPath.part`), verified against the target's SHA-256. */
   download(remotePath: string, localPath: string, opts?: TransferOptions): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +54,8 @@ export interface TransportCapabilities {
   readonly sudo: boolean;
   /** Staged files get Windows ACLs (prepare-staging.ps1, write-secret-file.ps1) rather than POSIX modes (`TransferOptions.mode`). */
   readonly fileAcls: boolean;
+  /** A .tar.gz installer can be streamed and unpacked on the target (`uploadUnpacked`), not staged as a file first. */
+  readonly unpackUpload?: boolean;
 }
 
 export interface ScriptOptions {
@@ -102,7 +109,7 @@ export interface UploadResult {
   bytes: number;
   sha256: string;
   durationMs: number;
-  /** How the bytes went: sftp-fastput, sftp-stream, copy-item. */
+  /** How the bytes went: sftp-fastput, sftp-stream, exec-cat, tar-stream, copy-item, … */
   method: string;
 }
 

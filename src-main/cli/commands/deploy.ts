@@ -32,8 +32,8 @@ const runOptions = (o: RunFlags) => ({
   ...(o.stepTimeout !== undefined ? { stepTimeoutMs: o.stepTimeout * 1000 } : {}),
 });
 
-const uploadMethod = (v: string): 'sftp' | 'exec-cat' => {
-  if (v !== 'sftp' && v !== 'exec-cat') fail('usage', `--upload-method is sftp or exec-cat, not "${v}".`);
+const uploadMethod = (v: string): 'sftp' | 'exec-cat' | 'tar-stream' => {
+  if (v !== 'sftp' && v !== 'exec-cat' && v !== 'tar-stream') fail('usage', `--upload-method is sftp, exec-cat or tar-stream, not "${v}".`);
   return v;
 };
 
@@ -238,7 +238,10 @@ export function registerDeploy(program: Command, rt: CliRuntime): void {
     .option('--max-failures <n>', 'stop starting hosts after more than N failures', int('--max-failures', 0))
     .option('--retries <n>', 'attempts per host for transient errors (default 3)', int('--retries', 1))
     .option('--step-timeout <seconds>', 'wall-clock bound of each remote step (default 1800)', int('--step-timeout', 1))
-    .option('--upload-method <m>', 'sftp (fastPut, then an SFTP stream, then cat) or exec-cat first')
+    .option(
+      '--upload-method <m>',
+      'tar-stream (default: a Linux .tar.gz is unpacked on the target as it arrives, hashed on the way; other files by sftp), sftp (fastPut, then an SFTP stream, then cat) or exec-cat first; sftp and exec-cat stage the tarball as a file',
+    )
     .option('--yes', 'do not ask for confirmation (needed when there is no terminal to ask on)')
     .action(async (planId: string, o: RunFlags & { yes?: boolean }) => {
       // Like `terraform apply`: a terminal is asked, a script must say --yes; without either nothing runs.

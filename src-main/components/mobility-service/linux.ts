@@ -6,7 +6,7 @@ import { judgeExit } from '../exit-codes.ts';
 import type { InstalledState, Recipe, RecipeStep, RecipeTarget, StepContext } from '../recipe.ts';
 import { renderArgv } from '../recipe.ts';
 import { shScript } from '../scripts.ts';
-import { stageFile } from '../staging.ts';
+import { stageFile, stageUnpacked } from '../staging.ts';
 import { applianceConfigureGuard } from './configure-guard.ts';
 
 /** Where a job stages on a Linux host: private (0700), named by job so `jobs resume` finds it again. */
@@ -146,8 +146,7 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
             },
           );
         }
-        const remote = posix.join(dir, target.installer.file);
-        const up = await stageFile(ctx, target, remote);
+        const up = (await stageUnpacked(ctx, target, posix.join(dir, 'x'))) ?? (await stageFile(ctx, target, posix.join(dir, target.installer.file)));
         return { detail: { ...up } };
       },
     },
@@ -155,6 +154,8 @@ function classicSteps(catalog: Catalog, target: RecipeTarget, host: string): Rec
       name: 'extract',
       skipIfDone: true,
       async run(ctx) {
+        // Streamed into tar while staging (tar-stream): already unpacked, and no tarball to read.
+        if (ctx.previous('stage')?.unpacked === true) return { detail: { skipped: 'unpacked while staging' } };
         const dir = stagingDir(ctx.jobId);
         const x = posix.join(dir, 'x');
         const r = await ctx.transport.exec(

@@ -166,6 +166,34 @@ export const REMOTE_SHA256_SCRIPT = [
   'else echo "asr:no-hash-tool" >&2; exit 4; fi',
 ].join('\n');
 
+/**
+ * Unpacks a .tar.gz read from stdin into `$1` (made fresh; the staging folder around it is the private one) and hashes the same bytes on the way
+ * (tee into a FIFO that openssl, else sha256sum or shasum, reads): one pass over the stream does both
+ * and the tarball is never written to the target's disk. The installer runs later, only once the
+ * workstation has compared the hash. Prints `asr:unpack tar=N hash=N`, then the hash tool's line.
+ */
+export const REMOTE_UNPACK_SCRIPT = [
+  'x=$1; f=$1.sha256-fifo; o=$1.sha256',
+  'umask 077',
+  'rm -rf -- "$x" "$f" "$o" && mkdir -- "$x" && mkfifo -- "$f" || { echo "asr:cannot-prepare" >&2; exit 20; }',
+  'if command -v openssl >/dev/null 2>&1 && echo | openssl dgst -sha256 >/dev/null 2>&1; then h="openssl dgst -sha256"',
+  'elif command -v sha256sum >/dev/null 2>&1; then h=sha256sum',
+  'elif command -v shasum >/dev/null 2>&1; then h="shasum -a 256"',
+  'else rm -f -- "$f"; echo "asr:no-hash-tool" >&2; exit 4; fi',
+  '$h < "$f" > "$o" & hp=$!',
+  'tee -- "$f" | tar -xzf - -C "$x"; t=$?',
+  'wait "$hp"; hr=$?',
+  'echo "asr:unpack tar=$t hash=$hr"; cat -- "$o" 2>/dev/null',
+  'rm -f -- "$f" "$o"',
+].join('\n');
+
+/** The exit codes and hash line REMOTE_UNPACK_SCRIPT printed; null when its status line is missing. */
+export function parseUnpackOutput(stdout: string): { tar: number; hash: number; sha256: string | null } | null {
+  const m = /asr:unpack tar=(\d+) hash=(\d+)/.exec(stdout);
+  if (!m) return null;
+  return { tar: Number(m[1]), hash: Number(m[2]), sha256: parseSha256Output(stdout.slice(m.index + m[0].length)) };
+}
+
 export function parseSha256Output(stdout: string): string | null {
   const m = /(?:^|[\s=])([0-9a-fA-F]{64})(?:\s|$)/.exec(stdout);
   return m?.[1] ? m[1].toLowerCase() : null;

@@ -9,7 +9,7 @@ import type { TransferOptions, UploadResult } from '../transport.ts';
 import { mbps, truncate } from '../text.ts';
 import { checkedLocalFile, verifyDownloaded, verifyUploaded } from '../transfer-verify.ts';
 import type { Run } from './exec.ts';
-import { parseDfAvailableBytes, parseSha256Output, REMOTE_SHA256_SCRIPT } from './remote-command.ts';
+import { parseDfAvailableBytes, parseSha256Output, parseUnpackOutput, REMOTE_SHA256_SCRIPT, REMOTE_UNPACK_SCRIPT } from './remote-command.ts';
 import type { SshContext, UploadMethod } from './ssh-options.ts';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02) that ssh2 puts on `err.code`. */
@@ -139,6 +139,60 @@ export class SftpTransfers {
     const durationMs = Date.now() - started;
     this.ctx.log(`uploaded ${size} bytes to ${remotePath} via ${used} in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${localHash}`);
     return { bytes: size, sha256: localHash, durationMs, method: used };
+  }
+
+  /**
+   * Streams a local .tar.gz over an exec channel into REMOTE_UNPACK_SCRIPT: unpacked into `remoteDir`
+   * and hashed on the target from the same bytes, the tarball never written there. The local file's
+   * hash is checked first (the expected one), the target's after; on any failure `remoteDir` is removed.
+   */
+  async uploadUnpacked(localPath: string, remoteDir: string, opts: TransferOptions = {}): Promise<UploadResult> {
+    const started = Date.now();
+    const host = this.ctx.host;
+    const { size, sha256: localHash } = await checkedLocalFile(host, localPath, opts.sha256);
+    await this.ctx.ready();
+    await this.checkFreeSpace(remoteDir, size);
+    const remove = () =>
+      this.run(['rm', '-rf', '--', remoteDir], { quiet: true, allowNonZero: true }).then(
+        () => undefined,
+        () => undefined,
+      );
+    let r;
+    try {
+      r = await this.run(['/bin/sh', '-c', REMOTE_UNPACK_SCRIPT, 'asr-unpack', remoteDir], {
+        stdinStream: countingReader(localPath, size, opts.onProgress),
+        quiet: true,
+        allowNonZero: true,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+    } catch (e) {
+      await remove();
+      throw e;
+    }
+    const out = parseUnpackOutput(r.stdout);
+    if (r.exitCode === 4)
+      fail('unsupported', `${host}: no SHA-256 tool (openssl, sha256sum, shasum) on the host`, { host, remedy: 'Install coreutils or openssl on the host.' });
+    if (!out || out.tar !== 0 || out.hash !== 0) {
+      const why = truncate(r.stderr.trim() || r.stdout.trim(), 300);
+      await remove();
+      if (/No space left/i.test(r.stderr)) {
+        const avail = await this.availableBytes(posixPath.dirname(remoteDir));
+        throw this.diskFull(`${remoteDir}/`, size, avail ?? 0);
+      }
+      if (/Permission denied|cannot-prepare/i.test(r.stderr)) throw this.permissionDenied(remoteDir);
+      fail('command_failed', `${host}: unpacking ${posixPath.basename(localPath)} into ${remoteDir} failed (tar exit ${out?.tar ?? r.exitCode}): ${why}`, {
+        host,
+        exitCode: out?.tar ?? r.exitCode,
+        remedy: 'Check that the installer is a .tar.gz and that tar and gzip work on the host; or stage with --upload-method sftp.',
+      });
+    }
+    await verifyUploaded(host, remoteDir, localHash, out.sha256 ?? '(none)', 'tar-stream', remove);
+    const durationMs = Date.now() - started;
+    this.ctx.log(
+      `streamed ${size} bytes into ${remoteDir} (unpacked on the target, tarball not written) in ${durationMs} ms (${mbps(size, durationMs)} MB/s), sha256 ${localHash}`,
+    );
+    return { bytes: size, sha256: localHash, durationMs, method: 'tar-stream' };
   }
 
   private async transferWith(method: UploadMethod, localPath: string, remotePath: string, size: number, opts: TransferOptions): Promise<void> {

@@ -30,6 +30,8 @@ export interface SshTransportOptions {
   algorithms?: Algorithms;
   /** Order of upload methods to try (default: fastPut, SFTP stream, `cat` over exec). */
   uploadMethods?: readonly UploadMethod[];
+  /** Recipes may stream a .tar.gz installer into tar on the target (uploadUnpacked); off when an upload method was chosen. */
+  unpackUploads?: boolean;
   /** Between SIGTERM and SIGKILL of a timed-out or cancelled command. */
   killGraceMs?: number;
 }

@@ -21,7 +21,7 @@ export type { SshAuth, SshTransportOptions, UploadMethod } from './ssh-options.t
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
   /** No PowerShell scripts (Linux targets run resources/scripts/linux through exec); run-step.sh detaches installers; sudo; POSIX modes. */
-  readonly capabilities: TransportCapabilities = { scripts: false, detachedSteps: true, sudo: true, fileAcls: false };
+  readonly capabilities: TransportCapabilities;
   /** Linux recipes stage in the paths they name (/tmp/asr-deploy-JOB); the target's TMPDIR is not asked. */
   readonly remoteTemp = null;
   readonly host: string;
@@ -40,6 +40,7 @@ export class SshTransport implements Transport {
   constructor(options: SshTransportOptions) {
     this.host = options.host;
     this.opts = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedSshOptions;
+    this.capabilities = { scripts: false, detachedSteps: true, sudo: true, fileAcls: false, unpackUpload: this.opts.unpackUploads !== false };
     const ctx: SshContext = { host: this.host, opts: this.opts, log: (l) => this.log(l), ready: () => this.ready(), current: () => this.client };
     this.privilege = new SudoPrivilege(this.host, this.opts.username, this.opts.sudoPassword);
     this.runner = new SshExec(ctx, this.privilege);
@@ -122,6 +123,10 @@ export class SshTransport implements Transport {
 
   upload(localPath: string, remotePath: string, opts: TransferOptions = {}): Promise<UploadResult> {
     return this.transfers.upload(localPath, remotePath, opts);
+  }
+
+  uploadUnpacked(localTarGz: string, remoteDir: string, opts: TransferOptions = {}): Promise<UploadResult> {
+    return this.transfers.uploadUnpacked(localTarGz, remoteDir, opts);
   }
 
   download(remotePath: string, localPath: string, opts: TransferOptions = {}): Promise<void> {

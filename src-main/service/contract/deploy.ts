@@ -54,7 +54,7 @@ const RunOptionsSchema = z.object({
   stepTimeoutMs: z.number().int().min(1000).optional(),
   connectTimeoutMs: z.number().int().min(100).optional(),
   handshakeTimeoutMs: z.number().int().min(100).optional(),
-  uploadMethod: z.enum(['sftp', 'exec-cat']).optional(),
+  uploadMethod: z.enum(['sftp', 'exec-cat', 'tar-stream']).optional(),
 });
 
 const JobSummarySchema = z.object({

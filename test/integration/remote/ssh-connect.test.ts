@@ -1,6 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,23 @@ describe.skipIf(!lab)(`SSH transport: failures and faults on a throwaway lab hos
           expect(f.remedy).toMatch(/Free at least/);
         }
         expect((await t.exec(['test', '-e', '/var/tmp/payload.bin'], { allowNonZero: true })).exitCode).not.toBe(0);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a .tar.gz streamed into a full file system (tar-stream) is disk_full, and the folder is removed', async () => {
+      const src = join(local, 'tree');
+      mkdirSync(src, { recursive: true });
+      writeFileSync(join(src, 'payload.bin'), randomBytes(4 * MB));
+      const tgz = join(local, 'installer.tar.gz');
+      execFileSync('tar', ['-czf', tgz, '-C', src, '.']);
+      const { t } = labTransport(host, 'root-key');
+      try {
+        const f = await failureOf(() => t.uploadUnpacked(tgz, '/var/tmp/asr-x'));
+        expect(f.code).toBe('disk_full');
+        expect(f.message).toContain('/var/tmp');
+        expect((await t.exec(['test', '-e', '/var/tmp/asr-x'], { allowNonZero: true })).exitCode).not.toBe(0);
       } finally {
         await t.close();
       }

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,6 +201,67 @@ describe.skipIf(!lab)(`SSH transport: uploads and downloads (needs the lab: ${re
     } finally {
       await t.close();
     }
+  });
+
+  describe('uploadUnpacked (tar-stream): a .tar.gz unpacked on the target as it arrives', () => {
+    const tgz = join(local, 'installer.tar.gz');
+    let tgzHash = '';
+    beforeAll(() => {
+      const src = join(local, 'tree');
+      mkdirSync(join(src, 'bin'), { recursive: true });
+      writeFileSync(join(src, 'install'), '#!/bin/sh\necho ok\n', { mode: 0o755 });
+      writeFileSync(join(src, 'bin', 'payload.bin'), randomBytes(12 * MB));
+      execFileSync('tar', ['-czf', tgz, '-C', src, '.']);
+      tgzHash = createHash('sha256').update(readFileSync(tgz)).digest('hex');
+    });
+
+    it.each([
+      ['the SFTP host', () => host],
+      ['the host without SFTP', () => noSftp],
+    ] as const)('on %s: the tree arrives with modes kept, the stream is hashed there, no tarball is written', async (_what, pick) => {
+      const h = pick();
+      if (!h) return void console.info('[skip] the lab has no host without SFTP');
+      const { t, logs } = labTransport(h, 'root-key');
+      try {
+        const dir = `/tmp/asr-unpack-${randomBytes(4).toString('hex')}`;
+        await t.exec(['mkdir', '-m', '700', dir]);
+        const progress: number[] = [];
+        const r = await t.uploadUnpacked(tgz, `${dir}/x`, { sha256: tgzHash, onProgress: (sent) => progress.push(sent) });
+        expect(r).toMatchObject({ method: 'tar-stream', sha256: tgzHash, bytes: statSync(tgz).size });
+        expect(progress.at(-1)).toBe(statSync(tgz).size);
+        expect(
+          (await t.exec(['sh', '-c', 'cd "$1" && find . -type f | sort && stat -c %a install', 'ls', `${dir}/x`])).stdout.split('\n').filter(Boolean),
+        ).toEqual(['./bin/payload.bin', './install', '755']);
+        expect((await t.exec(['ls', '-A', dir])).stdout.trim()).toBe('x');
+        expect(logs.join('\n')).toMatch(/tarball not written/);
+        await t.exec(['rm', '-rf', dir]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a file that is not a .tar.gz is command_failed naming tar, and the folder is removed', async () => {
+      const f = await failureOf(() => root.uploadUnpacked(big, `${remoteDir}/notgz`, { sha256: bigHash }));
+      expect(f.code).toBe('command_failed');
+      expect(f.message).toMatch(/unpacking .* failed \(tar exit \d+\)/);
+      expect((await root.exec(['test', '-e', `${remoteDir}/notgz`], { allowNonZero: true })).exitCode).not.toBe(0);
+    });
+
+    it('a local file that does not match the expected hash is refused before anything is sent', async () => {
+      const f = await failureOf(() => root.uploadUnpacked(tgz, `${remoteDir}/never`, { sha256: '0'.repeat(64) }));
+      expect(f.code).toBe('hash_mismatch');
+      expect((await root.exec(['test', '-e', `${remoteDir}/never`], { allowNonZero: true })).exitCode).not.toBe(0);
+    });
+
+    it('cancelled mid-stream: cancelled, and no tar or tee is left on the host', async () => {
+      const ac = new AbortController();
+      const target = `${remoteDir}/cancelled-${randomBytes(3).toString('hex')}`;
+      const run = failureOf(() => root.uploadUnpacked(tgz, target, { sha256: tgzHash, signal: ac.signal, onProgress: (sent) => sent > 2 * MB && ac.abort() }));
+      const f = await run;
+      expect(f.code).toBe('cancelled');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(procsWith(host, target)).toEqual([]);
+    });
   });
 
   it('downloads back what was uploaded (round trip, hash checked)', async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,10 @@ import {
   detectDiskFull,
   parseDfAvailableBytes,
   parseSha256Output,
+  parseUnpackOutput,
   PreludeScanner,
   REMOTE_SHA256_SCRIPT,
+  REMOTE_UNPACK_SCRIPT,
 } from '../../../../src-main/remote/ssh/remote-command.ts';
 import { chooseAuthMethod } from '../../../../src-main/remote/ssh/ssh-transport.ts';
 import { hostileStrings, splitNul } from '../hostile-strings.ts';
@@ -148,6 +150,62 @@ describe('remote hash and df parsing', () => {
     const missing = spawnSync('/bin/sh', ['-c', REMOTE_SHA256_SCRIPT, 'x', join(dir, 'nope')]);
     expect(missing.status).toBe(3);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('REMOTE_UNPACK_SCRIPT: a .tar.gz from stdin unpacked and hashed in one pass', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asr-unpack-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'install'), '#!/bin/sh\necho installed\n');
+  writeFileSync(join(src, 'payload.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+  const tarball = join(dir, 'installer.tar.gz');
+  spawnSync('tar', ['-czf', tarball, '-C', src, '.']);
+  const bytes = readFileSync(tarball);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const unpack = (target: string, input: Buffer, env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync(SHELLS[0] ?? '/bin/sh', ['-c', REMOTE_UNPACK_SCRIPT, 'asr-unpack', target], { input, env });
+
+  it.each(SHELLS)("%s: unpacks into a fresh folder (stale files gone), prints the stream's SHA-256, and writes no tarball", (sh) => {
+    const target = join(dir, `x-${sh.replace(/\W/g, '')}`);
+    mkdirSync(target);
+    writeFileSync(join(target, 'stale'), 'from an earlier attempt');
+    const r = spawnSync(sh, ['-c', REMOTE_UNPACK_SCRIPT, 'asr-unpack', target], { input: bytes });
+    expect(r.status).toBe(0);
+    expect(parseUnpackOutput(r.stdout.toString())).toEqual({ tar: 0, hash: 0, sha256: sha });
+    expect(readdirSync(target).sort()).toEqual(['install', 'payload.bin']);
+    // Nothing but the unpacked folder is left next to it (no tarball, no FIFO, no hash file).
+    expect(readdirSync(dir).filter((f) => f.startsWith(`x-${sh.replace(/\W/g, '')}`))).toEqual([`x-${sh.replace(/\W/g, '')}`]);
+  });
+
+  it('a truncated stream is a tar failure, with the hash of what arrived', () => {
+    const target = join(dir, 'x-truncated');
+    const r = unpack(target, bytes.subarray(0, bytes.length >> 1));
+    const out = parseUnpackOutput(r.stdout.toString());
+    expect(out?.tar).not.toBe(0);
+    expect(out?.sha256).toBe(
+      createHash('sha256')
+        .update(bytes.subarray(0, bytes.length >> 1))
+        .digest('hex'),
+    );
+  });
+
+  it('hashes with sha256sum when openssl does not work on the host', () => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'openssl'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(bin, 'openssl'), 0o755);
+    const target = join(dir, 'x-no-openssl');
+    const r = unpack(target, bytes, { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(r.stdout.toString()).toMatch(/asr:unpack tar=0 hash=0\n[0-9a-f]{64} {2}-/);
+    expect(parseUnpackOutput(r.stdout.toString())?.sha256).toBe(sha);
+    expect(existsSync(join(target, 'install'))).toBe(true);
+  });
+
+  it('parseUnpackOutput: null without the status line', () => {
+    expect(parseUnpackOutput('garbage')).toBeNull();
+    expect(parseUnpackOutput(`asr:unpack tar=2 hash=0\n(stdin)= ${sha}\n`)).toEqual({ tar: 2, hash: 0, sha256: sha });
   });
 });
 
