@@ -21,7 +21,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10,20' },
     mb: { type: 'string', default: '100' },
     repeat: { type: 'string', default: '1' },
-    'upload-method': { type: 'string', default: 'sftp' },
+    // Unset: asr-deploy's default (tar-stream: the .tar.gz is unpacked on the target as it arrives).
+    'upload-method': { type: 'string', default: '' },
     profile: { type: 'boolean', default: true },
   },
 });
@@ -108,8 +109,7 @@ try {
       '--yes',
       '--concurrency',
       String(n),
-      '--upload-method',
-      values['upload-method'],
+      ...(values['upload-method'] ? ['--upload-method', values['upload-method']] : []),
     ];
     let load = loadavg();
     const ours = timed(process.execPath, applyArgs(plan.planId), env);

@@ -164,6 +164,8 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
         onSettled: (o) => !o.ok && !o.started && notStarted(o.item, o.error.message),
       },
     );
+  // Journal commits stay cheap while the hosts run: the WAL is checkpointed (and fsynced) on another thread.
+  const checkpoints = store.checkpointInBackground();
   try {
     // Waves given by the caller (sweeps), else the plan's (the active node of a VMM cluster first).
     if (!opt.waves?.length && plan.waves?.length) opt.waves = plan.waves;
@@ -176,6 +178,7 @@ export async function runJob(store: Store, jobId: string, options: RunOptions = 
     }
   } finally {
     abort.stop();
+    await checkpoints.stop();
   }
   const hosts = store.journal.hosts(jobId);
   const final = finalJobStatus(hosts, { cancelled: abort.signal.aborted, budgetExhausted });

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { ComponentVersionsRepository } from './component-versions.ts';
 import { CredentialRepository } from './credentials.ts';
-import { openDatabase, type Db } from './db.ts';
+import { checkpointInBackground, openDatabase, type BackgroundCheckpoints, type Db } from './db.ts';
 import { DocumentRepository } from './documents.ts';
 import { ensureHome, privateFiles } from './home.ts';
 import { HostRepository } from './hosts.ts';
@@ -29,6 +30,8 @@ export interface Store {
   /** Installers the admin trusted (`sources trust`): the hash no document gives. */
   readonly installerPins: InstallerPinRepository;
   readonly secrets: SecretStore;
+  /** WAL checkpoints on a worker thread until `stop()` (a job's run: no fsync stalls on the event loop). */
+  checkpointInBackground(): BackgroundCheckpoints;
   close(): void;
 }
 
@@ -51,6 +54,7 @@ export function openStore(home: string, makeSecrets: (db: Db) => SecretStore): S
     componentVersions: new ComponentVersionsRepository(db),
     installerHashes: new InstallerHashRepository(db),
     installerPins: new InstallerPinRepository(db),
+    checkpointInBackground: () => checkpointInBackground(db, join(home, 'asr-deploy.db')),
     // Idempotent: front ends close on every exit path.
     close: () => {
       if (db.isOpen) db.close();
