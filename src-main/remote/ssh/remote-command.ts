@@ -151,35 +151,36 @@ export function detectDiskFull(...outputs: string[]): { path?: string } | null {
 }
 
 /**
- * Hash a remote file read through a redirect (so no path can look like an option): openssl where it
- * works (its SHA-256 uses the CPU's SHA extensions; Debian's and RHEL's coreutils sha256sum does not:
- * 0.12 against 0.65 CPU s per 100 MB on the lab, once per host in a bulk push), then sha256sum, then
- * shasum on BSD-flavoured hosts. `$2` = `openssl` or `sha256sum` forces that tool (tests).
- * Output: one line with the hex digest somewhere in it.
+ * Sets `h` to the host's SHA-256 command reading stdin: openssl where it works (its SHA-256 uses the
+ * CPU's SHA extensions; Debian's and RHEL's coreutils sha256sum does not: 0.12 against 0.65 CPU s per
+ * 100 MB on the lab, once per host in a bulk push), then sha256sum, then shasum on BSD-flavoured
+ * hosts; `$want` = `openssl` or `sha256sum` forces that tool (tests). None: exit 4.
  */
-export const REMOTE_SHA256_SCRIPT = [
-  'p=$1',
-  '[ -r "$p" ] || { echo "asr:unreadable" >&2; exit 3; }',
-  'if [ "$2" != sha256sum ] && command -v openssl >/dev/null 2>&1 && h=$(openssl dgst -sha256 < "$p" 2>/dev/null) && [ -n "$h" ]; then echo "$h"',
-  'elif [ "$2" != openssl ] && command -v sha256sum >/dev/null 2>&1; then sha256sum < "$p"',
-  'elif command -v shasum >/dev/null 2>&1; then shasum -a 256 < "$p"',
+const PICK_SHA256_TOOL = [
+  'if [ "$want" != sha256sum ] && command -v openssl >/dev/null 2>&1 && echo | openssl dgst -sha256 >/dev/null 2>&1; then h="openssl dgst -sha256"',
+  'elif [ "$want" != openssl ] && command -v sha256sum >/dev/null 2>&1; then h=sha256sum',
+  'elif command -v shasum >/dev/null 2>&1; then h="shasum -a 256"',
   'else echo "asr:no-hash-tool" >&2; exit 4; fi',
-].join('\n');
+];
+
+/**
+ * Hash a remote file read through a redirect (so no path can look like an option), with the tool
+ * PICK_SHA256_TOOL chose (`$2` forces one). Output: one line with the hex digest somewhere in it.
+ */
+export const REMOTE_SHA256_SCRIPT = ['p=$1; want=$2', '[ -r "$p" ] || { echo "asr:unreadable" >&2; exit 3; }', ...PICK_SHA256_TOOL, '$h < "$p"'].join('\n');
 
 /**
  * Unpacks a .tar.gz read from stdin into `$1` (made fresh; the staging folder around it is the private one) and hashes the same bytes on the way
- * (tee into a FIFO that openssl, else sha256sum or shasum, reads): one pass over the stream does both
+ * (tee into a FIFO that PICK_SHA256_TOOL's command reads): one pass over the stream does both
  * and the tarball is never written to the target's disk. The installer runs later, only once the
  * workstation has compared the hash. Prints `asr:unpack tar=N hash=N`, then the hash tool's line.
  */
 export const REMOTE_UNPACK_SCRIPT = [
-  'x=$1; f=$1.sha256-fifo; o=$1.sha256',
+  'x=$1; f=$1.sha256-fifo; o=$1.sha256; want=auto',
   'umask 077',
+  // The tool first: a host without one is refused before anything is made.
+  ...PICK_SHA256_TOOL,
   'rm -rf -- "$x" "$f" "$o" && mkdir -- "$x" && mkfifo -- "$f" || { echo "asr:cannot-prepare" >&2; exit 20; }',
-  'if command -v openssl >/dev/null 2>&1 && echo | openssl dgst -sha256 >/dev/null 2>&1; then h="openssl dgst -sha256"',
-  'elif command -v sha256sum >/dev/null 2>&1; then h=sha256sum',
-  'elif command -v shasum >/dev/null 2>&1; then h="shasum -a 256"',
-  'else rm -f -- "$f"; echo "asr:no-hash-tool" >&2; exit 4; fi',
   '$h < "$f" > "$o" & hp=$!',
   'tee -- "$f" | tar -xzf - -C "$x"; t=$?',
   'wait "$hp"; hr=$?',
